@@ -1,0 +1,141 @@
+// Running one network (a conflist) the way libcni does: ADD in order with prevResult, DEL in reverse
+// with the cached result, CHECK with the cached result, STATUS and GC per plugin (CNI 1.1).
+import { type CniArgs, formatCniArgs } from '../cni/args.js';
+import { CniError, toCniError } from '../cni/errors.js';
+import type { CniCommand } from '../cni/request.js';
+import { formatResult, parseResult } from '../cni/result.js';
+import type { JsonObject, NetConfList, PluginConf, Result } from '../cni/types.js';
+import { atLeast, isSupportedVersion } from '../cni/version.js';
+import { listVersion } from './conflist.js';
+import type { PluginExec } from './exec.js';
+import { goMarshal } from './gojson.js';
+
+export interface RuntimeConf {
+  containerId: string;
+  netns: string;
+  ifname: string;
+  /** CNI_ARGS as delegates get them. */
+  args: CniArgs;
+  /** Offered to each plugin, filtered by its declared capabilities. */
+  capabilityArgs: JsonObject;
+  /** CNI_PATH for the delegates (they may exec IPAM plugins). */
+  path: string[];
+}
+
+/** A result at the list's own version, as libcni hands prevResult on (raw when the version is not one we write). */
+export function resultAsVersion(raw: unknown, version: string): unknown {
+  if (!isSupportedVersion(version)) return raw;
+  return formatResult(parseResult(raw, version), version);
+}
+
+/** The exact stdin libcni would give `plugin` of `list`: name and cniVersion injected, runtimeConfig per capability. */
+export function pluginConfig(list: NetConfList, plugin: PluginConf, rt: Pick<RuntimeConf, 'capabilityArgs'>, extra: JsonObject = {}): JsonObject {
+  const conf: JsonObject = { ...plugin, name: list.name, cniVersion: listVersion(list), ...extra };
+  const rc: JsonObject = {};
+  const caps = plugin.capabilities;
+  if (caps && typeof caps === 'object') {
+    for (const [cap, on] of Object.entries(caps as JsonObject)) {
+      if (on === true && rt.capabilityArgs[cap] !== undefined) rc[cap] = rt.capabilityArgs[cap];
+    }
+  }
+  if (Object.keys(rc).length > 0) conf.runtimeConfig = rc;
+  return conf;
+}
+
+function cniEnv(rt: RuntimeConf): Record<string, string> {
+  return {
+    CNI_CONTAINERID: rt.containerId,
+    CNI_NETNS: rt.netns,
+    CNI_IFNAME: rt.ifname,
+    CNI_ARGS: formatCniArgs(rt.args),
+    CNI_PATH: rt.path.join(':'),
+  };
+}
+
+async function call(exec: PluginExec, command: CniCommand, plugin: PluginConf, conf: JsonObject, rt: RuntimeConf) {
+  try {
+    return await exec.exec({ type: plugin.type, command, stdin: goMarshal(conf), cniEnv: cniEnv(rt) });
+  } catch (err) {
+    throw toCniError(err).prefixed(`plugin type="${plugin.type}" name="${String(conf.name)}" failed (${command.toLowerCase()})`);
+  }
+}
+
+export interface AddOutcome {
+  /** The last plugin's output, as printed. */
+  raw: unknown;
+  result: Result;
+}
+
+export async function addNetworkList(exec: PluginExec, list: NetConfList, rt: RuntimeConf): Promise<AddOutcome> {
+  const version = listVersion(list);
+  let prev: unknown;
+  for (const plugin of list.plugins) {
+    const extra = prev !== undefined ? { prevResult: resultAsVersion(prev, version) } : {};
+    const out = await call(exec, 'ADD', plugin, pluginConfig(list, plugin, rt, extra), rt);
+    prev = out ?? prev;
+  }
+  if (prev === undefined) throw new CniError(999, `network "${list.name}": no plugin returned a result`);
+  return { raw: prev, result: parseResult(prev, version) };
+}
+
+/** prevResult for CHECK and DEL: only from 0.4.0 on (SPEC.md), converted to the list's version. */
+function cachedPrev(list: NetConfList, cached: unknown): JsonObject {
+  const version = listVersion(list);
+  if (cached === undefined || !atLeast(version, '0.4.0')) return {};
+  try {
+    return { prevResult: resultAsVersion(cached, version) };
+  } catch {
+    return {}; // a cached result we cannot read must not stop DEL
+  }
+}
+
+/** DEL runs every plugin in reverse and keeps going past failures, so one broken plugin leaks nothing else. */
+export async function delNetworkList(exec: PluginExec, list: NetConfList, rt: RuntimeConf, cached?: unknown): Promise<CniError[]> {
+  const errors: CniError[] = [];
+  const extra = cachedPrev(list, cached);
+  for (const plugin of [...list.plugins].reverse()) {
+    try {
+      await call(exec, 'DEL', plugin, pluginConfig(list, plugin, rt, extra), rt);
+    } catch (err) {
+      errors.push(toCniError(err));
+    }
+  }
+  return errors;
+}
+
+/** CHECK needs 0.4.0 and a cached result; lists that disable it or predate it are skipped (libcni). */
+export async function checkNetworkList(exec: PluginExec, list: NetConfList, rt: RuntimeConf, cached: unknown): Promise<void> {
+  if (list.disableCheck || !atLeast(listVersion(list), '0.4.0')) return;
+  if (cached === undefined) throw new CniError(999, `network "${list.name}" on ${rt.ifname}: no cached result to check against`);
+  const extra = cachedPrev(list, cached);
+  for (const plugin of list.plugins) await call(exec, 'CHECK', plugin, pluginConfig(list, plugin, rt, extra), rt);
+}
+
+const statusEnv = (path: string[]): RuntimeConf => ({ containerId: '', netns: '', ifname: '', args: [], capabilityArgs: {}, path });
+
+/** STATUS (CNI 1.1): each plugin of a 1.1.0+ list; older lists have no STATUS and count as ready. */
+export async function statusNetworkList(exec: PluginExec, list: NetConfList, path: string[]): Promise<void> {
+  if (!atLeast(listVersion(list), '1.1.0')) return;
+  const rt = statusEnv(path);
+  for (const plugin of list.plugins) await call(exec, 'STATUS', plugin, pluginConfig(list, plugin, rt), rt);
+}
+
+export interface ValidAttachment {
+  containerID: string;
+  ifname: string;
+}
+
+/** GC (CNI 1.1): each plugin of a 1.1.0+ list that does not disable it gets the attachments still in use. */
+export async function gcNetworkList(exec: PluginExec, list: NetConfList, valid: ValidAttachment[], path: string[]): Promise<CniError[]> {
+  if (list.disableGC || !atLeast(listVersion(list), '1.1.0')) return [];
+  const rt = statusEnv(path);
+  const errors: CniError[] = [];
+  for (const plugin of list.plugins) {
+    try {
+      await call(exec, 'GC', plugin, pluginConfig(list, plugin, rt, { 'cni.dev/valid-attachments': valid }), rt);
+    } catch (err) {
+      errors.push(toCniError(err));
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,89 @@
+// The real PluginExec: runs plugin binaries with execa, stdout and stderr kept apart.
+import { execa } from 'execa';
+import { CniError, ErrorCode } from '../cni/errors.js';
+import type { Env } from '../cni/request.js';
+import { isObject } from '../cni/types.js';
+import type { PluginCall, PluginExec } from './exec.js';
+import { findPlugin } from './find.js';
+
+export interface ExecaPluginExecOptions {
+  /** binDir first, then CNI_PATH. */
+  searchPath: string[];
+  /** The caller's environment, passed on to the plugin (libcni does the same) with CNI_* replaced. */
+  env: Env;
+  timeoutMs: number;
+  /** Where delegates' stderr goes (a logger), never braid's stdout. */
+  onStderr?: (type: string, text: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const TEXT_FILE_BUSY_RETRIES = 5; // libcni's invoke retries "text file busy" 5 times
+const snippet = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…` : s).trim();
+
+export class ExecaPluginExec implements PluginExec {
+  constructor(private readonly opts: ExecaPluginExecOptions) {}
+
+  async exec(call: PluginCall): Promise<unknown> {
+    const path = findPlugin(call.type, this.opts.searchPath);
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.opts.env)) if (v !== undefined && !k.startsWith('CNI_')) env[k] = v;
+    Object.assign(env, call.cniEnv, { CNI_COMMAND: call.command });
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+
+    for (let attempt = 0; ; attempt++) {
+      const out = await execa(path, [], {
+        input: call.stdin,
+        env,
+        extendEnv: false,
+        reject: false,
+        timeout: this.opts.timeoutMs,
+        killSignal: 'SIGKILL',
+        stripFinalNewline: false,
+        encoding: 'utf8',
+      });
+      if (out.stderr) this.opts.onStderr?.(call.type, out.stderr);
+      const busy = (out as { code?: string }).code === 'ETXTBSY' || /text file busy/i.test(out.message ?? '');
+      if (out.failed && busy && attempt < TEXT_FILE_BUSY_RETRIES) {
+        await sleep(200 * (attempt + 1));
+        continue;
+      }
+      return interpret(call, out);
+    }
+  }
+}
+
+interface ExecOutcome {
+  stdout: string;
+  stderr: string;
+  exitCode?: number;
+  timedOut: boolean;
+  failed: boolean;
+  signal?: string;
+  message?: string;
+}
+
+function interpret(call: PluginCall, out: ExecOutcome): unknown {
+  const who = `plugin "${call.type}" (${call.command})`;
+  if (out.timedOut) {
+    throw new CniError(ErrorCode.TryAgainLater, `${who} did not answer in time and was killed`, 'the plugin hung; raise "pluginTimeout" if it is only slow');
+  }
+  if (out.exitCode === undefined) {
+    throw new CniError(ErrorCode.Internal, `${who} could not be run: ${out.message ?? 'unknown error'}`);
+  }
+  const stdout = out.stdout.trim();
+  let parsed: unknown;
+  if (stdout !== '') {
+    try {
+      parsed = JSON.parse(stdout);
+    } catch {
+      if (out.exitCode === 0) throw new CniError(ErrorCode.DecodeFailure, `${who} printed output that is not JSON: ${snippet(stdout)}`);
+    }
+  }
+  if (out.exitCode === 0) return parsed;
+  if (isObject(parsed) && typeof parsed.code === 'number' && typeof parsed.msg === 'string') {
+    throw new CniError(parsed.code, parsed.msg, typeof parsed.details === 'string' ? parsed.details : undefined);
+  }
+  const how = out.signal ? `was killed by ${out.signal}` : `exited with status ${out.exitCode}`;
+  const detail = snippet(out.stderr) || snippet(stdout) || 'no output at all';
+  throw new CniError(ErrorCode.Internal, `${who} ${how} without a CNI error`, detail);
+}

@@ -1,0 +1,32 @@
+// Plugin lookup as libcni's invoke.FindInPath: the first executable file named `type` in the
+// search path (braid's binDir first, then CNI_PATH).
+import { accessSync, constants, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CniError, ErrorCode } from '../cni/errors.js';
+
+export function checkPluginType(type: unknown): string {
+  if (typeof type !== 'string' || type === '') throw new CniError(ErrorCode.InvalidConfig, 'plugin config has no "type"');
+  if (type.includes('/') || type.includes('\\') || type.includes('..')) {
+    throw new CniError(ErrorCode.InvalidConfig, `plugin type "${type}" must be a plain binary name, without a path`);
+  }
+  return type;
+}
+
+export function findPlugin(type: string, dirs: string[]): string {
+  checkPluginType(type);
+  for (const dir of dirs) {
+    const candidate = join(dir, type);
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; try the next directory
+    }
+  }
+  throw new CniError(
+    ErrorCode.InvalidConfig,
+    `failed to find plugin "${type}" in path [${dirs.join(' ')}]`,
+    'install the plugin binary into binDir or a CNI_PATH directory, or fix the "type" in the network config',
+  );
+}
