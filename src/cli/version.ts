@@ -1,0 +1,1 @@
+export const BRAID_VERSION = '0.1.0';

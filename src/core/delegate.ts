@@ -1,0 +1,77 @@
+// A NAD (or a configured network) plus the pod's selection element → the delegate conflist and the
+// runtime arguments it is offered (NPWG §3.4, §4.1.2; libcni capabilities).
+import type { CniArgs } from '../cni/args.js';
+import { CniError, ErrorCode } from '../cni/errors.js';
+import { isObject, type JsonObject, type NetConfList } from '../cni/types.js';
+import { toConfList } from '../invoke/conflist.js';
+import type { SelectionElement } from './selection.js';
+import type { ConfFiles, Nad } from './sources.js';
+
+/** spec.config → conflist; an empty config means "the file in confDir with the NAD's name" (NPWG §3.4.1). */
+export function confFromNad(nad: Nad, files: ConfFiles): NetConfList {
+  const where = `NetworkAttachmentDefinition ${nad.namespace}/${nad.name}`;
+  let conf: unknown;
+  if (nad.config.trim() === '') {
+    conf = files.findByName(nad.name);
+    if (!conf) throw new CniError(ErrorCode.InvalidConfig, `${where}: spec.config is empty and no config file named "${nad.name}" is in confDir`);
+  } else {
+    try {
+      conf = JSON.parse(nad.config);
+    } catch (err) {
+      throw new CniError(ErrorCode.InvalidConfig, `${where}: spec.config is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  if (isObject(conf) && (conf.name === undefined || conf.name === '')) conf = { ...conf, name: nad.name }; // NPWG §3.4.2
+  return toConfList(conf, where);
+}
+
+// Selection fields → runtimeConfig capability names (NPWG §4.1.2, CNI CONVENTIONS.md).
+const CAPABILITY_OF: Array<[keyof SelectionElement, string]> = [
+  ['ips', 'ips'],
+  ['mac', 'mac'],
+  ['infiniband-guid', 'infinibandGUID'],
+  ['bandwidth', 'bandwidth'],
+  ['portMappings', 'portMappings'],
+  ['deviceID', 'deviceID'],
+];
+
+const declares = (list: NetConfList, cap: string) =>
+  list.plugins.some((p) => isObject(p.capabilities) && (p.capabilities as JsonObject)[cap] === true);
+
+export interface Delegate {
+  conf: NetConfList;
+  capabilityArgs: JsonObject;
+  extraArgs: CniArgs;
+}
+
+/**
+ * Applies a selection to a delegate: cni-args merge into every plugin's args.cni (the annotation wins),
+ * requested values go to runtimeConfig where a plugin declares the capability, and otherwise to the
+ * legacy IP=/MAC= CNI_ARGS that Multus also sends (docs/adr/0003).
+ */
+export function applySelection(conf: NetConfList, sel: SelectionElement | undefined, deviceId?: string): Delegate {
+  const capabilityArgs: JsonObject = {};
+  const extraArgs: CniArgs = [];
+  let plugins = conf.plugins;
+  const cniArgs = sel?.['cni-args'];
+  if (cniArgs) {
+    plugins = plugins.map((p) => {
+      const args = isObject(p.args) ? p.args : {};
+      const cni = isObject(args.cni) ? args.cni : {};
+      return { ...p, args: { ...args, cni: { ...cni, ...cniArgs } } };
+    });
+  }
+  const device = deviceId ?? sel?.deviceID;
+  if (deviceId) plugins = plugins.map((p) => ({ ...p, deviceID: deviceId }));
+  const out: NetConfList = { ...conf, plugins };
+  const requested: JsonObject = { ...(sel ?? {}) };
+  if (device) requested.deviceID = device;
+  for (const [field, cap] of CAPABILITY_OF) {
+    const value = requested[field];
+    if (value === undefined) continue;
+    if (declares(out, cap)) capabilityArgs[cap] = value;
+    else if (field === 'ips') extraArgs.push(['IP', (value as string[]).join(',')]);
+    else if (field === 'mac') extraArgs.push(['MAC', value as string]);
+  }
+  return { conf: out, capabilityArgs, extraArgs };
+}

@@ -1,0 +1,114 @@
+// braid's node configuration: what the runtime passes on stdin (product.md, "Node CNI configuration").
+// Unknown keys are an error that names the key: a silently ignored typo is a known Multus complaint
+// (multus-cni#838). Multus names are accepted as aliases.
+import { Ajv } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { CniError, ErrorCode } from '../cni/errors.js';
+import type { JsonObject } from '../cni/types.js';
+import schema from '../../schemas/node-config.schema.json' with { type: 'json' };
+
+export interface NodeConfig {
+  cniVersion: string;
+  name: string;
+  clusterNetwork?: string;
+  defaultNetworks: string[];
+  delegates: JsonObject[];
+  kubeconfig?: string;
+  localStore?: string;
+  daemonSocket?: string;
+  cacheDir: string;
+  confDir: string;
+  binDir: string;
+  namespaceIsolation: boolean;
+  globalNamespaces: string[];
+  systemNamespaces: string[];
+  defaultNetworkNamespace: string;
+  readinessIndicatorFile?: string;
+  readinessTimeoutSeconds: number;
+  logLevel: string;
+  logFile?: string;
+  parallelAttach: boolean;
+  pluginTimeoutSeconds: number;
+  deviceCheckpointFile: string;
+  capabilities: Record<string, boolean>;
+  runtimeConfig: JsonObject;
+  /** Everything the runtime sent, for prevResult and GC's valid attachments. */
+  raw: JsonObject;
+}
+
+const ALIASES: Array<[alias: string, key: string]> = [
+  ['cniDir', 'cacheDir'],
+  ['multusNamespace', 'defaultNetworkNamespace'],
+  ['readinessindicatorfile', 'readinessIndicatorFile'],
+];
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function validate(raw: JsonObject): void {
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
+  if (validator(raw)) return;
+  const problems = (validator.errors ?? []).map((e) =>
+    e.keyword === 'additionalProperties'
+      ? `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`
+      : `"${e.instancePath.slice(1) || '(top)'}" ${e.message}`,
+  );
+  throw new CniError(ErrorCode.InvalidConfig, `invalid braid configuration: ${problems.join('; ')}`, 'see docs/configuration.md for the keys braid accepts');
+}
+
+function resolveAliases(raw: JsonObject): JsonObject {
+  const out = { ...raw };
+  for (const [alias, key] of ALIASES) {
+    if (!(alias in out)) continue;
+    if (key in out) throw new CniError(ErrorCode.InvalidConfig, `invalid braid configuration: both "${key}" and its Multus alias "${alias}" are set; keep one`);
+    out[key] = out[alias];
+    delete out[alias];
+  }
+  return out;
+}
+
+const commaList = (v: unknown) => (Array.isArray(v) ? v.map(String) : String(v).split(',')).map((s) => s.trim()).filter(Boolean);
+
+export function parseNodeConfig(raw: JsonObject): NodeConfig {
+  validate(raw);
+  const c = resolveAliases(raw) as Record<string, unknown> & JsonObject;
+  return {
+    cniVersion: (c.cniVersion as string) ?? '0.1.0',
+    name: (c.name as string) ?? 'braid',
+    clusterNetwork: c.clusterNetwork as string | undefined,
+    defaultNetworks: (c.defaultNetworks as string[]) ?? [],
+    delegates: (c.delegates as JsonObject[]) ?? [],
+    kubeconfig: c.kubeconfig as string | undefined,
+    localStore: c.localStore as string | undefined,
+    daemonSocket: c.daemonSocket as string | undefined,
+    cacheDir: (c.cacheDir as string) ?? '/var/lib/braid',
+    confDir: (c.confDir as string) ?? '/etc/cni/net.d',
+    binDir: (c.binDir as string) ?? '/opt/cni/bin',
+    namespaceIsolation: (c.namespaceIsolation as boolean) ?? false,
+    globalNamespaces: c.globalNamespaces === undefined ? ['default'] : commaList(c.globalNamespaces),
+    systemNamespaces: (c.systemNamespaces as string[]) ?? ['kube-system'],
+    defaultNetworkNamespace: (c.defaultNetworkNamespace as string) ?? 'kube-system',
+    readinessIndicatorFile: (c.readinessIndicatorFile as string) || undefined,
+    readinessTimeoutSeconds: (c.readinessTimeoutSeconds as number) ?? 45,
+    logLevel: (c.logLevel as string) ?? 'warn',
+    logFile: (c.logFile as string) || undefined,
+    parallelAttach: (c.parallelAttach as boolean) ?? true,
+    pluginTimeoutSeconds: (c.pluginTimeoutSeconds as number) ?? 120,
+    deviceCheckpointFile: (c.deviceCheckpointFile as string) ?? '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint',
+    capabilities: (c.capabilities as Record<string, boolean>) ?? {},
+    runtimeConfig: (c.runtimeConfig as JsonObject) ?? {},
+    raw,
+  };
+}
+
+/** Reads a node configuration file (for `braid explain --config` and the daemon). */
+export function readNodeConfigFile(path: string): NodeConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new CniError(ErrorCode.InvalidConfig, `cannot read braid configuration ${path}: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new CniError(ErrorCode.InvalidConfig, `braid configuration ${path} must be a JSON object`);
+  }
+  return parseNodeConfig(parsed as JsonObject);
+}

@@ -1,0 +1,158 @@
+// The whole attachment plan, computed before any plugin runs: a plan error (unknown NAD, bad
+// annotation, isolation violation) fails ADD with nothing attached.
+import { isIP } from 'node:net';
+import { type CniArgs, getArg } from '../cni/args.js';
+import { CniError, ErrorCode } from '../cni/errors.js';
+import type { JsonObject, NetConfList } from '../cni/types.js';
+import { toConfList } from '../invoke/conflist.js';
+import { applySelection } from './delegate.js';
+import type { NodeConfig } from './node-config.js';
+import { resolveNetworkRef } from './network-ref.js';
+import { parseSelections, type SelectionElement } from './selection.js';
+import { ANNOTATIONS, type ConfFiles, type DeviceSource, type NadSource, type PodInfo } from './sources.js';
+import { confFromNad } from './delegate.js';
+
+export interface PlannedAttachment {
+  /** network-status name: `ns/nad` for NADs, the config name otherwise. */
+  name: string;
+  ifname: string;
+  isDefault: boolean;
+  conf: NetConfList;
+  capabilityArgs: JsonObject;
+  extraArgs: CniArgs;
+  selection?: SelectionElement;
+  resourceName?: string;
+  deviceId?: string;
+}
+
+export interface PlanInput {
+  config: NodeConfig;
+  ifname: string;
+  args: CniArgs;
+  pod?: PodInfo;
+  nads: NadSource;
+  files: ConfFiles;
+  devices?: DeviceSource;
+}
+
+const podRef = (pod?: PodInfo) => (pod ? `pod ${pod.namespace}/${pod.name}` : 'pod');
+const planError = (pod: PodInfo | undefined, msg: string) => new CniError(ErrorCode.InvalidConfig, `${podRef(pod)}: ${msg}`);
+
+async function defaultNetwork(input: PlanInput): Promise<{ name: string; conf: NetConfList }> {
+  const { config, pod } = input;
+  const override = pod?.annotations[ANNOTATIONS.defaultNetwork];
+  if (override) {
+    const sels = parseSelections(override, config.defaultNetworkNamespace);
+    if (sels.length !== 1) throw planError(pod, `annotation ${ANNOTATIONS.defaultNetwork} must name exactly one network`);
+    const sel = sels[0]!;
+    const nad = await input.nads.getNad(sel.namespace, sel.name);
+    if (!nad) throw planError(pod, `default network ${sel.namespace}/${sel.name}: NetworkAttachmentDefinition not found`);
+    const conf = confFromNad(nad, input.files);
+    return { name: conf.name, conf };
+  }
+  if (config.clusterNetwork) {
+    const conf = await resolveNetworkRef(config.clusterNetwork, config, input);
+    return { name: conf.name, conf };
+  }
+  if (config.delegates.length) {
+    const conf = toConfList(config.delegates[0], 'delegates[0]');
+    return { name: conf.name, conf };
+  }
+  throw new CniError(ErrorCode.InvalidConfig, 'braid has no default network: set "clusterNetwork" or "delegates" in its configuration');
+}
+
+function checkIsolation(input: PlanInput, sel: SelectionElement): void {
+  const { config, pod } = input;
+  if (!config.namespaceIsolation || !pod || sel.namespace === pod.namespace) return;
+  if (config.globalNamespaces.includes(sel.namespace)) return;
+  throw planError(
+    pod,
+    `network ${sel.namespace}/${sel.name}: namespaceIsolation allows pods in "${pod.namespace}" to use networks only from "${pod.namespace}" or [${config.globalNamespaces.join(', ')}]`,
+  );
+}
+
+/** Hands out the kubelet's device IDs for a resource, one per attachment that uses it, in order. */
+function deviceAllocator(input: PlanInput) {
+  const used = new Map<string, number>();
+  const uid = getArg(input.args, 'K8S_POD_UID') || input.pod?.uid;
+  return (resourceName: string): string | undefined => {
+    if (!input.devices || !uid) return undefined;
+    const ids = input.devices.deviceIds(uid, resourceName);
+    const next = used.get(resourceName) ?? 0;
+    used.set(resourceName, next + 1);
+    return ids[next];
+  };
+}
+
+async function podAttachments(input: PlanInput, firstIndex: number): Promise<PlannedAttachment[]> {
+  const { pod } = input;
+  const annotation = pod?.annotations[ANNOTATIONS.networks];
+  if (!pod || !annotation) return [];
+  let selections: SelectionElement[];
+  try {
+    selections = parseSelections(annotation, pod.namespace);
+  } catch (err) {
+    throw (err as CniError).prefixed(`${podRef(pod)}: annotation ${ANNOTATIONS.networks}`);
+  }
+  const takeDevice = deviceAllocator(input);
+  const out: PlannedAttachment[] = [];
+  for (const [i, sel] of selections.entries()) {
+    checkIsolation(input, sel);
+    const nad = await input.nads.getNad(sel.namespace, sel.name);
+    if (!nad) throw planError(pod, `network ${sel.namespace}/${sel.name}: NetworkAttachmentDefinition not found`);
+    let conf: NetConfList;
+    try {
+      conf = confFromNad(nad, input.files);
+    } catch (err) {
+      throw (err as CniError).prefixed(podRef(pod));
+    }
+    const resourceName = nad.annotations[ANNOTATIONS.resourceName];
+    const deviceId = resourceName ? takeDevice(resourceName) : undefined;
+    const d = applySelection(conf, sel, deviceId);
+    const att: PlannedAttachment = { name: `${sel.namespace}/${sel.name}`, ifname: sel.interface ?? `net${firstIndex + i}`, isDefault: false, ...d, selection: sel };
+    if (resourceName) att.resourceName = resourceName;
+    if (deviceId) att.deviceId = deviceId;
+    out.push(att);
+  }
+  return out;
+}
+
+function checkPlan(pod: PodInfo | undefined, atts: PlannedAttachment[]): void {
+  const seen = new Map<string, string>();
+  for (const a of atts) {
+    const other = seen.get(a.ifname);
+    if (other) throw planError(pod, `networks ${other} and ${a.name} both use interface "${a.ifname}": give one an explicit interface name`);
+    seen.set(a.ifname, a.name);
+  }
+  const gws = atts.flatMap((a) => a.selection?.['default-route'] ?? []);
+  for (const fam of [4, 6]) {
+    if (gws.filter((g) => isIP(g) === fam).length > 1) {
+      throw planError(pod, `more than one IPv${fam} "default-route" was requested; a pod has one default route per address family`);
+    }
+  }
+}
+
+export async function planAttachments(input: PlanInput): Promise<PlannedAttachment[]> {
+  const { config, pod } = input;
+  if (config.clusterNetwork && config.delegates.length) {
+    throw new CniError(ErrorCode.InvalidConfig, 'braid configuration sets both "clusterNetwork" and "delegates"; keep one');
+  }
+  const def = await defaultNetwork(input);
+  const atts: PlannedAttachment[] = [
+    { name: def.name, ifname: input.ifname, isDefault: true, conf: def.conf, capabilityArgs: config.runtimeConfig, extraArgs: [] },
+  ];
+  const inline = config.clusterNetwork ? [] : config.delegates.slice(1);
+  for (const [i, d] of inline.entries()) {
+    const conf = toConfList(d, `delegates[${i + 1}]`);
+    atts.push({ name: conf.name, ifname: `net${atts.length}`, isDefault: false, conf, capabilityArgs: {}, extraArgs: [] });
+  }
+  if (!pod || !config.systemNamespaces.includes(pod.namespace)) {
+    for (const ref of config.defaultNetworks) {
+      const conf = await resolveNetworkRef(ref, config, input);
+      atts.push({ name: conf.name, ifname: `net${atts.length}`, isDefault: false, conf, capabilityArgs: {}, extraArgs: [] });
+    }
+  }
+  atts.push(...(await podAttachments(input, atts.length)));
+  checkPlan(pod, atts);
+  return atts;
+}

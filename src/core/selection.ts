@@ -1,0 +1,143 @@
+// The pod's network selection: `k8s.v1.cni.cncf.io/networks` in both NPWG forms (§4.1).
+// Unlike Multus, the JSON form is validated as strictly as the short form (docs/adr/0003).
+import { isIP } from 'node:net';
+import { CniError, ErrorCode } from '../cni/errors.js';
+import { isObject, type JsonObject } from '../cni/types.js';
+import { interfaceNameProblem } from '../cni/validate.js';
+
+export interface SelectionElement {
+  name: string;
+  namespace: string;
+  interface?: string;
+  ips?: string[];
+  mac?: string;
+  'default-route'?: string[];
+  'cni-args'?: JsonObject;
+  bandwidth?: JsonObject;
+  portMappings?: JsonObject[];
+  'infiniband-guid'?: string;
+  deviceID?: string;
+}
+
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const MAC = /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/;
+const GUID = /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){7}$|^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){19}$/;
+
+const fail = (where: string, msg: string) => new CniError(ErrorCode.InvalidConfig, `${where}: ${msg}`);
+
+export function namespaceProblem(ns: string): string | undefined {
+  if (ns.length > 63 || !LABEL.test(ns)) return `namespace "${ns}" is not a valid DNS-1123 label`;
+  return undefined;
+}
+
+/** NAD names are object names: DNS-1123 subdomains (Multus only allows labels; dots are legal in Kubernetes). */
+export function nadNameProblem(name: string): string | undefined {
+  if (name.length > 253 || !name.split('.').every((p) => LABEL.test(p))) return `network name "${name}" is not a valid DNS-1123 name`;
+  return undefined;
+}
+
+function isIpOrCidr(v: string): boolean {
+  const [ip, prefix, ...rest] = v.split('/');
+  if (rest.length || !ip) return false;
+  const fam = isIP(ip);
+  if (!fam) return false;
+  if (prefix === undefined) return true;
+  const n = Number(prefix);
+  return /^\d+$/.test(prefix) && n <= (fam === 4 ? 32 : 128);
+}
+
+/** Parses the annotation value. `podNamespace` fills missing namespaces. */
+export function parseSelections(raw: string, podNamespace: string): SelectionElement[] {
+  const text = raw.trim();
+  if (text === '') return [];
+  const elements = /[[{"]/.test(text) ? parseJsonForm(text) : parseShortForm(text);
+  return elements.map((e, i) => finish(e, podNamespace, `network ${i + 1} ("${e.name ?? ''}")`));
+}
+
+function parseShortForm(text: string): Array<Partial<SelectionElement>> {
+  return text.split(',').map((item, i) => {
+    const where = `network ${i + 1} ("${item.trim()}")`;
+    const s = item.trim();
+    if (s === '') throw fail(where, 'is empty: remove the stray comma');
+    const slash = s.split('/');
+    if (slash.length > 2) throw fail(where, 'has more than one "/": use namespace/name[@interface]');
+    const [ns, rest] = slash.length === 2 ? [slash[0], slash[1]!] : [undefined, slash[0]!];
+    const at = rest.split('@');
+    if (at.length > 2) throw fail(where, 'has more than one "@": use namespace/name[@interface]');
+    const out: Partial<SelectionElement> = { name: at[0]! };
+    if (ns !== undefined) {
+      if (ns === '') throw fail(where, 'has an empty namespace before "/"');
+      out.namespace = ns;
+    }
+    if (at.length === 2) out.interface = at[1]!;
+    return out;
+  });
+}
+
+// Keys compare case-insensitively, as Go's encoding/json does for Multus users' existing annotations.
+const KEYS: Record<string, keyof SelectionElement> = Object.fromEntries(
+  ['name', 'namespace', 'interface', 'ips', 'mac', 'default-route', 'cni-args', 'bandwidth', 'portMappings', 'infiniband-guid', 'deviceID'].map(
+    (k) => [k.toLowerCase(), k as keyof SelectionElement],
+  ),
+);
+KEYS['interfacerequest'] = 'interface'; // deprecated Multus spelling
+
+function parseJsonForm(text: string): Array<Partial<SelectionElement>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new CniError(ErrorCode.InvalidConfig, `networks annotation is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new CniError(ErrorCode.InvalidConfig, 'networks annotation in JSON form must be a list of selection elements: [{"name": …}]');
+  return parsed.map((el, i) => {
+    const where = `network ${i + 1}`;
+    if (!isObject(el)) throw fail(where, 'is not a JSON object');
+    const out: JsonObject = {};
+    for (const [key, value] of Object.entries(el)) {
+      const known = KEYS[key.toLowerCase()];
+      if (known) out[known] = value;
+      else if (!key.includes('.')) throw fail(where, `unknown key "${key}" (vendor keys must be reverse-DNS, e.g. "example.com/key")`);
+      // keys with a dot are NPWG §4.1.2 vendor extensions: ignored
+    }
+    return out as Partial<SelectionElement>;
+  });
+}
+
+function stringList(v: unknown, where: string, field: string): string[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw fail(where, `field "${field}" must be a list of strings`);
+  return v as string[];
+}
+
+function finish(e: Partial<SelectionElement>, podNamespace: string, where: string): SelectionElement {
+  if (typeof e.name !== 'string' || e.name === '') throw fail(where, 'field "name" is missing');
+  const nameProblem = nadNameProblem(e.name);
+  if (nameProblem) throw fail(where, nameProblem);
+  const ns = e.namespace === undefined || e.namespace === '' ? podNamespace : e.namespace;
+  if (typeof ns !== 'string' || namespaceProblem(ns)) throw fail(where, `field "namespace": ${namespaceProblem(String(ns))}`);
+  const out: SelectionElement = { ...e, name: e.name, namespace: ns };
+  if (e.interface !== undefined) {
+    const p = typeof e.interface === 'string' ? interfaceNameProblem(e.interface) : 'must be a string';
+    if (p) throw fail(where, `field "interface": "${String(e.interface)}" ${p}`);
+  }
+  if (e.ips !== undefined) {
+    for (const ip of stringList(e.ips, where, 'ips')) if (!isIpOrCidr(ip)) throw fail(where, `field "ips": "${ip}" is not an IP address or CIDR`);
+  }
+  if (e.mac !== undefined && (typeof e.mac !== 'string' || !MAC.test(e.mac))) throw fail(where, `field "mac": "${String(e.mac)}" is not a MAC address`);
+  if (e['infiniband-guid'] !== undefined && (typeof e['infiniband-guid'] !== 'string' || !GUID.test(e['infiniband-guid']))) {
+    throw fail(where, `field "infiniband-guid": "${String(e['infiniband-guid'])}" is not an InfiniBand GUID`);
+  }
+  if (e['default-route'] !== undefined) {
+    for (const gw of stringList(e['default-route'], where, 'default-route')) {
+      if (!isIP(gw)) throw fail(where, `field "default-route": "${gw}" is not an IP address`);
+    }
+  }
+  for (const field of ['cni-args', 'bandwidth'] as const) {
+    if (e[field] !== undefined && !isObject(e[field])) throw fail(where, `field "${field}" must be a JSON object`);
+  }
+  if (e.portMappings !== undefined && (!Array.isArray(e.portMappings) || !e.portMappings.every(isObject))) {
+    throw fail(where, 'field "portMappings" must be a list of objects');
+  }
+  if (e.deviceID !== undefined && typeof e.deviceID !== 'string') throw fail(where, 'field "deviceID" must be a string');
+  return out;
+}

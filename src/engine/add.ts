@@ -1,0 +1,86 @@
+// ADD as a transaction: plan, save the plan, attach (in parallel when allowed), apply default routes,
+// record network-status; on any failure undo every attachment in reverse and leave nothing behind.
+import { getArg, type CniArgs } from '../cni/args.js';
+import { CniError, toCniError } from '../cni/errors.js';
+import { formatResult } from '../cni/result.js';
+import type { JsonObject } from '../cni/types.js';
+import { buildNetworkStatus } from '../core/network-status.js';
+import { planAttachments, type PlanInput, type PlannedAttachment } from '../core/plan.js';
+import { PLAN_KIND, type SavedPlan } from '../store/plan-store.js';
+import { addAttachment, type Attached, delAttachment } from './attachment.js';
+import { applyDefaultRoutes } from './default-route.js';
+import type { EngineDeps } from './deps.js';
+
+export interface AddRequest {
+  containerId: string;
+  netns: string;
+  ifname: string;
+  args: CniArgs;
+  path: string[];
+  cniVersion: string;
+}
+
+const podLabel = (plan: SavedPlan) => (plan.pod ? `pod ${plan.pod.namespace}/${plan.pod.name}` : `container ${plan.containerId}`);
+
+async function attachAll(deps: EngineDeps, plan: SavedPlan, parallel: boolean) {
+  const done: Attached[] = [];
+  const started: PlannedAttachment[] = [];
+  let failure: { att: PlannedAttachment; err: unknown } | undefined;
+  if (parallel) {
+    started.push(...plan.attachments);
+    const settled = await Promise.allSettled(plan.attachments.map((a) => addAttachment(deps, plan, a)));
+    settled.forEach((s, i) => {
+      if (s.status === 'fulfilled') done.push(s.value);
+      else failure ??= { att: plan.attachments[i]!, err: s.reason };
+    });
+  } else {
+    for (const att of plan.attachments) {
+      started.push(att);
+      try {
+        done.push(await addAttachment(deps, plan, att));
+      } catch (err) {
+        failure = { att, err };
+        break;
+      }
+    }
+  }
+  return { done, started, failure };
+}
+
+/** Undoes `started` in reverse plan order; the failed attachment too, since a plugin may have half-done it. */
+async function rollback(deps: EngineDeps, plan: SavedPlan, started: PlannedAttachment[], done: Attached[]): Promise<void> {
+  for (const att of [...started].reverse()) {
+    const cached = done.find((d) => d.att === att)?.raw;
+    const errors = await delAttachment(deps, plan, att, cached);
+    for (const e of errors) deps.log.error({ err: e.message, network: att.name }, 'rollback: DEL failed');
+  }
+  deps.plans.remove(plan.containerId, plan.ifname);
+}
+
+export async function addPod(deps: EngineDeps, req: AddRequest, input: Omit<PlanInput, 'ifname' | 'args'>): Promise<JsonObject> {
+  const attachments = await planAttachments({ ...input, ifname: req.ifname, args: req.args });
+  const pod = input.pod ? { namespace: input.pod.namespace, name: input.pod.name, uid: input.pod.uid ?? getArg(req.args, 'K8S_POD_UID') } : undefined;
+  const plan: SavedPlan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };
+  deps.plans.save(plan);
+
+  const { done, started, failure } = await attachAll(deps, plan, input.config.parallelAttach);
+  try {
+    if (failure) throw toCniError(failure.err).prefixed(`${podLabel(plan)}: network ${failure.att.name} (${failure.att.ifname})`);
+    const ordered = plan.attachments.map((a) => done.find((d) => d.att === a)!);
+    const rewritten = await applyDefaultRoutes(deps.routes, plan.netns, ordered).catch((err: unknown) => {
+      throw toCniError(err).prefixed(podLabel(plan));
+    });
+    const attached = ordered.map((d) => ({
+      name: d.att.name,
+      ifname: d.att.ifname,
+      isDefault: d.att.isDefault,
+      result: rewritten.get(d) ?? d.result,
+      deviceInfo: d.att.resourceName && d.att.deviceId ? input.devices?.deviceInfo(d.att.resourceName, d.att.deviceId) : undefined,
+    }));
+    if (deps.status && plan.pod) await deps.status.write(plan.pod, plan.containerId, buildNetworkStatus(attached));
+    return formatResult(attached[0]!.result, req.cniVersion);
+  } catch (err) {
+    await rollback(deps, plan, started, done);
+    throw err instanceof CniError ? err : toCniError(err).prefixed(podLabel(plan));
+  }
+}

@@ -1,0 +1,19 @@
+// CHECK covers every attachment of the pod, not only the first (Multus checks only its own delegates).
+import { CniError, ErrorCode, toCniError } from '../cni/errors.js';
+import { checkNetworkList } from '../invoke/chain.js';
+import { cacheKey, runtimeConfFor } from './attachment.js';
+import type { EngineDeps } from './deps.js';
+
+export async function checkPod(deps: EngineDeps, containerId: string, ifname: string): Promise<void> {
+  const read = deps.plans.read(containerId, ifname);
+  if (!('plan' in read)) throw new CniError(ErrorCode.UnknownContainer, `CHECK: braid has no record of container ${containerId} on ${ifname}`);
+  const plan = read.plan;
+  for (const att of plan.attachments) {
+    const cached = deps.cache.read(cacheKey(plan, att))?.result;
+    try {
+      await checkNetworkList(deps.exec, att.conf, runtimeConfFor(plan, att), cached);
+    } catch (err) {
+      throw toCniError(err).prefixed(`network ${att.name} (${att.ifname})`);
+    }
+  }
+}

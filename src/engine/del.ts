@@ -1,0 +1,62 @@
+// DEL: from the saved plan, in reverse, past errors, idempotent, never needing the API server. Without a
+// usable plan it falls back to the libcni result cache, then to the configured default networks, so an
+// address is never leaked (Multus skips delegates here: multus-cni#1087, #948).
+import { CniError, ErrorCode } from '../cni/errors.js';
+import type { CniArgs } from '../cni/args.js';
+import { toConfList } from '../invoke/conflist.js';
+import type { PlannedAttachment } from '../core/plan.js';
+import { PLAN_KIND, type SavedPlan } from '../store/plan-store.js';
+import { delAttachment } from './attachment.js';
+import type { EngineDeps, PodRef } from './deps.js';
+
+export interface DelRequest {
+  containerId: string;
+  netns: string;
+  ifname: string;
+  args: CniArgs;
+  path: string[];
+  cniVersion: string;
+}
+
+/** Attachments rebuilt from cache entries when the plan is gone or corrupt. */
+function planFromCache(deps: EngineDeps, req: DelRequest): PlannedAttachment[] {
+  const out: PlannedAttachment[] = [];
+  for (const e of deps.cache.listForContainer(req.containerId)) {
+    try {
+      const conf = toConfList(JSON.parse(Buffer.from(e.config, 'base64').toString('utf8')), `cached network ${e.networkName}`);
+      out.push({ name: e.networkName, ifname: e.ifName, isDefault: e.ifName === req.ifname, conf, capabilityArgs: e.capabilityArgs ?? {}, extraArgs: [] });
+    } catch (err) {
+      deps.log.error({ err: (err as Error).message, network: e.networkName }, 'DEL: unreadable cache entry');
+    }
+  }
+  // The default network last, as it was attached first.
+  return out.sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+}
+
+export async function delPod(
+  deps: EngineDeps,
+  req: DelRequest,
+  fallback: () => PlannedAttachment[],
+  pod?: PodRef,
+): Promise<void> {
+  const read = deps.plans.read(req.containerId, req.ifname);
+  let plan: SavedPlan;
+  if ('plan' in read) {
+    plan = read.plan;
+  } else {
+    if ('corrupt' in read) deps.log.warn({ containerId: req.containerId, reason: read.corrupt }, 'DEL: saved plan is corrupt; using the result cache');
+    let attachments = planFromCache(deps, req);
+    if (attachments.length === 0) attachments = fallback();
+    plan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };
+  }
+  const errors: CniError[] = [];
+  for (const att of [...plan.attachments].reverse()) errors.push(...(await delAttachment(deps, plan, att)));
+  const who = plan.pod ?? pod;
+  if (deps.status && who) {
+    await deps.status.remove(who, req.containerId).catch((err: unknown) => deps.log.warn({ err: (err as Error).message }, 'DEL: network-status not updated'));
+  }
+  if (errors.length) {
+    throw new CniError(errors[0]!.code ?? ErrorCode.Internal, `DEL of container ${req.containerId} left errors: ${errors.map((e) => e.message).join(' / ')}`);
+  }
+  deps.plans.remove(req.containerId, req.ifname);
+}

@@ -1,0 +1,41 @@
+// STATUS and GC (CNI 1.1) over every delegate braid knows, not only the cluster network.
+import { CniError, ErrorCode } from '../cni/errors.js';
+import type { NetConfList } from '../cni/types.js';
+import { gcNetworkList, statusNetworkList, type ValidAttachment } from '../invoke/chain.js';
+import type { SavedPlan } from '../store/plan-store.js';
+import { delAttachment } from './attachment.js';
+import type { EngineDeps } from './deps.js';
+
+export async function statusAll(deps: EngineDeps, networks: NetConfList[], path: string[]): Promise<void> {
+  for (const list of networks) {
+    try {
+      await statusNetworkList(deps.exec, list, path);
+    } catch (err) {
+      const e = err as CniError;
+      throw new CniError(e.code ?? ErrorCode.PluginNotAvailable, `network ${list.name} is not ready: ${e.message}`, e.details);
+    }
+  }
+}
+
+const isValid = (valid: ValidAttachment[], plan: SavedPlan) => valid.some((v) => v.containerID === plan.containerId && v.ifname === plan.ifname);
+
+/**
+ * Removes every attachment of containers the runtime no longer lists, then lets each delegate
+ * collect its own garbage with the attachments that stay.
+ */
+export async function gcAll(deps: EngineDeps, valid: ValidAttachment[], networks: NetConfList[], path: string[]): Promise<void> {
+  const errors: CniError[] = [];
+  const plans = deps.plans.list();
+  for (const plan of plans.filter((p) => !isValid(valid, p))) {
+    for (const att of [...plan.attachments].reverse()) errors.push(...(await delAttachment(deps, plan, att)));
+    deps.plans.remove(plan.containerId, plan.ifname);
+  }
+  const kept = plans.filter((p) => isValid(valid, p));
+  const byName = new Map(networks.map((n) => [n.name, n]));
+  for (const p of kept) for (const a of p.attachments) if (!byName.has(a.conf.name)) byName.set(a.conf.name, a.conf);
+  for (const list of byName.values()) {
+    const stillUsed = kept.flatMap((p) => p.attachments.filter((a) => a.conf.name === list.name).map((a) => ({ containerID: p.containerId, ifname: a.ifname })));
+    errors.push(...(await gcNetworkList(deps.exec, list, stillUsed, path)));
+  }
+  if (errors.length) throw new CniError(errors[0]!.code, `GC left errors: ${errors.map((e) => e.message).join(' / ')}`);
+}

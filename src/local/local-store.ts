@@ -1,0 +1,60 @@
+// Local mode (no cluster): pods and NADs from a directory of manifests; network-status written to
+// <dir>/status/<namespace>/<name>.json (docs/adr/0006).
+import { join } from 'node:path';
+import { isObject, type JsonObject } from '../cni/types.js';
+import type { NetworkStatus } from '../core/network-status.js';
+import type { Nad, NadSource, PodInfo, PodSource } from '../core/sources.js';
+import type { PodRef, StatusWriter } from '../engine/deps.js';
+import { removeFile, writeFileAtomic } from '../store/atomic.js';
+import { readManifests } from './manifests.js';
+
+const strings = (v: unknown): Record<string, string> =>
+  isObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {};
+
+function meta(o: JsonObject): { name: string; namespace: string; uid?: string; annotations: Record<string, string> } {
+  const m = isObject(o.metadata) ? o.metadata : {};
+  const out = { name: String(m.name ?? ''), namespace: String(m.namespace ?? 'default'), annotations: strings(m.annotations) };
+  return typeof m.uid === 'string' ? { ...out, uid: m.uid } : out;
+}
+
+export class LocalStore implements PodSource, NadSource, StatusWriter {
+  private cache?: { pods: PodInfo[]; nads: Nad[] };
+
+  constructor(readonly dir: string) {}
+
+  statusPath(namespace: string, name: string): string {
+    return join(this.dir, 'status', namespace, `${name}.json`);
+  }
+
+  private load() {
+    if (this.cache) return this.cache;
+    const pods: PodInfo[] = [];
+    const nads: Nad[] = [];
+    for (const { object } of readManifests(this.dir, join(this.dir, 'status'))) {
+      if (object.kind === 'Pod') pods.push(meta(object));
+      if (object.kind === 'NetworkAttachmentDefinition') {
+        const spec = isObject(object.spec) ? object.spec : {};
+        const m = meta(object);
+        nads.push({ namespace: m.namespace, name: m.name, annotations: m.annotations, config: typeof spec.config === 'string' ? spec.config : '' });
+      }
+    }
+    this.cache = { pods, nads };
+    return this.cache;
+  }
+
+  async getPod(namespace: string, name: string) {
+    return this.load().pods.find((p) => p.namespace === namespace && p.name === name);
+  }
+
+  async getNad(namespace: string, name: string) {
+    return this.load().nads.find((n) => n.namespace === namespace && n.name === name);
+  }
+
+  async write(pod: PodRef, _containerId: string, status: NetworkStatus[]) {
+    writeFileAtomic(this.statusPath(pod.namespace, pod.name), `${JSON.stringify(status, null, 2)}\n`, 0o644);
+  }
+
+  async remove(pod: PodRef) {
+    removeFile(this.statusPath(pod.namespace, pod.name));
+  }
+}

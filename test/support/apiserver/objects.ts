@@ -1,0 +1,112 @@
+// The write verbs on stored objects: create, update (PUT), patch and delete, with the API server's rules for
+// names, immutable metadata, the status subresource and optimistic concurrency (metadata.resourceVersion).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { applyPatch } from './patch.js';
+import { apiVersionOf, type ResourceType } from './resources.js';
+import { errors } from './status.js';
+import type { KubeObject, Store, StoredObject } from './store.js';
+
+export interface ObjectRef {
+  type: ResourceType;
+  namespace: string;
+  name: string;
+  /** `status` for pods/{name}/status; undefined for the object itself. */
+  subresource?: string;
+}
+
+function asObject(body: unknown): KubeObject {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the request body is not a JSON object');
+  const obj = body as KubeObject;
+  if (obj.metadata === undefined) obj.metadata = {};
+  if (obj.metadata === null || typeof obj.metadata !== 'object') throw errors.badRequest('metadata is not an object');
+  return obj;
+}
+
+function existingOrNotFound(store: Store, ref: ObjectRef): StoredObject {
+  const existing = store.get(ref.type, ref.namespace, ref.name);
+  if (!existing) throw errors.notFound(ref.type.plural, ref.name, ref.type.group);
+  return existing;
+}
+
+/** POST: a new object; `upsert` (control API seeding only) replaces an existing one instead of answering 409. */
+export function createObject(store: Store, type: ResourceType, namespace: string, body: unknown, upsert = false): StoredObject {
+  const obj = asObject(body);
+  const meta = obj.metadata;
+  if (meta.namespace !== undefined && meta.namespace !== namespace) {
+    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  if (!meta.name && typeof meta.generateName === 'string' && meta.generateName !== '') {
+    meta.name = meta.generateName + randomBytes(3).toString('hex').slice(0, 5);
+  }
+  if (typeof meta.name !== 'string' || meta.name === '') throw errors.invalid('metadata.name: Required value: name or generateName is required');
+  const existing = store.get(type, namespace, meta.name);
+  if (existing && !upsert) throw errors.alreadyExists(type.plural, meta.name, type.group);
+  obj.apiVersion = apiVersionOf(type);
+  obj.kind = type.kind;
+  meta.namespace = namespace;
+  meta.uid ??= randomUUID();
+  meta.creationTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  delete meta.resourceVersion;
+  if (type.kind === 'Pod') obj.status ??= { phase: 'Pending' };
+  return store.write(type, obj);
+}
+
+/** PUT of the object or of its status subresource. */
+export function updateObject(store: Store, ref: ObjectRef, body: unknown): StoredObject {
+  const existing = existingOrNotFound(store, ref);
+  const obj = asObject(body);
+  if (obj.metadata.name !== undefined && obj.metadata.name !== ref.name) {
+    throw errors.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${ref.name})`);
+  }
+  checkResourceVersion(ref, existing, obj);
+  return commit(store, ref, existing, obj);
+}
+
+/** PATCH of the object or of its status subresource; the Content-Type chooses the patch format. */
+export function patchObject(store: Store, ref: ObjectRef, contentType: string, body: unknown): StoredObject {
+  const existing = existingOrNotFound(store, ref);
+  const patched = asObject(applyPatch(contentType, JSON.parse(existing.json), body));
+  checkResourceVersion(ref, existing, patched);
+  return commit(store, ref, existing, patched);
+}
+
+/** DELETE, honouring DeleteOptions.preconditions. Deletion is immediate: there is no kubelet to wait for. */
+export function deleteObject(store: Store, ref: ObjectRef, body: unknown): StoredObject {
+  const existing = existingOrNotFound(store, ref);
+  const preconditions = (body as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined)?.preconditions;
+  if (preconditions?.resourceVersion !== undefined && preconditions.resourceVersion !== String(existing.rv)) {
+    throw errors.conflict(ref.type.plural, ref.name, ref.type.group);
+  }
+  if (preconditions?.uid !== undefined) {
+    const current = (JSON.parse(existing.json) as KubeObject).metadata.uid;
+    if (preconditions.uid !== current) throw errors.conflict(ref.type.plural, ref.name, ref.type.group);
+  }
+  return store.remove(ref.type, existing);
+}
+
+/** A write that names a resourceVersion is conditional on it (optimistic concurrency); without one it is not. */
+function checkResourceVersion(ref: ObjectRef, existing: StoredObject, obj: KubeObject): void {
+  const rv = obj.metadata.resourceVersion;
+  if (rv !== undefined && rv !== null && rv !== '' && String(rv) !== String(existing.rv)) {
+    throw errors.conflict(ref.type.plural, ref.name, ref.type.group);
+  }
+}
+
+/**
+ * Keep what a client cannot change, split spec from status as the pod strategies do (a write to the object keeps the
+ * old status; a write to pods/status keeps the old spec but takes metadata, so annotations can be written through
+ * either), and skip the write entirely when nothing changed, as the API server does (no new resourceVersion, no event).
+ */
+function commit(store: Store, ref: ObjectRef, existing: StoredObject, obj: KubeObject): StoredObject {
+  const old = JSON.parse(existing.json) as KubeObject;
+  obj.apiVersion = old.apiVersion;
+  obj.kind = old.kind;
+  for (const key of ['name', 'namespace', 'uid', 'creationTimestamp']) obj.metadata[key] = old.metadata[key];
+  if (ref.type.subresources.includes('status')) {
+    if (ref.subresource === 'status') obj.spec = old.spec;
+    else obj.status = old.status;
+  }
+  obj.metadata.resourceVersion = String(existing.rv);
+  if (JSON.stringify(obj) === existing.json) return existing;
+  return store.write(ref.type, obj);
+}
