@@ -2,7 +2,7 @@
 // names, immutable metadata, the status subresource and optimistic concurrency (metadata.resourceVersion).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { applyPatch } from './patch.js';
-import { apiVersionOf, type ResourceType } from './resources.js';
+import { apiVersionOf, resourceTypeOfObject, type ResourceType } from './resources.js';
 import { errors } from './status.js';
 import type { KubeObject, Store, StoredObject } from './store.js';
 
@@ -44,8 +44,10 @@ export function createObject(store: Store, type: ResourceType, namespace: string
   obj.apiVersion = apiVersionOf(type);
   obj.kind = type.kind;
   meta.namespace = namespace;
-  meta.uid ??= randomUUID();
-  meta.creationTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  // A seeded replacement is the same object, changed: it keeps its identity.
+  const old = existing && !meta.uid ? (JSON.parse(existing.json) as KubeObject).metadata : undefined;
+  meta.uid ??= old?.uid ?? randomUUID();
+  meta.creationTimestamp ??= old?.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   delete meta.resourceVersion;
   if (type.kind === 'Pod') obj.status ??= { phase: 'Pending' };
   return store.write(type, obj);
@@ -109,4 +111,16 @@ function commit(store: Store, ref: ObjectRef, existing: StoredObject, obj: KubeO
   obj.metadata.resourceVersion = String(existing.rv);
   if (JSON.stringify(obj) === existing.json) return existing;
   return store.write(ref.type, obj);
+}
+
+/** Seed (control API, --seed): an object, an array of them, or a List; existing objects are replaced. */
+export function seedObjects(store: Store, body: unknown): number {
+  const items = (Array.isArray(body) ? body : (body as { items?: unknown[] } | undefined)?.items ?? [body]) as Record<string, unknown>[];
+  for (const item of items) {
+    const type = resourceTypeOfObject(item ?? {});
+    if (!type) throw errors.badRequest(`no resource for apiVersion ${String(item?.apiVersion)} kind ${String(item?.kind)}`);
+    const namespace = (item.metadata as { namespace?: unknown } | undefined)?.namespace;
+    createObject(store, type, typeof namespace === 'string' ? namespace : 'default', item, true);
+  }
+  return items.length;
 }

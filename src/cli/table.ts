@@ -1,0 +1,16 @@
+// `--output text`: the plan as a table for people.
+import type { JsonObject } from '../cni/types.js';
+
+export function renderTable(plan: JsonObject): string {
+  const rows = (plan.attachments as JsonObject[]).map((a) => {
+    const conf = a.config as JsonObject;
+    const plugins = Array.isArray(conf.plugins) ? (conf.plugins as JsonObject[]).map((p) => p.type).join('+') : String(conf.type);
+    const sel = (a.selection ?? {}) as JsonObject;
+    const extras = ['ips', 'mac', 'default-route'].filter((k) => sel[k] !== undefined).map((k) => `${k}=${JSON.stringify(sel[k])}`);
+    return [String(a.interface), String(a.name), a.default ? 'yes' : '', plugins, String(conf.cniVersion ?? ''), extras.join(' ')];
+  });
+  const head = ['INTERFACE', 'NETWORK', 'DEFAULT', 'PLUGINS', 'CNI', 'REQUESTS'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return `${[head, ...rows].map(line).join('\n')}\n`;
+}

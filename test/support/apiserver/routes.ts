@@ -1,0 +1,108 @@
+// The API request pipeline: count → latency → injected fault → authentication → discovery or a resource verb.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context } from './context.js';
+import { readJson, sendJson, sendStatus, sleep, statusOf } from './http.js';
+import { listObjects } from './list.js';
+import { createObject, deleteObject, patchObject, updateObject, type ObjectRef } from './objects.js';
+import { discoveryDocument, findResourceType, type ResourceType } from './resources.js';
+import { ApiError, errors, failure, success } from './status.js';
+
+/** Paths a real API server shows to anonymous clients (system:public-info-viewer). */
+const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz']);
+
+interface Target {
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** /api/v1/[namespaces/NS/]PLURAL[/NAME[/SUB]] and /apis/GROUP/VERSION/[namespaces/NS/]PLURAL[/NAME[/SUB]]. */
+function parseTarget(path: string): Target | undefined {
+  const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts[1] === 'v1') [group, version, rest] = ['', 'v1', parts.slice(2)];
+  else if (parts[0] === 'apis' && parts.length >= 3) [group, version, rest] = [parts[1] as string, parts[2] as string, parts.slice(3)];
+  else return undefined;
+  const namespaced = rest[0] === 'namespaces' && rest.length >= 3;
+  const [namespace, plural, name, subresource, extra] = namespaced ? rest.slice(1) : [undefined, ...rest];
+  const type = plural === undefined ? undefined : findResourceType(group, version, plural);
+  if (!type || extra !== undefined || (!namespaced && name !== undefined)) return undefined;
+  if (subresource !== undefined && !type.subresources.includes(subresource)) return undefined;
+  return { type, namespace, name, subresource };
+}
+
+export function verbOf(req: IncomingMessage, query: URLSearchParams): string {
+  const watch = query.get('watch');
+  return req.method === 'GET' && (watch === 'true' || watch === '1') ? 'WATCH' : (req.method ?? 'GET');
+}
+
+export async function handleApiRequest(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://apiserver');
+  const verb = verbOf(req, url.searchParams);
+  ctx.counters.count(verb, url.pathname);
+  res.on('close', () => ctx.counters.record({
+    verb, path: url.pathname, query: url.search, contentType: req.headers['content-type'],
+    userAgent: req.headers['user-agent'], code: res.headersSent ? res.statusCode : 0,
+  }));
+  try {
+    if (ctx.faults.latencyMs > 0) await sleep(ctx.faults.latencyMs);
+    const fault = ctx.faults.decide(verb, url.pathname);
+    if (fault?.action === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault) throw new ApiError(failure(fault.code, fault.message));
+    if (!publicPaths.has(url.pathname) && !(await ctx.tokens.check(req.headers.authorization))) {
+      throw new ApiError(failure(401, 'Unauthorized'));
+    }
+    await dispatch(ctx, { req, res, url, verb });
+  } catch (err) {
+    sendStatus(res, statusOf(err));
+  }
+}
+
+interface Call {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  verb: string;
+}
+
+async function dispatch(ctx: Context, { req, res, url, verb }: Call): Promise<void> {
+  if (publicPaths.has(url.pathname) && url.pathname !== '/version') return sendJson(res, 200, '"ok"');
+  const doc = discoveryDocument(url.pathname, ctx.serverAddress());
+  if (doc) return sendJson(res, 200, doc);
+  const target = parseTarget(url.pathname);
+  if (!target) throw new ApiError(failure(404, 'the server could not find the requested resource'));
+  const { type, namespace, name, subresource } = target;
+  if (name === undefined) {
+    if (verb === 'WATCH') return ctx.watches.open({ type, namespace, query: url.searchParams }, res);
+    if (verb === 'GET') return sendJson(res, 200, listObjects(ctx.store, { type, namespace, query: url.searchParams }));
+    if (verb === 'POST' && namespace !== undefined) {
+      return sendJson(res, 201, createObject(ctx.store, type, namespace, await readJson(req)).json);
+    }
+    throw errors.methodNotAllowed();
+  }
+  const ref: ObjectRef = { type, namespace: namespace as string, name, subresource };
+  switch (verb) {
+    case 'GET': {
+      const obj = ctx.store.get(type, ref.namespace, name);
+      if (!obj) throw errors.notFound(type.plural, name, type.group);
+      return sendJson(res, 200, obj.json);
+    }
+    case 'PUT':
+      return sendJson(res, 200, updateObject(ctx.store, ref, await readJson(req)).json);
+    case 'PATCH':
+      return sendJson(res, 200, patchObject(ctx.store, ref, req.headers['content-type'] ?? '', await readJson(req)).json);
+    case 'DELETE': {
+      if (subresource) throw errors.methodNotAllowed();
+      const deleted = deleteObject(ctx.store, ref, await readJson(req));
+      return sendJson(res, 200, type.deleteReturnsObject ? deleted.json : success({ name, group: type.group, kind: type.plural }));
+    }
+    default:
+      throw errors.methodNotAllowed();
+  }
+}
