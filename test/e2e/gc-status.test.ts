@@ -1,0 +1,72 @@
+// STATUS and GC (CNI 1.1) cover every delegate and every attachment, not only the cluster network.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { answer, readCalls, recordingPlugins } from '../support/recording.js';
+
+let dir: string;
+let bin: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'braid-gc-'));
+  bin = recordingPlugins(dir, ['main', 'side', 'old']);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const config = (extra: Record<string, unknown> = {}) => ({
+  cniVersion: '1.1.0', name: 'braid', type: 'braid', cacheDir: join(dir, 'cache'), binDir: bin,
+  delegates: [
+    { cniVersion: '1.1.0', name: 'main-net', type: 'main' },
+    { cniVersion: '1.1.0', name: 'side-net', plugins: [{ type: 'side' }] },
+    { cniVersion: '0.4.0', name: 'old-net', type: 'old' },
+  ],
+  ...extra,
+});
+
+function run(command: string, env: Record<string, string> = {}, conf = config()) {
+  return spawnSync('bin/braid', [], {
+    input: JSON.stringify(conf), encoding: 'utf8',
+    env: { PATH: process.env.PATH, BRAID_TEST_PLUGIN_DIR: dir, CNI_COMMAND: command, CNI_PATH: bin, CNI_NETNS: '/var/run/netns/x', CNI_IFNAME: 'eth0', ...env },
+  });
+}
+
+describe('STATUS', () => {
+  it('asks every 1.1.0 delegate and skips older ones', () => {
+    const out = run('STATUS');
+    expect(out.status).toBe(0);
+    expect(readCalls(dir).map((c) => `${c.plugin} ${c.command}`)).toEqual(['main STATUS', 'side STATUS']);
+  });
+
+  it('a delegate that is not ready makes braid not ready, naming the network', () => {
+    answer(dir, 'side', 'STATUS', { exitCode: 1, result: { cniVersion: '1.1.0', code: 50, msg: 'side daemon down' } });
+    const out = run('STATUS');
+    expect(out.status).toBe(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({ code: 50, msg: expect.stringContaining('network side-net is not ready') });
+  });
+});
+
+describe('GC', () => {
+  it('removes attachments of containers not in the valid list, then lets each delegate collect', () => {
+    for (const id of ['keep', 'stale']) expect(run('ADD', { CNI_CONTAINERID: id }).status).toBe(0);
+    const out = run('GC', {}, config({ 'cni.dev/valid-attachments': [{ containerID: 'keep', ifname: 'eth0' }] }));
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    const calls = readCalls(dir).filter((c) => c.command !== 'ADD');
+    expect(calls.filter((c) => c.command === 'DEL').map((c) => `${c.plugin} ${c.containerId} ${c.ifname}`)).toEqual([
+      'old stale net2',
+      'side stale net1',
+      'main stale eth0',
+    ]);
+    const gcs = calls.filter((c) => c.command === 'GC');
+    expect(gcs.map((c) => c.plugin)).toEqual(['main', 'side']);
+    expect(JSON.parse(gcs[1]!.stdin)['cni.dev/valid-attachments']).toEqual([{ containerID: 'keep', ifname: 'net1' }]);
+    expect(readdirSync(join(dir, 'cache', 'results')).sort()).toEqual(['main-net-keep-eth0', 'old-net-keep-net2', 'side-net-keep-net1']);
+    expect(readdirSync(join(dir, 'cache', 'plans'))).toEqual(['keep-eth0.json']);
+  });
+
+  it('GC without the valid-attachments list is a configuration error', () => {
+    const out = run('GC');
+    expect(out.status).toBe(1);
+    expect(JSON.parse(out.stdout)).toMatchObject({ code: 7, msg: expect.stringContaining('cni.dev/valid-attachments') });
+  });
+});
