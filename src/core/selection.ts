@@ -81,6 +81,8 @@ const KEYS: Record<string, keyof SelectionElement> = Object.fromEntries(
   ),
 );
 KEYS['interfacerequest'] = 'interface'; // deprecated Multus spelling
+/** NPWG 1.3 keys braid reads nothing from but must not reject (persistent IPs are the IPAM's business). */
+const PASSED_OVER = new Set(['ipam-claim-reference']);
 
 function parseJsonForm(text: string): Array<Partial<SelectionElement>> {
   let parsed: unknown;
@@ -94,12 +96,15 @@ function parseJsonForm(text: string): Array<Partial<SelectionElement>> {
     const where = `network ${i + 1}`;
     if (!isObject(el)) throw fail(where, 'is not a JSON object');
     const out: JsonObject = {};
+    const unknown: string[] = [];
     for (const [key, value] of Object.entries(el)) {
       const known = KEYS[key.toLowerCase()];
       if (known) out[known] = value;
-      else if (!key.includes('.')) throw fail(where, `unknown key "${key}" (vendor keys must be reverse-DNS, e.g. "example.com/key")`);
+      else if (!key.includes('.') && !PASSED_OVER.has(key.toLowerCase())) unknown.push(key);
       // keys with a dot are NPWG §4.1.2 vendor extensions: ignored
     }
+    // Reported after the loop so that the message can name the network, wherever its "name" key is.
+    if (unknown.length) throw fail(`${where} ("${String(out.name ?? '')}")`, `unknown key "${unknown[0]}" (vendor keys must be reverse-DNS, e.g. "org.example.key")`);
     return out as Partial<SelectionElement>;
   });
 }
@@ -114,7 +119,9 @@ function finish(e: Partial<SelectionElement>, podNamespace: string, where: strin
   const nameProblem = nadNameProblem(e.name);
   if (nameProblem) throw fail(where, nameProblem);
   const ns = e.namespace === undefined || e.namespace === '' ? podNamespace : e.namespace;
-  if (typeof ns !== 'string' || namespaceProblem(ns)) throw fail(where, `field "namespace": ${namespaceProblem(String(ns))}`);
+  if (typeof ns !== 'string') throw fail(where, 'field "namespace" must be a string');
+  const nsProblem = namespaceProblem(ns);
+  if (nsProblem) throw fail(where, `field "namespace": ${nsProblem}`);
   const out: SelectionElement = { ...e, name: e.name, namespace: ns };
   if (e.interface !== undefined) {
     const p = typeof e.interface === 'string' ? interfaceNameProblem(e.interface) : 'must be a string';

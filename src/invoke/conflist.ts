@@ -20,7 +20,11 @@ export function toConfList(conf: unknown, where: string): NetConfList {
   if (Array.isArray(conf.plugins)) return listFrom(conf, name, where);
   if (conf.plugins !== undefined) throw new CniError(ErrorCode.InvalidConfig, `${where}: "plugins" must be a list`);
   if (conf.type === undefined) throw new CniError(ErrorCode.InvalidConfig, `${where}: the network config has neither "type" nor "plugins"`);
-  checkPluginType(conf.type);
+  try {
+    checkPluginType(conf.type);
+  } catch (err) {
+    throw (err as CniError).prefixed(where);
+  }
   const list: NetConfList = { name, plugins: [conf as PluginConf] };
   if (typeof conf.cniVersion === 'string') list.cniVersion = conf.cniVersion;
   return list;
