@@ -12,19 +12,31 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const { cniMain } = await import('./app/cni-main.js');
   let stdin = '';
   try {
     stdin = readFileSync(0, 'utf8');
   } catch {
     // no stdin (VERSION may come without one)
   }
-  process.exitCode = await cniMain({
-    env: process.env,
-    stdin,
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-  });
+  const io = { env: process.env, stdin, stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
+  const inProcess = async () => (await import('./app/cni-main.js')).cniMain(io);
+  const socket = daemonSocketOf(stdin);
+  if (socket && process.env.CNI_COMMAND !== 'VERSION') {
+    const { forwardToDaemon } = await import('./app/shim.js');
+    process.exitCode = await forwardToDaemon(io, socket, inProcess);
+  } else {
+    process.exitCode = await inProcess();
+  }
+}
+
+/** Daemon mode is decided before anything else loads: the executable then stays a thin forwarder. */
+function daemonSocketOf(stdin: string): string | undefined {
+  try {
+    const v = (JSON.parse(stdin) as { daemonSocket?: unknown }).daemonSocket;
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 void main();

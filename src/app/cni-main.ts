@@ -1,21 +1,23 @@
 // Composition root of the CNI executable: one request in, the engine with real effects, one answer out.
-import { getArg } from '../cni/args.js';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { CniRequest } from '../cni/request.js';
 import { type ProcessIo, runSkel } from '../cni/skel.js';
 import { isObject, type NetConfList } from '../cni/types.js';
 import type { ValidAttachment } from '../invoke/chain.js';
 import { toConfList } from '../invoke/conflist.js';
+import type { Logger } from 'pino';
+import type { PluginExec } from '../invoke/exec.js';
 import { ExecaPluginExec } from '../invoke/execa-exec.js';
 import { ResultCache } from '../invoke/result-cache.js';
 import { parseNodeConfig, type NodeConfig } from '../core/node-config.js';
 import { resolveNetworkRef } from '../core/network-ref.js';
 import type { PlannedAttachment } from '../core/plan.js';
-import type { NadSource, PodInfo, PodSource } from '../core/sources.js';
+import type { NadSource } from '../core/sources.js';
 import { addPod } from '../engine/add.js';
 import { checkPod } from '../engine/check.js';
 import { delPod } from '../engine/del.js';
 import type { EngineDeps, StatusWriter } from '../engine/deps.js';
+import { lookupPod, podRefOf, type Sources } from './sources.js';
 import { ipRouteEditor } from '../engine/default-route.js';
 import { gcAll, statusAll } from '../engine/maintenance.js';
 import { waitForReadiness } from '../engine/readiness.js';
@@ -27,29 +29,35 @@ import { createLogger } from './logger.js';
 
 const noNads: NadSource = { getNad: async () => undefined };
 
-interface Sources {
-  pods?: PodSource;
-  nads: NadSource;
-  status?: StatusWriter;
-}
-
-function sourcesFor(config: NodeConfig): Sources {
+async function sourcesFor(config: NodeConfig, command: string): Promise<Sources> {
   if (config.localStore) {
     const store = new LocalStore(config.localStore);
     return { pods: store, nads: store, status: store };
   }
+  // Thin Kubernetes mode (no daemon). DEL never needs the API server, so it never loads the client.
+  if (config.kubeconfig && !config.daemonSocket && command !== 'DEL') {
+    const { thinSources } = await import('./thin.js');
+    return thinSources(config);
+  }
   return { nads: noNads };
 }
 
-export function engineDeps(config: NodeConfig, io: ProcessIo, status?: StatusWriter): EngineDeps {
-  const log = createLogger(config);
-  return {
-    exec: new ExecaPluginExec({
+export interface DepsOptions {
+  log?: Logger;
+  /** Wraps the plugin runner, e.g. to time delegates for metrics. */
+  wrapExec?: (exec: PluginExec) => PluginExec;
+}
+
+export function engineDeps(config: NodeConfig, io: ProcessIo, status?: StatusWriter, opts: DepsOptions = {}): EngineDeps {
+  const log = opts.log ?? createLogger(config);
+  const exec = new ExecaPluginExec({
       searchPath: [config.binDir, ...(io.env.CNI_PATH ?? '').split(':').filter(Boolean)],
       env: io.env,
       timeoutMs: config.pluginTimeoutSeconds * 1000,
       onStderr: (type, text) => log.debug({ plugin: type, stderr: text.trim() }, 'delegate stderr'),
-    }),
+    });
+  return {
+    exec: opts.wrapExec ? opts.wrapExec(exec) : exec,
     plans: new PlanStore(config.cacheDir),
     cache: new ResultCache(config.cacheDir),
     routes: ipRouteEditor,
@@ -58,13 +66,6 @@ export function engineDeps(config: NodeConfig, io: ProcessIo, status?: StatusWri
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     now: () => Date.now(),
   };
-}
-
-/** The pod named in CNI_ARGS (namespace "default" when absent, as podman passes none). */
-async function lookupPod(req: CniRequest, pods?: PodSource): Promise<PodInfo | undefined> {
-  const name = getArg(req.args, 'K8S_POD_NAME');
-  if (!pods || !name) return undefined;
-  return pods.getPod(getArg(req.args, 'K8S_POD_NAMESPACE') || 'default', name);
 }
 
 /** The networks braid is configured with (for STATUS, GC and DEL without any record). */
@@ -89,9 +90,17 @@ export async function handle(req: CniRequest, config: NodeConfig, deps: EngineDe
   switch (req.command) {
     case 'ADD': {
       await waitForReadiness(config.readinessIndicatorFile, config.readinessTimeoutSeconds, deps);
-      const pod = await lookupPod(req, src.pods);
+      const pod = await lookupPod(req, config.runtimeConfig, src);
       const devices = checkpointDevices(config.deviceCheckpointFile);
-      return addPod(deps, base, { config, nads: src.nads, files: confDirFiles(config.confDir), devices, ...(pod ? { pod } : {}) });
+      const ref = pod ? { namespace: pod.namespace, name: pod.name, ...(pod.uid ? { uid: pod.uid } : {}) } : undefined;
+      try {
+        const out = await addPod(deps, base, { config, nads: src.nads, files: confDirFiles(config.confDir), devices, ...(pod ? { pod } : {}) });
+        if (ref) src.onAdded?.(ref, out.status);
+        return out.result;
+      } catch (err) {
+        if (ref) src.onAddFailed?.(ref, err as Error);
+        throw err;
+      }
     }
     case 'DEL': {
       const fallback = (): PlannedAttachment[] =>
@@ -99,9 +108,7 @@ export async function handle(req: CniRequest, config: NodeConfig, deps: EngineDe
           const conf = toConfList(d, `delegates[${i}]`);
           return { name: conf.name, ifname: i === 0 ? req.ifname : `net${i}`, isDefault: i === 0, conf, capabilityArgs: {}, extraArgs: [] };
         });
-      const name = getArg(req.args, 'K8S_POD_NAME');
-      const pod = name ? { namespace: getArg(req.args, 'K8S_POD_NAMESPACE') || 'default', name } : undefined;
-      return delPod(deps, base, fallback, pod);
+      return delPod(deps, base, fallback, podRefOf(req));
     }
     case 'CHECK':
       return checkPod(deps, req.containerId, req.ifname);
@@ -118,7 +125,7 @@ export async function handle(req: CniRequest, config: NodeConfig, deps: EngineDe
 export async function cniMain(io: ProcessIo): Promise<number> {
   return runSkel(io, async (req) => {
     const config = parseNodeConfig(req.config);
-    const src = sourcesFor(config);
+    const src = await sourcesFor(config, req.command);
     const deps = engineDeps(config, io, src.status);
     try {
       return await handle(req, config, deps, src);

@@ -1,5 +1,6 @@
 // `braid <command>`: commander, one module per command.
 import { Command } from 'commander';
+import { registerDaemon } from './daemon.js';
 import { registerExplain } from './explain.js';
 import { BRAID_VERSION } from './version.js';
 
@@ -9,6 +10,7 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(`braid ${BRAID_VERSION} (CNI 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)\n`);
   });
   registerExplain(program);
+  registerDaemon(program);
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

@@ -4,7 +4,7 @@ import { getArg, type CniArgs } from '../cni/args.js';
 import { CniError, toCniError } from '../cni/errors.js';
 import { formatResult } from '../cni/result.js';
 import type { JsonObject } from '../cni/types.js';
-import { buildNetworkStatus } from '../core/network-status.js';
+import { buildNetworkStatus, type NetworkStatus } from '../core/network-status.js';
 import { planAttachments, type PlanInput, type PlannedAttachment } from '../core/plan.js';
 import { PLAN_KIND, type SavedPlan } from '../store/plan-store.js';
 import { addAttachment, type Attached, delAttachment } from './attachment.js';
@@ -57,7 +57,13 @@ async function rollback(deps: EngineDeps, plan: SavedPlan, started: PlannedAttac
   deps.plans.remove(plan.containerId, plan.ifname);
 }
 
-export async function addPod(deps: EngineDeps, req: AddRequest, input: Omit<PlanInput, 'ifname' | 'args'>): Promise<JsonObject> {
+export interface AddOutcome {
+  /** The default network's result at the runtime's version: what ADD prints. */
+  result: JsonObject;
+  status: NetworkStatus[];
+}
+
+export async function addPod(deps: EngineDeps, req: AddRequest, input: Omit<PlanInput, 'ifname' | 'args'>): Promise<AddOutcome> {
   const attachments = await planAttachments({ ...input, ifname: req.ifname, args: req.args });
   const pod = input.pod ? { namespace: input.pod.namespace, name: input.pod.name, uid: input.pod.uid ?? getArg(req.args, 'K8S_POD_UID') } : undefined;
   const plan: SavedPlan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };
@@ -77,8 +83,9 @@ export async function addPod(deps: EngineDeps, req: AddRequest, input: Omit<Plan
       result: rewritten.get(d) ?? d.result,
       deviceInfo: d.att.resourceName && d.att.deviceId ? input.devices?.deviceInfo(d.att.resourceName, d.att.deviceId) : undefined,
     }));
-    if (deps.status && plan.pod) await deps.status.write(plan.pod, plan.containerId, buildNetworkStatus(attached));
-    return formatResult(attached[0]!.result, req.cniVersion);
+    const status = buildNetworkStatus(attached);
+    if (deps.status && plan.pod) await deps.status.write(plan.pod, plan.containerId, status);
+    return { result: formatResult(attached[0]!.result, req.cniVersion), status };
   } catch (err) {
     await rollback(deps, plan, started, done);
     throw err instanceof CniError ? err : toCniError(err).prefixed(podLabel(plan));

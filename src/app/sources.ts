@@ -1,0 +1,52 @@
+// Where a request's pod, NADs and status go, per mode; the engine does not know which mode it runs in.
+import { getArg } from '../cni/args.js';
+import type { CniRequest } from '../cni/request.js';
+import { isObject } from '../cni/types.js';
+import type { NetworkStatus } from '../core/network-status.js';
+import type { NadSource, PodInfo, PodSource } from '../core/sources.js';
+import type { PodRef, StatusWriter } from '../engine/deps.js';
+
+export interface Sources {
+  pods?: PodSource;
+  nads: NadSource;
+  status?: StatusWriter;
+  /** Kubernetes modes: the pod must exist and match K8S_POD_UID (local mode attaches default networks only). */
+  checkPod?: (pod: PodInfo | undefined, ns: string, name: string, uid: string | undefined) => PodInfo;
+  /** Hooks for Kubernetes Events: AddedInterface per attachment, a Warning when ADD fails. */
+  onAdded?: (pod: PodRef, status: NetworkStatus[]) => void;
+  onAddFailed?: (pod: PodRef, err: Error) => void;
+}
+
+const POD_ANNOTATIONS_CAP = 'io.kubernetes.cri.pod-annotations';
+
+/** runtimeConfig keys are matched case-insensitively: containerd marshals Go names. */
+export function runtimeValue(runtimeConfig: Record<string, unknown>, key: string): unknown {
+  const k = Object.keys(runtimeConfig).find((x) => x.toLowerCase() === key.toLowerCase());
+  return k === undefined ? undefined : runtimeConfig[k];
+}
+
+export function podRefOf(req: CniRequest): PodRef | undefined {
+  const name = getArg(req.args, 'K8S_POD_NAME');
+  if (!name) return undefined;
+  const uid = getArg(req.args, 'K8S_POD_UID');
+  return { namespace: getArg(req.args, 'K8S_POD_NAMESPACE') || 'default', name, ...(uid ? { uid } : {}) };
+}
+
+/**
+ * The pod named in CNI_ARGS (namespace "default" when absent, as podman passes none). With the
+ * pod-annotations capability, the selection comes from the runtime and needs no API read.
+ */
+export async function lookupPod(req: CniRequest, runtimeConfig: Record<string, unknown>, src: Sources): Promise<PodInfo | undefined> {
+  const ref = podRefOf(req);
+  if (!ref || !src.pods) return undefined;
+  const fromRuntime = runtimeValue(runtimeConfig, POD_ANNOTATIONS_CAP);
+  if (isObject(fromRuntime)) {
+    const annotations = Object.fromEntries(Object.entries(fromRuntime).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const cached = await src.pods.getPod(ref.namespace, ref.name).catch(() => undefined);
+    const pod: PodInfo = { ...ref, annotations };
+    if (cached?.uid) src.checkPod?.(cached, ref.namespace, ref.name, ref.uid);
+    return pod;
+  }
+  const pod = await src.pods.getPod(ref.namespace, ref.name);
+  return src.checkPod ? src.checkPod(pod, ref.namespace, ref.name, ref.uid) : pod;
+}

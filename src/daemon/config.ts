@@ -1,0 +1,49 @@
+// `braid daemon --config FILE`: the node configuration's keys plus the daemon's own.
+import { readFileSync } from 'node:fs';
+import { CniError, ErrorCode } from '../cni/errors.js';
+import { isObject, type JsonObject } from '../cni/types.js';
+import { parseNodeConfig, type NodeConfig } from '../core/node-config.js';
+
+export interface DaemonConfig {
+  node: NodeConfig;
+  nodeName: string;
+  socketPath: string;
+  metricsAddress?: string;
+  maxConcurrentRequests: number;
+  /** Seconds SIGTERM waits for requests in flight. */
+  drainSeconds: number;
+}
+
+const DAEMON_KEYS = ['nodeName', 'socketPath', 'metricsAddress', 'maxConcurrentRequests', 'drainSeconds'];
+
+export function parseDaemonConfig(raw: JsonObject, env: Record<string, string | undefined>): DaemonConfig {
+  const nodeKeys: JsonObject = { type: 'braid' };
+  for (const [k, v] of Object.entries(raw)) if (!DAEMON_KEYS.includes(k)) nodeKeys[k] = v;
+  const node = parseNodeConfig(nodeKeys);
+  const nodeName = (raw.nodeName as string | undefined) ?? env.NODE_NAME;
+  if (!nodeName) throw new CniError(ErrorCode.InvalidConfig, 'braid daemon needs "nodeName" in its configuration or NODE_NAME in its environment');
+  const max = raw.maxConcurrentRequests ?? 16;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) throw new CniError(ErrorCode.InvalidConfig, '"maxConcurrentRequests" must be a whole number of at least 1');
+  for (const k of ['socketPath', 'metricsAddress']) {
+    if (raw[k] !== undefined && typeof raw[k] !== 'string') throw new CniError(ErrorCode.InvalidConfig, `"${k}" must be a string`);
+  }
+  return {
+    node,
+    nodeName,
+    socketPath: (raw.socketPath as string | undefined) ?? '/run/braid/braid.sock',
+    ...(raw.metricsAddress ? { metricsAddress: raw.metricsAddress as string } : {}),
+    maxConcurrentRequests: max,
+    drainSeconds: typeof raw.drainSeconds === 'number' ? raw.drainSeconds : 30,
+  };
+}
+
+export function readDaemonConfig(path: string, env: Record<string, string | undefined>): DaemonConfig {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new CniError(ErrorCode.InvalidConfig, `cannot read the daemon configuration ${path}: ${(err as Error).message}`);
+  }
+  if (!isObject(parsed)) throw new CniError(ErrorCode.InvalidConfig, `the daemon configuration ${path} must be a JSON object`);
+  return parseDaemonConfig(parsed, env);
+}

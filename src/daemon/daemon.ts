@@ -1,0 +1,120 @@
+// The braid daemon: informer caches of the NADs and of this node's pods, the CNI socket, metrics and
+// health, Events, and a drain on SIGTERM. Requests run the same engine as the executable.
+import type { Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { CniError, ErrorCode } from '../cni/errors.js';
+import { runSkel } from '../cni/skel.js';
+import type { Nad } from '../core/sources.js';
+import { parseNodeConfig } from '../core/node-config.js';
+import type { PluginExec } from '../invoke/exec.js';
+import { engineDeps, handle } from '../app/cni-main.js';
+import { createLogger } from '../app/logger.js';
+import type { Sources } from '../app/sources.js';
+import type { DaemonReply, DaemonRequest } from '../app/wire.js';
+import { ApiClient } from '../k8s/api.js';
+import { loadKubeConfig } from '../k8s/kubeconfig.js';
+import { Reflector } from '../k8s/reflector.js';
+import { NAD_PATH } from '../k8s/resources.js';
+import { ApiSources, checkPodIdentity } from '../k8s/sources.js';
+import { K8sStatusWriter } from '../k8s/status-writer.js';
+import { keyOf, trimNad, trimPod, type CachedPod } from '../k8s/trim.js';
+import type { DaemonConfig } from './config.js';
+import { emitAdded, emitAddFailed } from './events.js';
+import { Limiter } from './limiter.js';
+import { Metrics } from './metrics.js';
+import { listenForMetrics } from './metrics-server.js';
+import { listenOnSocket } from './socket-server.js';
+
+export interface RunningDaemon {
+  stop(): Promise<void>;
+  metrics: Metrics;
+}
+
+function timedExec(exec: PluginExec, metrics: Metrics): PluginExec {
+  return {
+    async exec(call) {
+      const t0 = performance.now();
+      try {
+        return await exec.exec(call);
+      } finally {
+        metrics.delegateSeconds.observe({ plugin: call.type, command: call.command }, (performance.now() - t0) / 1000);
+      }
+    },
+  };
+}
+
+export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(cfg.node, { component: 'daemon', node: cfg.nodeName })): Promise<RunningDaemon> {
+  const api = new ApiClient(() => loadKubeConfig(cfg.node.kubeconfig));
+  const pods = new Reflector<CachedPod>({ api, path: '/api/v1/pods', query: { fieldSelector: `spec.nodeName=${cfg.nodeName}` }, trim: (o) => trimPod(o as object), key: keyOf, log });
+  const nads = new Reflector<Nad>({ api, path: NAD_PATH, trim: (o) => trimNad(o as object), key: keyOf, log });
+  const apiSources = new ApiSources(api, pods, nads);
+  const status = new K8sStatusWriter({ api, log, cachedPod: (ns, n) => apiSources.cachedPod(ns, n), deadlineMs: 2000, background: true });
+  const sources: Sources = {
+    pods: apiSources,
+    nads: apiSources,
+    status,
+    checkPod: checkPodIdentity,
+    onAdded: (pod, st) => emitAdded(api, log, cfg.nodeName, pod, st),
+    onAddFailed: (pod, err) => emitAddFailed(api, log, cfg.nodeName, pod, err),
+  };
+  const metrics = new Metrics();
+  const limiter = new Limiter(cfg.maxConcurrentRequests);
+  metrics.gauge('braid_requests_in_flight', 'CNI requests running', () => limiter.active);
+  metrics.gauge('braid_requests_queued', 'CNI requests waiting for a slot', () => limiter.queued);
+  metrics.gauge('braid_cached_pods', 'pods in the informer cache', () => pods.items.size);
+  metrics.gauge('braid_cached_nads', 'NetworkAttachmentDefinitions in the informer cache', () => nads.items.size);
+  metrics.gauge('braid_status_backlog', 'network-status writes waiting to be retried', () => status.backlog);
+  let draining = false;
+
+  const serve = async (r: DaemonRequest): Promise<DaemonReply> => {
+    if (draining) return { exitCode: 1, stdout: JSON.stringify(new CniError(ErrorCode.TryAgainLater, 'the braid daemon is shutting down').toJSON()) };
+    const command = r.env.CNI_COMMAND ?? '?';
+    const t0 = performance.now();
+    let stdout = '';
+    const io = { env: r.env, stdin: r.stdin, stdout: (t: string) => (stdout += t), stderr: () => undefined };
+    const key = `${r.env.CNI_CONTAINERID ?? ''}/${r.env.CNI_IFNAME ?? ''}`;
+    const exitCode = await limiter.run(key, () =>
+      runSkel(io, async (req) => {
+        const config = parseNodeConfig(req.config);
+        const deps = engineDeps(config, io, status, { log, wrapExec: (e) => timedExec(e, metrics) });
+        return handle(req, config, deps, sources);
+      }, (err) => log.warn({ command, container: r.env.CNI_CONTAINERID, err: (err as Error).message }, 'request failed')),
+    );
+    metrics.requests.inc({ command, result: exitCode === 0 ? 'success' : 'error' });
+    metrics.requestSeconds.observe({ command }, (performance.now() - t0) / 1000);
+    return { exitCode, stdout };
+  };
+
+  const synced = () => pods.synced && nads.synced;
+  const servers: Server[] = [await listenOnSocket(cfg.socketPath, serve, () => !draining)];
+  if (cfg.metricsAddress) {
+    servers.push(
+      await listenForMetrics(cfg.metricsAddress, metrics, {
+        healthy: () => !draining,
+        ready: () => {
+          if (!synced()) return { ok: false, reason: 'informer caches not synced' };
+          const f = cfg.node.readinessIndicatorFile;
+          if (f && !existsSync(f)) return { ok: false, reason: `${f} is missing` };
+          return { ok: true };
+        },
+      }),
+    );
+  }
+  void pods.start();
+  void nads.start();
+  log.info({ socket: cfg.socketPath, metrics: cfg.metricsAddress }, 'braid daemon serving');
+
+  return {
+    metrics,
+    async stop() {
+      draining = true;
+      const deadline = Date.now() + cfg.drainSeconds * 1000;
+      while ((limiter.active > 0 || limiter.queued > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      pods.stop();
+      nads.stop();
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+      log.info('braid daemon stopped');
+    },
+  };
+}

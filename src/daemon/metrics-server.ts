@@ -1,0 +1,37 @@
+// /healthz, /readyz and Prometheus /metrics over HTTP on metricsAddress ("host:port").
+import { createServer, type Server } from 'node:http';
+import type { Metrics } from './metrics.js';
+
+export interface Probes {
+  healthy: () => boolean;
+  ready: () => { ok: boolean; reason?: string };
+}
+
+export async function listenForMetrics(address: string, metrics: Metrics, probes: Probes): Promise<Server> {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i) || '127.0.0.1';
+  const port = Number(address.slice(i + 1));
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
+      res.end(metrics.render());
+      return;
+    }
+    if (req.url === '/healthz') {
+      const ok = probes.healthy();
+      res.writeHead(ok ? 200 : 503).end(ok ? 'ok' : 'unhealthy');
+      return;
+    }
+    if (req.url === '/readyz') {
+      const r = probes.ready();
+      res.writeHead(r.ok ? 200 : 503).end(r.ok ? 'ok' : `not ready: ${r.reason ?? ''}`);
+      return;
+    }
+    res.writeHead(404).end('not found');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

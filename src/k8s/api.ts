@@ -1,0 +1,80 @@
+// Plain JSON requests to the API server with the client's own auth and TLS (KubeConfig.applyToHTTPSOptions).
+// A 401 reloads the kubeconfig (a rotated service-account token: multus-cni#852) and tries once more.
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { ApiError, classifyApiError, kindOfStatus } from './errors.js';
+import type { KubeConfig } from './kubeconfig.js';
+
+export interface RequestOpts {
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+}
+
+export class ApiClient {
+  private kc: KubeConfig;
+
+  constructor(private readonly load: () => KubeConfig) {
+    this.kc = load();
+  }
+
+  get config(): KubeConfig {
+    return this.kc;
+  }
+
+  reload(): void {
+    this.kc = this.load();
+  }
+
+  async request<T = unknown>(method: string, path: string, opts: RequestOpts = {}): Promise<T> {
+    try {
+      return await this.once<T>(method, path, opts);
+    } catch (raw) {
+      const err = classifyApiError(raw);
+      if (err.kind !== 'unauthorized') throw err;
+      this.reload();
+      return this.once<T>(method, path, opts);
+    }
+  }
+
+  private async once<T>(method: string, path: string, opts: RequestOpts): Promise<T> {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new ApiError('invalid', undefined, 'kubeconfig has no current cluster');
+    const url = new URL(path, cluster.server);
+    const ro: RequestOptions = { method, headers: { Accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(ro);
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    if (body !== undefined) Object.assign(ro.headers!, { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    return new Promise<T>((resolve, reject) => {
+      const req = send(url, { ...ro, timeout: opts.timeoutMs ?? 10_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            try {
+              resolve((text ? JSON.parse(text) : undefined) as T);
+            } catch {
+              reject(new ApiError('server', status, `API server answered ${method} ${url.pathname} with something that is not JSON`));
+            }
+            return;
+          }
+          let message = `HTTP ${status}`;
+          try {
+            message = (JSON.parse(text) as { message?: string }).message ?? message;
+          } catch {
+            // not a Status object
+          }
+          reject(new ApiError(kindOfStatus(status), status, `${method} ${url.pathname}: ${message}`));
+        });
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+}

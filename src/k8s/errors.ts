@@ -1,0 +1,57 @@
+// Kubernetes API errors classified by HTTP status (never by message text).
+export type ApiErrorKind = 'notFound' | 'conflict' | 'gone' | 'tooManyRequests' | 'unauthorized' | 'forbidden' | 'server' | 'connection' | 'invalid' | 'other';
+
+export class ApiError extends Error {
+  constructor(
+    readonly kind: ApiErrorKind,
+    readonly status: number | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  get retriable(): boolean {
+    return ['conflict', 'tooManyRequests', 'server', 'connection', 'unauthorized'].includes(this.kind);
+  }
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_SOCKET', 'ABORT_ERR']);
+
+export function kindOfStatus(status: number): ApiErrorKind {
+  if (status === 404) return 'notFound';
+  if (status === 409) return 'conflict';
+  if (status === 410) return 'gone';
+  if (status === 429) return 'tooManyRequests';
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 400 || status === 422) return 'invalid';
+  if (status >= 500) return 'server';
+  return 'other';
+}
+
+function statusMessage(body: unknown): string | undefined {
+  if (typeof body === 'string') {
+    try {
+      return statusMessage(JSON.parse(body));
+    } catch {
+      return body.slice(0, 200) || undefined;
+    }
+  }
+  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') return (body as { message: string }).message;
+  return undefined;
+}
+
+/** Turns whatever the client threw (ApiException with .code/.body, fetch errors with .cause.code) into an ApiError. */
+export function classifyApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as { code?: unknown; body?: unknown; message?: string; cause?: { code?: string }; type?: string };
+  if (typeof e?.code === 'number' && e.code >= 100) {
+    return new ApiError(kindOfStatus(e.code), e.code, statusMessage(e.body) ?? `HTTP ${e.code}`);
+  }
+  const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
+  if ((code && CONNECTION_CODES.has(code)) || e?.type === 'system' || /fetch failed|socket hang up|ECONN/.test(e?.message ?? '')) {
+    return new ApiError('connection', undefined, `cannot reach the API server: ${code ?? e?.message ?? 'connection failed'}`);
+  }
+  return new ApiError('other', undefined, e?.message ?? String(err));
+}

@@ -1,0 +1,62 @@
+// The few API calls braid makes, with the paths spelled out.
+import type { Nad } from '../core/sources.js';
+import type { ApiClient } from './api.js';
+import { classifyApiError } from './errors.js';
+import { type CachedPod, trimNad, trimPod } from './trim.js';
+
+export const NAD_PATH = '/apis/k8s.cni.cncf.io/v1/network-attachment-definitions';
+const podPath = (ns: string, name: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`;
+
+async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (classifyApiError(err).kind === 'notFound') return undefined;
+    throw classifyApiError(err);
+  }
+}
+
+export async function getPod(api: ApiClient, ns: string, name: string): Promise<CachedPod | undefined> {
+  const raw = await orUndefined(api.request('GET', podPath(ns, name)));
+  return raw ? trimPod(raw as object) : undefined;
+}
+
+export async function getNad(api: ApiClient, ns: string, name: string): Promise<Nad | undefined> {
+  const raw = await orUndefined(api.request('GET', `/apis/k8s.cni.cncf.io/v1/namespaces/${encodeURIComponent(ns)}/network-attachment-definitions/${encodeURIComponent(name)}`));
+  return raw ? trimNad(raw as object) : undefined;
+}
+
+/** One merge patch of annotations (null removes a key). */
+export async function patchPodAnnotations(api: ApiClient, ns: string, name: string, annotations: Record<string, string | null>): Promise<CachedPod> {
+  const raw = await api.request('PATCH', podPath(ns, name), { body: { metadata: { annotations } }, contentType: 'application/merge-patch+json' });
+  return trimPod(raw as object);
+}
+
+export interface EventSpec {
+  pod: { namespace: string; name: string; uid?: string };
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  host: string;
+}
+
+export async function createEvent(api: ApiClient, e: EventSpec): Promise<void> {
+  const now = new Date().toISOString();
+  await api.request('POST', `/api/v1/namespaces/${encodeURIComponent(e.pod.namespace)}/events`, {
+    body: {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { generateName: `${e.pod.name}.`, namespace: e.pod.namespace },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: e.pod.namespace, name: e.pod.name, ...(e.pod.uid ? { uid: e.pod.uid } : {}) },
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      source: { component: 'braid', host: e.host },
+      reportingComponent: 'braid',
+      reportingInstance: e.host,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    },
+  });
+}
