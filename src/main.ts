@@ -19,9 +19,15 @@ async function main(): Promise<void> {
     // no stdin (VERSION may come without one)
   }
   const io = { env: process.env, stdin, stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
+  if (process.env.CNI_COMMAND === 'VERSION') {
+    // Runtimes ask VERSION before every ADD and DEL (podman does): answer without loading the engine.
+    const { runSkel } = await import('./cni/skel.js');
+    process.exitCode = await runSkel(io, async () => undefined);
+    return;
+  }
   const inProcess = async () => (await import('./app/cni-main.js')).cniMain(io);
   const socket = daemonSocketOf(stdin);
-  if (socket && process.env.CNI_COMMAND !== 'VERSION') {
+  if (socket) {
     const { forwardToDaemon } = await import('./app/shim.js');
     process.exitCode = await forwardToDaemon(io, socket, inProcess);
   } else {

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerDaemon } from './daemon.js';
 import { registerExplain } from './explain.js';
+import { registerInstall } from './install.js';
 import { BRAID_VERSION } from './version.js';
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -11,6 +12,7 @@ export async function runCli(argv: string[]): Promise<number> {
   });
   registerExplain(program);
   registerDaemon(program);
+  registerInstall(program);
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

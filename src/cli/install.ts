@@ -1,0 +1,58 @@
+// `braid install --bin-dir DIR --conf-dir DIR [--auto] [--watch] [--cleanup] [--settings FILE] [--source FILE]`
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { toCniError } from '../cni/errors.js';
+import { isObject, type JsonObject } from '../cni/types.js';
+import { createLogger } from '../app/logger.js';
+
+interface Opts {
+  binDir: string;
+  confDir: string;
+  auto?: boolean;
+  watch?: boolean;
+  cleanup?: boolean;
+  settings?: string;
+  source?: string;
+  logLevel: string;
+}
+
+function readSettings(path?: string): JsonObject {
+  if (!path) return {};
+  const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (!isObject(v)) throw new Error(`${path} must hold a JSON object of braid settings`);
+  return v;
+}
+
+/** The compiled binary installs itself; under node, pass --source (e.g. dist/braid). */
+const selfBinary = () => (process.versions.bun && !process.execPath.endsWith('/bun') ? process.execPath : undefined);
+
+export function registerInstall(program: Command): void {
+  program
+    .command('install')
+    .description('copy braid into the CNI bin dir and write 00-braid.conflist into the CNI conf dir')
+    .requiredOption('--bin-dir <dir>', "the host's CNI bin dir")
+    .requiredOption('--conf-dir <dir>', "the host's CNI conf dir")
+    .option('--auto', 'use the alphabetically first other config in the conf dir as the default network (waits for one)')
+    .option('--watch', 'keep the config in step with the conf dir until SIGTERM')
+    .option('--cleanup', 'remove what install put there, and exit')
+    .option('--settings <file>', "JSON of braid's own keys for its config entry (daemonSocket, cacheDir, …)")
+    .option('--source <file>', 'the executable to install (default: this binary when compiled)')
+    .option('--log-level <level>', 'log level', 'info')
+    .action(async (o: Opts) => {
+      const { cleanup, installOnce, watchConfig } = await import('../install/installer.js');
+      const log = createLogger({ logLevel: o.logLevel }, { component: 'install' });
+      try {
+        if (o.cleanup) return cleanup({ binDir: o.binDir, confDir: o.confDir, log });
+        const source = o.source ?? selfBinary();
+        const opts = { binDir: o.binDir, confDir: o.confDir, auto: !!o.auto, settings: readSettings(o.settings), log, ...(source ? { source } : {}) };
+        const ac = new AbortController();
+        process.once('SIGTERM', () => ac.abort());
+        process.once('SIGINT', () => ac.abort());
+        await installOnce(opts, ac.signal);
+        if (o.watch) await watchConfig(opts, ac.signal);
+      } catch (err) {
+        process.stderr.write(`braid install: ${toCniError(err).message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
