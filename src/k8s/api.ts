@@ -1,6 +1,6 @@
 // Plain JSON requests to the API server with the client's own auth and TLS (KubeConfig.applyToHTTPSOptions).
 // A 401 reloads the kubeconfig (a rotated service-account token: multus-cni#852) and tries once more.
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { ApiError, classifyApiError, kindOfStatus } from './errors.js';
 import type { KubeConfig } from './kubeconfig.js';
@@ -13,6 +13,8 @@ export interface RequestOpts {
 
 export class ApiClient {
   private kc: KubeConfig;
+  /** One keep-alive agent per loaded kubeconfig: applyToHTTPSOptions makes a new one (a TLS handshake) per call. */
+  private agent?: Agent;
 
   constructor(private readonly load: () => KubeConfig) {
     this.kc = load();
@@ -24,6 +26,8 @@ export class ApiClient {
 
   reload(): void {
     this.kc = this.load();
+    this.agent?.destroy();
+    this.agent = undefined;
   }
 
   async request<T = unknown>(method: string, path: string, opts: RequestOpts = {}): Promise<T> {
@@ -43,6 +47,10 @@ export class ApiClient {
     const url = new URL(path, cluster.server);
     const ro: RequestOptions = { method, headers: { Accept: 'application/json' } };
     await this.kc.applyToHTTPSOptions(ro);
+    if (url.protocol === 'https:') {
+      this.agent ??= new Agent({ keepAlive: true, maxSockets: 8, ca: ro.ca, cert: ro.cert, key: ro.key, ...(ro.rejectUnauthorized !== undefined ? { rejectUnauthorized: ro.rejectUnauthorized } : {}) });
+      ro.agent = this.agent;
+    }
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     if (body !== undefined) Object.assign(ro.headers!, { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) });
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;

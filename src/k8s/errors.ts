@@ -45,9 +45,11 @@ function statusMessage(body: unknown): string | undefined {
 /** Turns whatever the client threw (ApiException with .code/.body, fetch errors with .cause.code) into an ApiError. */
 export function classifyApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  const e = err as { code?: unknown; body?: unknown; message?: string; cause?: { code?: string }; type?: string };
-  if (typeof e?.code === 'number' && e.code >= 100) {
-    return new ApiError(kindOfStatus(e.code), e.code, statusMessage(e.body) ?? `HTTP ${e.code}`);
+  const e = err as { code?: unknown; statusCode?: unknown; body?: unknown; message?: string; cause?: { code?: string }; type?: string };
+  // ApiException carries the HTTP status as .code; Watch errors carry it as .statusCode.
+  const status = typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  if (status !== undefined && status >= 100) {
+    return new ApiError(kindOfStatus(status), status, statusMessage(e.body) ?? (e.message || `HTTP ${status}`));
   }
   const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
   if ((code && CONNECTION_CODES.has(code)) || e?.type === 'system' || /fetch failed|socket hang up|ECONN/.test(e?.message ?? '')) {

@@ -86,7 +86,8 @@ export class Reflector<T> {
     return new Promise((resolve) => {
       let gone = false;
       const w = new Watch(this.o.api.config);
-      const query = { ...this.o.query, resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
+      // timeoutSeconds: the server ends the watch, so a half-open connection cannot hang it forever
+      const query = { ...this.o.query, resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 };
       w.watch(
         this.o.path,
         query,
@@ -114,6 +115,7 @@ export class Reflector<T> {
       )
         .then((ac) => {
           this.abort = ac;
+          if (this.stopped) ac.abort(); // stop() came while the watch was connecting
         })
         .catch((err: unknown) => {
           const e = classifyApiError(err);

@@ -2,7 +2,7 @@
 // restarts (closes every watch) and compacts, and reads the request counters. It is never counted or faulted.
 //
 //   GET    /state                      resourceVersion, object counts, open watches, faults, settings
-//   POST   /reset                      drop objects and history, clear faults and counters, close watches
+//   POST   /reset                      drop objects and history, clear faults, counters and settings, end watches
 //   POST   /objects                    seed: an object, an array, or {items:[...]}; replaces existing ones
 //   GET    /objects/PLURAL[?namespace=NS]   the stored objects ({items})
 //   DELETE /objects/PLURAL/NS/NAME     delete one (watchers see DELETED)
@@ -35,7 +35,10 @@ function seed(ctx: Context, body: unknown): unknown {
 }
 
 function state(ctx: Context): unknown {
-  return { ...ctx.store.stats(), historyLimit: ctx.store.historyLimit, watches: ctx.watches.size, goneAs: ctx.watches.goneAs, faults: ctx.faults.snapshot() };
+  return {
+    ...ctx.store.stats(), historyLimit: ctx.store.historyLimit, watches: ctx.watches.size, connections: ctx.connections(),
+    goneAs: ctx.watches.goneAs, faults: ctx.faults.snapshot(),
+  };
 }
 
 async function configure(ctx: Context, body: unknown): Promise<unknown> {
@@ -67,6 +70,7 @@ const routes: Record<string, Handler> = {
     ctx.store.reset();
     ctx.watches.closeAll();
     ctx.counters.reset();
+    await configure(ctx, ctx.initial);
     await setFaults(ctx, { latencyMs: 0, failNext: null, dropNext: null, outage: null });
     return state(ctx);
   },

@@ -8,6 +8,8 @@ export class ApiListener {
   private readonly sockets = new Set<Socket>();
   private resetting = false;
   private port = 0;
+  /** Connections accepted since start: shows whether a client reuses connections (keep-alive) or not. */
+  accepted = 0;
 
   constructor(
     private readonly server: Server,
@@ -18,6 +20,7 @@ export class ApiListener {
         socket.destroy();
         return;
       }
+      this.accepted++;
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });

@@ -41,8 +41,6 @@ export function createObject(store: Store, type: ResourceType, namespace: string
   if (typeof meta.name !== 'string' || meta.name === '') throw errors.invalid('metadata.name: Required value: name or generateName is required');
   const existing = store.get(type, namespace, meta.name);
   if (existing && !upsert) throw errors.alreadyExists(type.plural, meta.name, type.group);
-  obj.apiVersion = apiVersionOf(type);
-  obj.kind = type.kind;
   meta.namespace = namespace;
   // A seeded replacement is the same object, changed: it keeps its identity.
   const old = existing && !meta.uid ? (JSON.parse(existing.json) as KubeObject).metadata : undefined;
@@ -50,7 +48,11 @@ export function createObject(store: Store, type: ResourceType, namespace: string
   meta.creationTimestamp ??= old?.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   delete meta.resourceVersion;
   if (type.kind === 'Pod') obj.status ??= { phase: 'Pending' };
-  return store.write(type, obj);
+  // apiVersion and kind first, as the API server serializes them, whatever the client sent.
+  const full: KubeObject = Object.assign({ apiVersion: '', kind: '' }, obj);
+  full.apiVersion = apiVersionOf(type);
+  full.kind = type.kind;
+  return store.write(type, full);
 }
 
 /** PUT of the object or of its status subresource. */

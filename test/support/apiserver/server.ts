@@ -50,9 +50,11 @@ async function main(): Promise<void> {
   const ctx: Context = {
     store, watches, faults: new Faults(), counters: new Counters(),
     tokens: new Tokens(new Set(args.token), args['token-file']),
+    initial: { goneAs: watches.goneAs, historyLimit: store.historyLimit },
     serverAddress: () => `${args.host}:${listener.boundPort}`,
     setOutage: (mode) => listener.setOutage(mode),
     dropConnections: () => listener.destroyAll(),
+    connections: () => listener.accepted,
   };
   api.on('request', (req, res) => void handleApiRequest(ctx, req, res));
   // Watches are long-lived; the API server's own idle limits do not apply to them.

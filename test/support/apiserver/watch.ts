@@ -43,6 +43,8 @@ export class WatchHub {
     const watcher: Watcher = { ...request, match: compileSelectors(request.query), res };
     const lines = this.initialLines(watcher);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    // Send the headers now: a client's fetch resolves on them, and there may be no event for a long time.
+    res.flushHeaders();
     if (lines instanceof ApiError) {
       res.end(eventLine('ERROR', JSON.stringify(lines.status)));
       return;

@@ -1,0 +1,63 @@
+// Typed calls to the stand-in's control API (see control.ts for the routes).
+import type { RequestRecord } from './counters.js';
+import type { FaultSettings } from './faults.js';
+
+export interface ServerState {
+  resourceVersion: number;
+  compactedResourceVersion: number;
+  history: number;
+  historyLimit: number;
+  objects: Record<string, number>;
+  watches: number;
+  /** API connections accepted since start. */
+  connections: number;
+  goneAs: 'event' | 'http';
+  faults: Required<FaultSettings>;
+}
+
+export class ControlClient {
+  constructor(readonly url: string) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  state = (): Promise<ServerState> => this.call('GET', '/state');
+  /** Drop every object and the history, clear faults and counters, end every watch. */
+  reset = (): Promise<ServerState> => this.call('POST', '/reset');
+  /** Create or replace objects (Pods, NetworkAttachmentDefinitions, Events); watchers see them. */
+  seed = (objects: object | object[]): Promise<{ seeded: number; resourceVersion: string }> => this.call('POST', '/objects', objects);
+  objects = <T = Record<string, unknown>>(plural: string, namespace?: string): Promise<{ items: T[] }> =>
+    this.call('GET', `/objects/${plural}${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`);
+  deleteObject = (plural: string, namespace: string, name: string): Promise<unknown> =>
+    this.call('DELETE', `/objects/${plural}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
+  faults = (): Promise<Required<FaultSettings>> => this.call('GET', '/faults');
+  /** Change some fault settings; null clears one. */
+  setFaults = (settings: FaultSettings): Promise<Required<FaultSettings>> => this.call('PUT', '/faults', settings);
+  clearFaults = (): Promise<Required<FaultSettings>> => this.call('DELETE', '/faults');
+  /** End every watch (abrupt: drop every connection); compact: older resourceVersions become 410. */
+  restart = (opts: { compact?: boolean; abrupt?: boolean } = {}): Promise<{ closedWatches: number; resourceVersion: string }> =>
+    this.call('POST', '/restart', opts);
+  compact = (): Promise<ServerState> => this.call('POST', '/compact');
+  counters = (): Promise<Record<string, number>> => this.call('GET', '/counters');
+  resetCounters = (): Promise<unknown> => this.call('DELETE', '/counters');
+  requests = (): Promise<RequestRecord[]> => this.call('GET', '/requests');
+  configure = (config: { goneAs?: 'event' | 'http'; historyLimit?: number; tokens?: string[] }): Promise<ServerState> =>
+    this.call('PUT', '/config', config);
+  /** Resolve once at least `n` watches are open (an informer is connected), polling every 20 ms. */
+  async waitForWatches(n: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if ((await this.state()).watches >= n) return;
+      if (Date.now() > deadline) throw new Error(`fewer than ${n} watches open after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
