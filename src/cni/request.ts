@@ -3,7 +3,7 @@ import { type CniArgs, parseCniArgs } from './args.js';
 import { CniError, ErrorCode } from './errors.js';
 import { type JsonObject, isObject } from './types.js';
 import { containerIdProblem, interfaceNameProblem } from './validate.js';
-import { isSupportedVersion, SUPPORTED_VERSIONS } from './version.js';
+import { compareVersions, isSupportedVersion, SUPPORTED_VERSIONS } from './version.js';
 
 export const COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC'] as const;
 export type CniCommand = (typeof COMMANDS)[number];
@@ -19,6 +19,9 @@ const REQUIRED: Record<CniCommand, string[]> = {
 };
 
 export type Env = Record<string, string | undefined>;
+
+/** Commands newer than some configs: skel refuses them with code 1 ("config version does not allow CHECK"). */
+const SINCE: Partial<Record<CniCommand, string>> = { CHECK: '0.4.0', STATUS: '1.1.0', GC: '1.1.0' };
 
 export interface CniRequest {
   command: CniCommand;
@@ -57,7 +60,14 @@ function parseStdin(stdin: string): JsonObject {
 
 function checkVersion(config: JsonObject): string {
   const v = config.cniVersion;
-  if (v === undefined || v === '') return '0.1.0';
+  // No cniVersion means 0.1.0 (libcni's ConfigDecoder), which braid cannot answer in: refuse it, as skel does.
+  if (v === undefined || v === '') {
+    throw new CniError(
+      ErrorCode.IncompatibleVersion,
+      'incompatible CNI versions',
+      `the configuration has no "cniVersion" (which means 0.1.0); set it to one of ${JSON.stringify(SUPPORTED_VERSIONS)}`,
+    );
+  }
   if (typeof v !== 'string' || !isSupportedVersion(v)) {
     throw new CniError(
       ErrorCode.IncompatibleVersion,
@@ -66,6 +76,17 @@ function checkVersion(config: JsonObject): string {
     );
   }
   return v;
+}
+
+function checkCommandVersion(command: CniCommand, version: string): void {
+  const since = SINCE[command];
+  if (since && compareVersions(version, since) < 0) {
+    throw new CniError(
+      ErrorCode.IncompatibleVersion,
+      `config version does not allow ${command}`,
+      `${command} needs cniVersion ${since} or later; the configuration says ${JSON.stringify(version)}`,
+    );
+  }
 }
 
 /** Reads and validates a request. VERSION needs neither stdin nor any other variable. */
@@ -92,6 +113,7 @@ export function readRequest(env: Env, stdin: string): CniRequest {
   }
   const config = command === 'VERSION' ? {} : parseStdin(stdin);
   const cniVersion = command === 'VERSION' ? '' : checkVersion(config);
+  if (command !== 'VERSION') checkCommandVersion(command, cniVersion);
   return {
     command,
     containerId,

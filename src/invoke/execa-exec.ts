@@ -31,24 +31,49 @@ export class ExecaPluginExec implements PluginExec {
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
 
     for (let attempt = 0; ; attempt++) {
-      const out = await execa(path, [], {
-        input: call.stdin,
-        env,
-        extendEnv: false,
-        reject: false,
-        timeout: this.opts.timeoutMs,
-        killSignal: 'SIGKILL',
-        stripFinalNewline: false,
-        encoding: 'utf8',
-      });
+      const out = await this.run(path, call.stdin, env);
       if (out.stderr) this.opts.onStderr?.(call.type, out.stderr);
-      const busy = (out as { code?: string }).code === 'ETXTBSY' || /text file busy/i.test(out.message ?? '');
+      const busy = out.code === 'ETXTBSY' || /text file busy/i.test(out.message ?? '');
       if (out.failed && busy && attempt < TEXT_FILE_BUSY_RETRIES) {
         await sleep(200 * (attempt + 1));
         continue;
       }
-      return interpret(call, out);
+      return interpret(call, out, this.opts.timeoutMs);
     }
+  }
+
+  /**
+   * One run in its own process group. On timeout the whole group is killed: killing only the plugin leaves
+   * its children (an IPAM plugin it exec'd, a `sleep` in a script) holding stdout open, and braid would
+   * wait for them long past the timeout.
+   */
+  private async run(path: string, stdin: string, env: Record<string, string>): Promise<ExecOutcome> {
+    const sub = execa(path, [], { input: stdin, env, extendEnv: false, reject: false, detached: true, stripFinalNewline: false, encoding: 'utf8' });
+    let exited = false;
+    let timedOut = false;
+    sub.once('exit', () => (exited = true));
+    const timer = setTimeout(() => {
+      timedOut = !exited; // exited but its pipes are still held by leftovers: not a hang of the plugin itself
+      killGroup(sub.pid);
+    }, this.opts.timeoutMs);
+    try {
+      const out = await sub;
+      const { stdout, stderr, exitCode, failed, signal, message } = out;
+      const code = (out as { code?: string }).code;
+      return { stdout, stderr, exitCode, failed, signal, message, code, timedOut: out.timedOut || timedOut };
+    } finally {
+      clearTimeout(timer);
+      if (!exited) killGroup(sub.pid);
+    }
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group is gone already
   }
 }
 
@@ -60,12 +85,18 @@ interface ExecOutcome {
   failed: boolean;
   signal?: string;
   message?: string;
+  /** The spawn error's code, e.g. ETXTBSY. */
+  code?: string;
 }
 
-function interpret(call: PluginCall, out: ExecOutcome): unknown {
+function interpret(call: PluginCall, out: ExecOutcome, timeoutMs: number): unknown {
   const who = `plugin "${call.type}" (${call.command})`;
   if (out.timedOut) {
-    throw new CniError(ErrorCode.TryAgainLater, `${who} did not answer in time and was killed`, 'the plugin hung; raise "pluginTimeout" if it is only slow');
+    throw new CniError(
+      ErrorCode.TryAgainLater,
+      `${who} did not answer within ${timeoutMs / 1000}s and was killed`,
+      'if the plugin is only slow, raise "pluginTimeoutSeconds" in braid\'s configuration',
+    );
   }
   if (out.exitCode === undefined) {
     throw new CniError(ErrorCode.Internal, `${who} could not be run: ${out.message ?? 'unknown error'}`);

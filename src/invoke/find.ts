@@ -12,8 +12,9 @@ export function checkPluginType(type: unknown): string {
   return type;
 }
 
-export function findPlugin(type: string, dirs: string[]): string {
+export function findPlugin(type: string, searchPath: string[]): string {
   checkPluginType(type);
+  const dirs = [...new Set(searchPath)]; // binDir is often in CNI_PATH too; name each directory once
   for (const dir of dirs) {
     const candidate = join(dir, type);
     try {
