@@ -1,5 +1,5 @@
 // One binary, two faces: with arguments it is the CLI; without, the CNI plugin the runtime execs.
-import { readFileSync } from 'node:fs';
+import { readSync } from 'node:fs';
 
 async function main(): Promise<void> {
   if (process.argv.length > 2) {
@@ -12,11 +12,14 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  let stdin = '';
+  let stdin: string;
   try {
-    stdin = readFileSync(0, 'utf8');
-  } catch {
-    // no stdin (VERSION may come without one)
+    stdin = readStdin();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    process.stdout.write(JSON.stringify({ cniVersion: '1.1.0', code: 5, msg: `error reading the network configuration from stdin: ${code}` }));
+    process.exitCode = 1;
+    return;
   }
   const io = { env: process.env, stdin, stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
   if (process.env.CNI_COMMAND === 'VERSION') {
@@ -33,6 +36,29 @@ async function main(): Promise<void> {
   } else {
     process.exitCode = await inProcess();
   }
+}
+
+/** All of stdin; a non-blocking pipe (EAGAIN) is waited on, not taken for an empty one. No stdin at all is "". */
+function readStdin(): string {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, buf, 0, buf.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (code === 'EOF' || code === 'EBADF' || code === 'ENXIO') break;
+      throw err;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Daemon mode is decided before anything else loads: the executable then stays a thin forwarder. */

@@ -44,6 +44,8 @@ async function sourcesFor(config: NodeConfig, command: string): Promise<Sources>
 
 export interface DepsOptions {
   log?: Logger;
+  /** The environment delegates inherit (PATH, …); the request's own by default. The daemon passes its own. */
+  processEnv?: Record<string, string | undefined>;
   /** Wraps the plugin runner, e.g. to time delegates for metrics. */
   wrapExec?: (exec: PluginExec) => PluginExec;
 }
@@ -52,7 +54,7 @@ export function engineDeps(config: NodeConfig, io: ProcessIo, status?: StatusWri
   const log = opts.log ?? createLogger(config);
   const exec = new ExecaPluginExec({
       searchPath: [config.binDir, ...(io.env.CNI_PATH ?? '').split(':').filter(Boolean)],
-      env: io.env,
+      env: opts.processEnv ?? io.env,
       timeoutMs: config.pluginTimeoutSeconds * 1000,
       onStderr: (type, text) => log.debug({ plugin: type, stderr: text.trim() }, 'delegate stderr'),
     });
@@ -103,10 +105,16 @@ export async function handle(req: CniRequest, config: NodeConfig, deps: EngineDe
       }
     }
     case 'DEL': {
+      // No plan and no cache: the inline delegates are all braid can know of; one that does not parse is skipped.
       const fallback = (): PlannedAttachment[] =>
-        config.delegates.map((d, i) => {
-          const conf = toConfList(d, `delegates[${i}]`);
-          return { name: conf.name, ifname: i === 0 ? req.ifname : `net${i}`, isDefault: i === 0, conf, capabilityArgs: {}, extraArgs: [] };
+        config.delegates.flatMap((d, i) => {
+          try {
+            const conf = toConfList(d, `delegates[${i}]`);
+            return [{ name: conf.name, ifname: i === 0 ? req.ifname : `net${i}`, isDefault: i === 0, conf, capabilityArgs: {}, extraArgs: [] }];
+          } catch (err) {
+            deps.log.warn({ err: (err as Error).message }, 'DEL: delegate skipped');
+            return [];
+          }
         });
       return delPod(deps, base, fallback, podRefOf(req));
     }

@@ -77,7 +77,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
     const exitCode = await limiter.run(key, () =>
       runSkel(io, async (req) => {
         const config = parseNodeConfig(req.config);
-        const deps = engineDeps(config, io, status, { log, wrapExec: (e) => timedExec(e, metrics) });
+        const deps = engineDeps(config, io, status, { log, processEnv: process.env, wrapExec: (e) => timedExec(e, metrics) });
         return handle(req, config, deps, sources);
       }, (err) => log.warn({ command, container: r.env.CNI_CONTAINERID, err: (err as Error).message }, 'request failed')),
     );

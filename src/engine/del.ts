@@ -41,12 +41,17 @@ export async function delPod(
 ): Promise<void> {
   const read = deps.plans.read(req.containerId, req.ifname);
   let plan: SavedPlan;
+  /** With no record at all, braid cannot know what was attached: DEL is best effort and reports success. */
+  let guessing = false;
   if ('plan' in read) {
     plan = read.plan;
   } else {
     if ('corrupt' in read) deps.log.warn({ containerId: req.containerId, reason: read.corrupt }, 'DEL: saved plan is corrupt; using the result cache');
     let attachments = planFromCache(deps, req);
-    if (attachments.length === 0) attachments = fallback();
+    if (attachments.length === 0) {
+      attachments = fallback();
+      guessing = true;
+    }
     plan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };
   }
   const errors: CniError[] = [];
@@ -55,7 +60,9 @@ export async function delPod(
   if (deps.status && who) {
     await deps.status.remove(who, req.containerId).catch((err: unknown) => deps.log.warn({ err: (err as Error).message }, 'DEL: network-status not updated'));
   }
-  if (errors.length) {
+  if (errors.length && guessing) {
+    deps.log.warn({ containerId: req.containerId, errors: errors.map((e) => e.message) }, 'DEL without any record: delegate errors ignored');
+  } else if (errors.length) {
     throw new CniError(errors[0]!.code ?? ErrorCode.Internal, `DEL of container ${req.containerId} left errors: ${errors.map((e) => e.message).join(' / ')}`);
   }
   deps.plans.remove(req.containerId, req.ifname);

@@ -31,6 +31,8 @@ export interface StartOptions {
   bundle?: string;
   extraArgs?: string[];
   startTimeoutMs?: number;
+  /** Run inside this network namespace (its loopback); the control API is then a unix socket in the temp dir. */
+  netns?: string;
 }
 
 export interface ApiServer {
@@ -63,8 +65,11 @@ export async function startApiServer(opts: StartOptions = {}): Promise<ApiServer
   // No trailing newline: client-node sends a token file's bytes verbatim.
   writeFileSync(tokenFile, tokens.join('\n'), { mode: 0o600 });
   const args = [bundle, '--token-file', tokenFile, '--exit-with-stdin', '--history', String(opts.historyLimit ?? 1000),
-    '--gone-as', opts.goneAs ?? 'event', ...(opts.extraArgs ?? [])];
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    '--gone-as', opts.goneAs ?? 'event', ...(opts.netns ? ['--control-socket', join(dir, 'control.sock')] : []), ...(opts.extraArgs ?? [])];
+  // `ip netns exec` execs the program itself, so the child's pid is the server's.
+  const child = opts.netns
+    ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let ready: { url: string; controlUrl: string; ca: string; pid: number };
   try {
     ready = await waitForListening(child, opts.startTimeoutMs ?? 15_000);

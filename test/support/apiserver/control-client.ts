@@ -1,4 +1,5 @@
 // Typed calls to the stand-in's control API (see control.ts for the routes).
+import { request } from 'node:http';
 import type { RequestRecord } from './counters.js';
 import type { FaultSettings } from './faults.js';
 
@@ -15,17 +16,35 @@ export interface ServerState {
   faults: Required<FaultSettings>;
 }
 
+async function viaFetch(url: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+function viaSocket(socketPath: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
 export class ControlClient {
   constructor(readonly url: string) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${text}`);
+    const { status, text } = this.url.startsWith('unix:') ? await viaSocket(this.url.slice(5), method, path, body) : await viaFetch(this.url, method, path, body);
+    if (status < 200 || status >= 300) throw new Error(`control ${method} ${path}: ${status} ${text}`);
     return JSON.parse(text) as T;
   }
 

@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
     'control-port': { type: 'string', default: '0' },
+    'control-socket': { type: 'string' },
     token: { type: 'string', multiple: true, default: [] },
     'token-file': { type: 'string' },
     cert: { type: 'string' },
@@ -64,14 +65,17 @@ async function main(): Promise<void> {
   const port = await listener.listen(Number(args.port));
 
   const control = createHttpServer((req, res) => void handleControlRequest(ctx, req, res));
-  await new Promise<void>((resolve) => control.listen(Number(args['control-port']), '127.0.0.1', resolve));
+  // A unix socket reaches the control API from any network namespace (the server may run inside a test's "node").
+  const controlSocket = args['control-socket'];
+  if (controlSocket) await new Promise<void>((resolve) => control.listen(controlSocket, resolve));
+  else await new Promise<void>((resolve) => control.listen(Number(args['control-port']), '127.0.0.1', resolve));
   const controlAddress = control.address();
   const controlPort = typeof controlAddress === 'object' && controlAddress ? controlAddress.port : 0;
 
   const host = args.host.includes(':') ? `[${args.host}]` : args.host;
   process.stdout.write(`${JSON.stringify({
     event: 'listening', pid: process.pid, url: `https://${host}:${port}`, port,
-    controlUrl: `http://127.0.0.1:${controlPort}`, controlPort, ca: serving.cert,
+    controlUrl: controlSocket ? `unix:${controlSocket}` : `http://127.0.0.1:${controlPort}`, controlPort, ca: serving.cert,
   })}\n`);
 
   const exit = (): never => process.exit(0);

@@ -1,0 +1,181 @@
+// The daemon as it runs in a cluster: informer caches against the API-server stand-in (real client, real
+// HTTPS), the executable forwarding over the unix socket, real plugins in network namespaces.
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { startApiServer, type ApiServer } from '../support/apiserver/client.js';
+import { startBraidDaemon, socketRequest, type DaemonHandle } from '../support/daemon.js';
+import { bridge, hostLocal } from '../support/delegates.js';
+import { cniEnv, leases, NetnsLab, podLinks, runBraid, TempDir } from '../support/netns.js';
+import { TestPlugins } from '../support/test-plugin.js';
+
+const lab = new NetnsLab();
+const tmp = new TempDir();
+const dir = tmp.sub('daemon');
+const plugins = new TestPlugins(tmp.sub('plugins'), ['slow']);
+let node: string;
+let api: ApiServer;
+let daemon: DaemonHandle | undefined;
+
+const STATUS = 'k8s.v1.cni.cncf.io/network-status';
+const nad = (name: string, config: object) => ({
+  apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name, namespace: 'default' }, spec: { config: JSON.stringify(config) },
+});
+const macvlanNad = (name: string, subnet: string) =>
+  nad(name, { cniVersion: '1.0.0', type: 'macvlan', master: 'mvm0', mode: 'bridge', ipam: hostLocal(dir, subnet) });
+const pod = (name: string, networks: string, uid = `uid-${name}`) => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid, annotations: { 'k8s.v1.cni.cncf.io/networks': networks } },
+  spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'x' }] },
+});
+
+async function startDaemon() {
+  daemon = await startBraidDaemon({
+    node, dir,
+    config: { kubeconfig: api.kubeconfigPath, cacheDir: join(dir, 'cache'), binDir: '/usr/lib/cni', maxConcurrentRequests: 4 },
+    env: plugins.env,
+  });
+  await api.control.waitForWatches(2);
+}
+
+beforeAll(async () => {
+  node = lab.node();
+  api = await startApiServer({ netns: node });
+  await api.control.seed([macvlanNad('mv-a', '192.168.70.0/24'), macvlanNad('mv-b', '192.168.71.0/24'), pod('p1', 'mv-a,mv-b@data0')]);
+  await startDaemon();
+});
+
+afterAll(async () => {
+  await daemon?.stop();
+  await api?.stop();
+  lab.cleanup();
+  tmp.remove();
+});
+
+const nodeConfig = () => ({
+  cniVersion: '1.1.0', name: 'braid', type: 'braid', daemonSocket: daemon!.socket, cacheDir: join(dir, 'cache'), binDir: '/usr/lib/cni',
+  delegates: [bridge('1.0.0', dir)],
+});
+
+function cni(command: string, podNs: string, name: string, id: string, uid = `uid-${name}`) {
+  return runBraid({ node, stdin: nodeConfig(), env: cniEnv({ command, containerId: id, netns: podNs, ifname: 'eth0', args: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${name};K8S_POD_UID=${uid}` }) });
+}
+
+const podAnnotations = async (name: string) =>
+  ((await api.control.objects<{ metadata: { name: string; annotations?: Record<string, string> } }>('pods', 'default')).items.find((p) => p.metadata.name === name)?.metadata.annotations ?? {});
+
+async function eventually(check: () => Promise<boolean>, what: string, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const allLeases = () => [...leases(join(dir, 'ipam'), 'br-net'), ...leases(join(dir, 'ipam'), 'mv-a'), ...leases(join(dir, 'ipam'), 'mv-b')];
+
+describe('braid daemon', () => {
+  it('ADD sets network-status with zero API reads and one write; DEL clears it and releases every address', async () => {
+    const p = lab.pod();
+    await api.control.resetCounters();
+    const add = await cni('ADD', p, 'p1', 'd1');
+    expect(add.stderr).toBe('');
+    expect(add.exitCode).toBe(0);
+    expect(podLinks(p).map((l) => l.ifname).sort()).toEqual(['data0', 'eth0', 'lo', 'net1']);
+    const counters = await api.control.counters();
+    const reads = Object.entries(counters).filter(([k]) => k.startsWith('GET '));
+    const writes = Object.entries(counters).filter(([k]) => /^(PATCH|PUT) /.test(k));
+    expect(reads).toEqual([]);
+    expect(writes).toEqual([['PATCH /api/v1/namespaces/default/pods/p1', 1]]);
+    const status = JSON.parse((await podAnnotations('p1'))[STATUS]!);
+    expect(status.map((s: { name: string; interface: string }) => `${s.name} ${s.interface}`)).toEqual(['br-net eth0', 'default/mv-a net1', 'default/mv-b data0']);
+
+    await eventually(async () => (await api.control.objects<{ reason: string }>('events', 'default')).items.filter((e) => e.reason === 'AddedInterface').length >= 3, 'AddedInterface events');
+
+    expect((await cni('DEL', p, 'p1', 'd1')).exitCode).toBe(0);
+    expect((await podAnnotations('p1'))[STATUS]).toBeUndefined();
+    expect(allLeases()).toEqual([]);
+    expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
+  });
+
+  it('a NAD created after the daemon started is used by the next ADD', async () => {
+    await api.control.seed([macvlanNad('mv-late', '192.168.72.0/24'), pod('p2', 'mv-late')]);
+    const p = lab.pod();
+    await eventually(async () => (await cni('ADD', p, 'p2', 'd2')).exitCode === 0, 'ADD with the new NAD', 5000);
+    expect(podLinks(p).map((l) => l.ifname)).toContain('net1');
+    expect((await cni('DEL', p, 'p2', 'd2')).exitCode).toBe(0);
+  });
+
+  it('a 409 on the status write is retried', async () => {
+    const p = lab.pod();
+    await api.control.resetCounters();
+    await api.control.setFaults({ failNext: { count: 1, code: 409, verb: 'PATCH' } });
+    expect((await cni('ADD', p, 'p1', 'd3')).exitCode).toBe(0);
+    expect((await api.control.counters())['PATCH /api/v1/namespaces/default/pods/p1']).toBe(2);
+    expect((await podAnnotations('p1'))[STATUS]).toBeDefined();
+    expect((await cni('DEL', p, 'p1', 'd3')).exitCode).toBe(0);
+  });
+
+  it('during a full API outage: ADD of a cached pod succeeds, DEL succeeds and releases every address', async () => {
+    const p = lab.pod();
+    await api.control.setFaults({ outage: 'refuse' });
+    try {
+      const add = await cni('ADD', p, 'p1', 'd4');
+      expect(add.exitCode).toBe(0);
+      expect((await cni('DEL', p, 'p1', 'd4')).exitCode).toBe(0);
+      expect(allLeases()).toEqual([]);
+    } finally {
+      await api.control.clearFaults();
+    }
+  });
+
+  it('survives token rotation', async () => {
+    const next = 'rotated-token-0123456789';
+    api.rotateTokens([next]);
+    const p = lab.pod();
+    expect((await cni('ADD', p, 'p1', 'd5')).exitCode).toBe(0);
+    expect((await podAnnotations('p1'))[STATUS]).toContain('default/mv-a');
+    expect((await cni('DEL', p, 'p1', 'd5')).exitCode).toBe(0);
+  });
+
+  it.each([
+    ['a pod that does not exist', 'ghost', 'uid-ghost', /pod default\/ghost does not exist/],
+    ['a UID mismatch', 'p1', 'uid-other', /pod default\/p1: expected UID uid-other but the API server has uid-p1/],
+  ])('%s is error 3 and attaches nothing', async (_, name, uid, msg) => {
+    const p = lab.pod();
+    const add = await cni('ADD', p, name, 'd6', uid);
+    expect(add.json).toMatchObject({ code: 3 });
+    expect(add.json.msg).toMatch(msg);
+    expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
+  });
+
+  it('a socket request that is not a CNI request, or is too large, gets a CNI error; the daemon keeps serving', async () => {
+    const garbage = await socketRequest(daemon!.socket, 'POST', '/cni', 'not json');
+    expect(JSON.parse(JSON.parse(garbage.text).stdout)).toMatchObject({ code: 6 });
+    const huge = await socketRequest(daemon!.socket, 'POST', '/cni', JSON.stringify({ env: {}, stdin: 'x'.repeat(2 << 20) })).catch((e: Error) => ({ status: 0, text: e.message }));
+    expect(huge.status === 400 || huge.status === 0).toBe(true);
+    const p = lab.pod();
+    expect((await cni('ADD', p, 'p1', 'd7')).exitCode).toBe(0);
+    expect((await cni('DEL', p, 'p1', 'd7')).exitCode).toBe(0);
+  });
+
+  it('the daemon killed mid-ADD leaves nothing that a later DEL (in-process, daemon down) does not clean', async () => {
+    await api.control.seed([nad('slow', { cniVersion: '1.0.0', type: 'slow' }), pod('p3', 'mv-a,slow')]);
+    plugins.answer('slow', 'ADD', { sleep: 5, result: { cniVersion: '1.0.0' } });
+    const p = lab.pod();
+    const config = { ...nodeConfig(), binDir: plugins.bin };
+    const env = { ...cniEnv({ command: 'ADD', containerId: 'd8', netns: p, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p3;K8S_POD_UID=uid-p3' }), CNI_PATH: `${plugins.bin}:/usr/lib/cni` };
+    const adding = runBraid({ node, stdin: config, env });
+    await eventually(async () => plugins.calls().some((c) => c.command === 'ADD' && c.containerId === 'd8'), 'the slow delegate to start');
+    await daemon!.kill();
+    const add = await adding;
+    expect(add.exitCode).not.toBe(0);
+    const down = await runBraid({ node, stdin: config, env: { ...env, CNI_COMMAND: 'ADD' } });
+    expect(down.json).toMatchObject({ code: 11 });
+    expect(down.json.msg).toMatch(/the braid daemon is down/);
+    const del = await runBraid({ node, stdin: config, env: { ...env, CNI_COMMAND: 'DEL' } });
+    expect(del.exitCode).toBe(0);
+    expect(allLeases()).toEqual([]);
+    expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
+    expect((await execa('ls', [join(dir, 'cache', 'results')], { reject: false })).stdout).toBe('');
+    await startDaemon();
+  });
+});
