@@ -62,7 +62,8 @@ export function applySelection(conf: NetConfList, sel: SelectionElement | undefi
     });
   }
   const device = deviceId ?? sel?.deviceID;
-  if (deviceId) plugins = plugins.map((p) => ({ ...p, deviceID: deviceId }));
+  // A device-plugin allocation goes into every plugin as deviceID and pciBusID, as SR-IOV and host-device read it.
+  if (deviceId) plugins = plugins.map((p) => ({ ...p, deviceID: deviceId, pciBusID: deviceId }));
   const out: NetConfList = { ...conf, plugins };
   const requested: JsonObject = { ...(sel ?? {}) };
   if (device) requested.deviceID = device;
