@@ -1,11 +1,12 @@
 // braid's node configuration: what the runtime passes on stdin (product.md, "Node CNI configuration").
 // Unknown keys are an error that names the key: a silently ignored typo is a known Multus complaint
 // (multus-cni#838). Multus names are accepted as aliases.
-import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { JsonObject } from '../cni/types.js';
-import schema from '../../schemas/node-config.schema.json' with { type: 'json' };
+// ajv's standalone code for schemas/node-config.schema.json (scripts/gen-schema-validator.mjs): the executable
+// validates without loading or compiling ajv on every call (docs/adr/0012).
+import { validate as validateSchema } from './generated/node-config-validator.js';
 
 export interface NodeConfig {
   cniVersion: string;
@@ -42,11 +43,17 @@ const ALIASES: Array<[alias: string, key: string]> = [
   ['readinessindicatorfile', 'readinessIndicatorFile'],
 ];
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: unknown;
+}
+
 function validate(raw: JsonObject): void {
-  validator ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
-  if (validator(raw)) return;
-  const problems = (validator.errors ?? []).map((e) =>
+  const check = validateSchema as ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
+  if (check(raw)) return;
+  const problems = (check.errors ?? []).map((e) =>
     e.keyword === 'additionalProperties'
       ? `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`
       : `"${e.instancePath.slice(1) || '(top)'}" ${e.message}`,
