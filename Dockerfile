@@ -2,6 +2,6 @@
 # which runs on Node.js. Build the artifacts first: `npm ci && npm run build`.
 FROM node:20-bookworm-slim
 COPY dist/braid /usr/local/bin/braid
-COPY dist/braid.mjs /opt/braid/braid.mjs
+COPY dist/braid-daemon.mjs /opt/braid/braid-daemon.mjs
 USER root
 ENTRYPOINT []

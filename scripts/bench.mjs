@@ -3,7 +3,7 @@
 // Needs root (network namespaces). Prints medians over interleaved runs; never asserts on time.
 //   npm run bench            (RUNS=30 by default; BENCH_RUNS to change)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

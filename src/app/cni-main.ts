@@ -21,7 +21,6 @@ import { lookupPod, podRefOf, type Sources } from './sources.js';
 import { ipRouteEditor } from '../engine/default-route.js';
 import { gcAll, statusAll } from '../engine/maintenance.js';
 import { waitForReadiness } from '../engine/readiness.js';
-import { LocalStore } from '../local/local-store.js';
 import { confDirFiles } from '../store/conf-files.js';
 import { checkpointDevices } from '../store/devices.js';
 import { PlanStore } from '../store/plan-store.js';
@@ -31,6 +30,7 @@ const noNads: NadSource = { getNad: async () => undefined };
 
 async function sourcesFor(config: NodeConfig, command: string): Promise<Sources> {
   if (config.localStore) {
+    const { LocalStore } = await import('../local/local-store.js'); // the YAML parser is for local mode only
     const store = new LocalStore(config.localStore);
     return { pods: store, nads: store, status: store };
   }

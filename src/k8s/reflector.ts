@@ -15,8 +15,10 @@ export interface ReflectorOptions<T> {
   log: Logger;
 }
 
+const PAGE_SIZE = 500;
+
 interface ListBody {
-  metadata?: { resourceVersion?: string };
+  metadata?: { resourceVersion?: string; continue?: string };
   items?: unknown[];
 }
 
@@ -44,17 +46,31 @@ export class Reflector<T> {
     this.abort?.abort();
   }
 
+  /** Lists in pages, so 10,000 NADs never sit in memory as one parsed response (the daemon's peak RSS). */
+  private async listAll(): Promise<{ items: Map<string, T>; resourceVersion: string }> {
+    const items = new Map<string, T>();
+    let next: string | undefined;
+    let resourceVersion = '';
+    do {
+      const qs = new URLSearchParams({ ...this.o.query, limit: String(PAGE_SIZE), ...(next ? { continue: next } : {}) }).toString();
+      const body = await this.o.api.request<ListBody>('GET', `${this.o.path}?${qs}`, { timeoutMs: 60_000 });
+      for (const raw of body.items ?? []) {
+        const obj = this.o.trim(raw);
+        items.set(this.o.key(obj), obj);
+      }
+      resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
+      next = body.metadata?.continue || undefined;
+    } while (next);
+    return { items, resourceVersion };
+  }
+
   private async relist(): Promise<void> {
     for (;;) {
       try {
-        const qs = new URLSearchParams(this.o.query ?? {}).toString();
-        const body = await this.o.api.request<ListBody>('GET', `${this.o.path}${qs ? `?${qs}` : ''}`, { timeoutMs: 60_000 });
+        const { items, resourceVersion } = await this.listAll();
         this.items.clear();
-        for (const raw of body.items ?? []) {
-          const obj = this.o.trim(raw);
-          this.items.set(this.o.key(obj), obj);
-        }
-        this.resourceVersion = body.metadata?.resourceVersion ?? '';
+        for (const [k, v] of items) this.items.set(k, v);
+        this.resourceVersion = resourceVersion;
         this.synced = true;
         this.backoffMs = 200;
         return;

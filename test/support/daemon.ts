@@ -4,7 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { BRAID_BIN } from './netns.js';
+import { REPO } from './netns.js';
+
+const DAEMON_BUNDLE = join(REPO, 'dist/braid-daemon.mjs');
+const DAEMON_FLAGS = ['--max-semi-space-size=1', '--lite-mode', '--expose-gc'];
 
 export interface DaemonHandle {
   socket: string;
@@ -37,7 +40,8 @@ export async function startBraidDaemon(o: { node: string; dir: string; config: R
   const socket = join(o.dir, 'braid.sock');
   const file = join(o.dir, `daemon-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify({ socketPath: socket, nodeName: 'node-a', logLevel: 'info', ...o.config }));
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', o.node, BRAID_BIN, 'daemon', '--config', file], {
+  // The daemon as deployed: the bundle, on Node, with the DaemonSet's flags.
+  const child: ChildProcess = spawn('ip', ['netns', 'exec', o.node, process.execPath, ...DAEMON_FLAGS, DAEMON_BUNDLE, '--config', file], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH, ...o.env },
   });

@@ -11,7 +11,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const BRAID_BIN = join(REPO, 'bin/braid');
+/** The executable under test: bin/braid (Node), or the compiled dist/braid with BRAID_EXECUTABLE=dist/braid. */
+export const BRAID_BIN = resolve(REPO, process.env.BRAID_EXECUTABLE ?? 'bin/braid');
 export const CNI_BIN = '/usr/lib/cni';
 /** The macvlan master inside every node netns (a veth: this kernel has no dummy links). */
 export const MACVLAN_MASTER = 'mvm0';
