@@ -93,7 +93,7 @@ export async function handle(req: CniRequest, config: NodeConfig, deps: EngineDe
     case 'ADD': {
       await waitForReadiness(config.readinessIndicatorFile, config.readinessTimeoutSeconds, deps);
       const pod = await lookupPod(req, config.runtimeConfig, src);
-      const devices = checkpointDevices(config.deviceCheckpointFile);
+      const devices = checkpointDevices(config.deviceCheckpointFile, config.deviceInfoDir);
       const ref = pod ? { namespace: pod.namespace, name: pod.name, ...(pod.uid ? { uid: pod.uid } : {}) } : undefined;
       try {
         const out = await addPod(deps, base, { config, nads: src.nads, files: confDirFiles(config.confDir), devices, ...(pod ? { pod } : {}) });

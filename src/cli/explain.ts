@@ -58,7 +58,7 @@ export async function explain(opts: ExplainOptions): Promise<JsonObject> {
   const args: Array<[string, string]> = [['K8S_POD_NAMESPACE', pod.namespace], ['K8S_POD_NAME', pod.name]];
   if (pod.uid) args.push(['K8S_POD_UID', pod.uid]);
   const attachments = await planAttachments({
-    config, ifname: 'eth0', args, pod, nads: store, files: confDirFiles(config.confDir), devices: checkpointDevices(config.deviceCheckpointFile),
+    config, ifname: 'eth0', args, pod, nads: store, files: confDirFiles(config.confDir), devices: checkpointDevices(config.deviceCheckpointFile, config.deviceInfoDir),
   });
   return { attachments: attachments.map((a) => describe(a, formatCniArgs(args))) };
 }

@@ -31,6 +31,7 @@ export interface NodeConfig {
   parallelAttach: boolean;
   pluginTimeoutSeconds: number;
   deviceCheckpointFile: string;
+  deviceInfoDir: string;
   capabilities: Record<string, boolean>;
   runtimeConfig: JsonObject;
   /** Everything the runtime sent, for prevResult and GC's valid attachments. */
@@ -100,6 +101,7 @@ export function parseNodeConfig(raw: JsonObject): NodeConfig {
     parallelAttach: (c.parallelAttach as boolean) ?? true,
     pluginTimeoutSeconds: (c.pluginTimeoutSeconds as number) ?? 120,
     deviceCheckpointFile: (c.deviceCheckpointFile as string) ?? '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint',
+    deviceInfoDir: (c.deviceInfoDir as string) ?? '/var/run/k8s.cni.cncf.io/devinfo/dp',
     capabilities: (c.capabilities as Record<string, boolean>) ?? {},
     runtimeConfig: (c.runtimeConfig as JsonObject) ?? {},
     raw,
