@@ -40,6 +40,7 @@ describe('parseNodeConfig', () => {
       parallelAttach: true,
       pluginTimeoutSeconds: 120,
       deviceCheckpointFile: '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint',
+      deviceInfoDir: '/var/run/k8s.cni.cncf.io/devinfo/dp',
       capabilities: {},
       runtimeConfig: {},
       raw,
