@@ -3,13 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { answer, readCalls, recordingPlugins } from '../support/recording.js';
+import { TestPlugins } from '../support/test-plugin.js';
 
 let dir: string;
 let bin: string;
+let plugins: TestPlugins;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'braid-gc-'));
-  bin = recordingPlugins(dir, ['main', 'side', 'old']);
+  plugins = new TestPlugins(dir, ['main', 'side', 'old']);
+  bin = plugins.bin;
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -34,11 +36,11 @@ describe('STATUS', () => {
   it('asks every 1.1.0 delegate and skips older ones', () => {
     const out = run('STATUS');
     expect(out.status).toBe(0);
-    expect(readCalls(dir).map((c) => `${c.plugin} ${c.command}`)).toEqual(['main STATUS', 'side STATUS']);
+    expect(plugins.calls().map((c) => `${c.plugin} ${c.command}`)).toEqual(['main STATUS', 'side STATUS']);
   });
 
   it('a delegate that is not ready makes braid not ready, naming the network', () => {
-    answer(dir, 'side', 'STATUS', { exitCode: 1, result: { cniVersion: '1.1.0', code: 50, msg: 'side daemon down' } });
+    plugins.answer('side', 'STATUS', { exitCode: 1, result: { cniVersion: '1.1.0', code: 50, msg: 'side daemon down' } });
     const out = run('STATUS');
     expect(out.status).toBe(1);
     expect(JSON.parse(out.stdout)).toMatchObject({ code: 50, msg: expect.stringContaining('network side-net is not ready') });
@@ -51,7 +53,7 @@ describe('GC', () => {
     const out = run('GC', {}, config({ 'cni.dev/valid-attachments': [{ containerID: 'keep', ifname: 'eth0' }] }));
     expect(out.stderr).toBe('');
     expect(out.status).toBe(0);
-    const calls = readCalls(dir).filter((c) => c.command !== 'ADD');
+    const calls = plugins.calls().filter((c) => c.command !== 'ADD');
     expect(calls.filter((c) => c.command === 'DEL').map((c) => `${c.plugin} ${c.containerId} ${c.ifname}`)).toEqual([
       'old stale net2',
       'side stale net1',

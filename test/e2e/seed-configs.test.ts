@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readCalls, recordingPlugins } from '../support/recording.js';
+import { TestPlugins } from '../support/test-plugin.js';
 
 const SEEDS = resolve('../shared/data/seed-cni-configs');
 const seeds = readdirSync(SEEDS)
@@ -37,7 +37,8 @@ describe.each(seeds)('seed $file as clusterNetwork', ({ seed }) => {
     const confDir = join(dir, 'net.d');
     mkdirSync(confDir, { recursive: true });
     writeFileSync(join(confDir, seed.fileName.replace(/[^\w.-]/g, '_')), JSON.stringify(config));
-    const bin = recordingPlugins(dir, plugins.map((p) => String(p.type)));
+    const recorder = new TestPlugins(dir, plugins.map((p) => String(p.type)));
+    const bin = recorder.bin;
     const braidConf = {
       cniVersion: '1.0.0', name: 'braid', type: 'braid', cacheDir: join(dir, 'cache'), binDir: bin, confDir,
       clusterNetwork: join(confDir, seed.fileName.replace(/[^\w.-]/g, '_')),
@@ -53,7 +54,7 @@ describe.each(seeds)('seed $file as clusterNetwork', ({ seed }) => {
     expect(add.stderr).toBe('');
     expect(add.status).toBe(0);
     expect(JSON.parse(add.stdout).cniVersion).toBe('1.0.0');
-    const adds = readCalls(dir).filter((c) => c.command === 'ADD');
+    const adds = recorder.calls().filter((c) => c.command === 'ADD');
     expect(adds.map((c) => c.plugin)).toEqual(plugins.map((p) => p.type));
     adds.forEach((c, i) => {
       // prevResult chaining itself is asserted in test-plugin.test.ts; here it is taken as sent.
@@ -64,7 +65,7 @@ describe.each(seeds)('seed $file as clusterNetwork', ({ seed }) => {
     });
 
     expect(run('DEL').status).toBe(0);
-    const dels = readCalls(dir).filter((c) => c.command === 'DEL');
+    const dels = recorder.calls().filter((c) => c.command === 'DEL');
     expect(dels.map((c) => c.plugin)).toEqual([...plugins].reverse().map((p) => p.type));
     expect(readdirSync(join(dir, 'cache', 'results'))).toEqual([]);
   });
