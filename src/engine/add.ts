@@ -1,6 +1,6 @@
 // ADD as a transaction: plan, save the plan, attach (in parallel when allowed), apply default routes,
 // record network-status; on any failure undo every attachment in reverse and leave nothing behind.
-import { getArg, type CniArgs } from '../cni/args.js';
+import { getArg } from '../cni/args.js';
 import { CniError, toCniError } from '../cni/errors.js';
 import { formatResult } from '../cni/result.js';
 import type { JsonObject } from '../cni/types.js';
@@ -9,16 +9,7 @@ import { planAttachments, type PlanInput, type PlannedAttachment } from '../core
 import { PLAN_KIND, type SavedPlan } from '../store/plan-store.js';
 import { addAttachment, type Attached, delAttachment } from './attachment.js';
 import { applyDefaultRoutes } from './default-route.js';
-import type { EngineDeps } from './deps.js';
-
-export interface AddRequest {
-  containerId: string;
-  netns: string;
-  ifname: string;
-  args: CniArgs;
-  path: string[];
-  cniVersion: string;
-}
+import type { EngineDeps, PodRequest } from './deps.js';
 
 const podLabel = (plan: SavedPlan) => (plan.pod ? `pod ${plan.pod.namespace}/${plan.pod.name}` : `container ${plan.containerId}`);
 
@@ -63,7 +54,7 @@ export interface AddOutcome {
   status: NetworkStatus[];
 }
 
-export async function addPod(deps: EngineDeps, req: AddRequest, input: Omit<PlanInput, 'ifname' | 'args'>): Promise<AddOutcome> {
+export async function addPod(deps: EngineDeps, req: PodRequest, input: Omit<PlanInput, 'ifname' | 'args'>): Promise<AddOutcome> {
   const attachments = await planAttachments({ ...input, ifname: req.ifname, args: req.args });
   const pod = input.pod ? { namespace: input.pod.namespace, name: input.pod.name, uid: input.pod.uid ?? getArg(req.args, 'K8S_POD_UID') } : undefined;
   const plan: SavedPlan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };

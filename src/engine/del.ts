@@ -2,24 +2,14 @@
 // usable plan it falls back to the libcni result cache, then to the configured default networks, so an
 // address is never leaked (Multus skips delegates here: multus-cni#1087, #948).
 import { CniError, ErrorCode } from '../cni/errors.js';
-import type { CniArgs } from '../cni/args.js';
 import { toConfList } from '../invoke/conflist.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import { PLAN_KIND, type SavedPlan } from '../store/plan-store.js';
 import { delAttachment } from './attachment.js';
-import type { EngineDeps, PodRef } from './deps.js';
-
-export interface DelRequest {
-  containerId: string;
-  netns: string;
-  ifname: string;
-  args: CniArgs;
-  path: string[];
-  cniVersion: string;
-}
+import type { EngineDeps, PodRef, PodRequest } from './deps.js';
 
 /** Attachments rebuilt from cache entries when the plan is gone or corrupt. */
-function planFromCache(deps: EngineDeps, req: DelRequest): PlannedAttachment[] {
+function planFromCache(deps: EngineDeps, req: PodRequest): PlannedAttachment[] {
   const out: PlannedAttachment[] = [];
   for (const e of deps.cache.listForContainer(req.containerId)) {
     try {
@@ -35,7 +25,7 @@ function planFromCache(deps: EngineDeps, req: DelRequest): PlannedAttachment[] {
 
 export async function delPod(
   deps: EngineDeps,
-  req: DelRequest,
+  req: PodRequest,
   fallback: () => PlannedAttachment[],
   pod?: PodRef,
 ): Promise<void> {

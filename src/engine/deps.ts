@@ -1,10 +1,25 @@
 // The effects the engine performs, each behind a small interface.
 import type { Logger } from 'pino';
+import type { CniArgs } from '../cni/args.js';
 import type { PluginExec } from '../invoke/exec.js';
 import type { ResultCache } from '../invoke/result-cache.js';
 import type { NetworkStatus } from '../core/network-status.js';
 import type { PlanStore } from '../store/plan-store.js';
 import type { RouteEditor } from './default-route.js';
+
+/** One runtime request as the engine needs it: the attachment key, where, and with which arguments. */
+export interface PodRequest {
+  containerId: string;
+  netns: string;
+  /** The runtime's CNI_IFNAME. */
+  ifname: string;
+  /** The runtime's CNI_ARGS. */
+  args: CniArgs;
+  /** CNI_PATH, for the delegates. */
+  path: string[];
+  /** The version the runtime speaks to braid. */
+  cniVersion: string;
+}
 
 export interface PodRef {
   namespace: string;
