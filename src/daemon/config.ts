@@ -20,10 +20,13 @@ export function parseDaemonConfig(raw: JsonObject, env: Record<string, string | 
   const nodeKeys: JsonObject = { type: 'braid' };
   for (const [k, v] of Object.entries(raw)) if (!DAEMON_KEYS.includes(k)) nodeKeys[k] = v;
   const node = parseNodeConfig(nodeKeys);
+  if (raw.nodeName !== undefined && typeof raw.nodeName !== 'string') throw new CniError(ErrorCode.InvalidConfig, '"nodeName" must be a string');
   const nodeName = (raw.nodeName as string | undefined) ?? env.NODE_NAME;
   if (!nodeName) throw new CniError(ErrorCode.InvalidConfig, 'braid daemon needs "nodeName" in its configuration or NODE_NAME in its environment');
   const max = raw.maxConcurrentRequests ?? 16;
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) throw new CniError(ErrorCode.InvalidConfig, '"maxConcurrentRequests" must be a whole number of at least 1');
+  const drain = raw.drainSeconds ?? 30;
+  if (typeof drain !== 'number' || !(drain >= 0)) throw new CniError(ErrorCode.InvalidConfig, '"drainSeconds" must be a number of at least 0');
   for (const k of ['socketPath', 'metricsAddress']) {
     if (raw[k] !== undefined && typeof raw[k] !== 'string') throw new CniError(ErrorCode.InvalidConfig, `"${k}" must be a string`);
   }
@@ -33,7 +36,7 @@ export function parseDaemonConfig(raw: JsonObject, env: Record<string, string | 
     socketPath: (raw.socketPath as string | undefined) ?? '/run/braid/braid.sock',
     ...(raw.metricsAddress ? { metricsAddress: raw.metricsAddress as string } : {}),
     maxConcurrentRequests: max,
-    drainSeconds: typeof raw.drainSeconds === 'number' ? raw.drainSeconds : 30,
+    drainSeconds: drain,
   };
 }
 

@@ -3,7 +3,9 @@
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 type Labels = Record<string, string>;
-const key = (l: Labels) => Object.entries(l).sort().map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',');
+// Label values escape backslash, double quote and line feed as \\, \" and \n (text exposition format 0.0.4).
+const escape = (v: string) => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+const key = (l: Labels) => Object.entries(l).sort().map(([k, v]) => `${k}="${escape(v)}"`).join(',');
 
 class Histogram {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
