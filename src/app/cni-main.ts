@@ -53,11 +53,11 @@ export interface DepsOptions {
 export function engineDeps(config: NodeConfig, io: ProcessIo, status?: StatusWriter, opts: DepsOptions = {}): EngineDeps {
   const log = opts.log ?? createLogger(config);
   const exec = new ExecaPluginExec({
-      searchPath: [config.binDir, ...(io.env.CNI_PATH ?? '').split(':').filter(Boolean)],
-      env: opts.processEnv ?? io.env,
-      timeoutMs: config.pluginTimeoutSeconds * 1000,
-      onStderr: (type, text) => log.debug({ plugin: type, stderr: text.trim() }, 'delegate stderr'),
-    });
+    searchPath: [config.binDir, ...(io.env.CNI_PATH ?? '').split(':').filter(Boolean)],
+    env: opts.processEnv ?? io.env,
+    timeoutMs: config.pluginTimeoutSeconds * 1000,
+    onStderr: (type, text) => log.debug({ plugin: type, stderr: text.trim() }, 'delegate stderr'),
+  });
   return {
     exec: opts.wrapExec ? opts.wrapExec(exec) : exec,
     plans: new PlanStore(config.cacheDir),
@@ -70,12 +70,35 @@ export function engineDeps(config: NodeConfig, io: ProcessIo, status?: StatusWri
   };
 }
 
-/** The networks braid is configured with (for STATUS, GC and DEL without any record). */
+/** The networks braid is configured with (STATUS, GC), in attachment order. */
 async function configuredNetworks(config: NodeConfig, nads: NadSource): Promise<NetConfList[]> {
   const files = confDirFiles(config.confDir);
   const out = config.delegates.map((d, i) => toConfList(d, `delegates[${i}]`));
   for (const ref of [config.clusterNetwork, ...config.defaultNetworks]) {
     if (ref) out.push(await resolveNetworkRef(ref, config, { nads, files }));
+  }
+  return out;
+}
+
+/**
+ * DEL with no plan and no cache: the configured networks are all braid can know of, resolved without the API
+ * (inline delegates, config files); one that cannot be resolved is skipped, not allowed to stop the others.
+ */
+async function fallbackAttachments(config: NodeConfig, ifname: string, log: Logger): Promise<PlannedAttachment[]> {
+  const files = confDirFiles(config.confDir);
+  const refs: Array<() => Promise<NetConfList>> = [
+    ...config.delegates.map((d, i) => async () => toConfList(d, `delegates[${i}]`)),
+    ...[config.clusterNetwork, ...config.defaultNetworks].filter((r): r is string => !!r).map((r) => () => resolveNetworkRef(r, config, { nads: noNads, files })),
+  ];
+  const out: PlannedAttachment[] = [];
+  for (const resolve of refs) {
+    try {
+      const conf = await resolve();
+      const i = out.length;
+      out.push({ name: conf.name, ifname: i === 0 ? ifname : `net${i}`, isDefault: i === 0, conf, capabilityArgs: {}, extraArgs: [] });
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'DEL: network skipped');
+    }
   }
   return out;
 }
@@ -104,20 +127,8 @@ export async function handle(req: CniRequest, config: NodeConfig, deps: EngineDe
         throw err;
       }
     }
-    case 'DEL': {
-      // No plan and no cache: the inline delegates are all braid can know of; one that does not parse is skipped.
-      const fallback = (): PlannedAttachment[] =>
-        config.delegates.flatMap((d, i) => {
-          try {
-            const conf = toConfList(d, `delegates[${i}]`);
-            return [{ name: conf.name, ifname: i === 0 ? req.ifname : `net${i}`, isDefault: i === 0, conf, capabilityArgs: {}, extraArgs: [] }];
-          } catch (err) {
-            deps.log.warn({ err: (err as Error).message }, 'DEL: delegate skipped');
-            return [];
-          }
-        });
-      return delPod(deps, base, fallback, podRefOf(req));
-    }
+    case 'DEL':
+      return delPod(deps, base, () => fallbackAttachments(config, req.ifname, deps.log), podRefOf(req));
     case 'CHECK':
       return checkPod(deps, req.containerId, req.ifname);
     case 'STATUS':

@@ -26,7 +26,7 @@ function planFromCache(deps: EngineDeps, req: PodRequest): PlannedAttachment[] {
 export async function delPod(
   deps: EngineDeps,
   req: PodRequest,
-  fallback: () => PlannedAttachment[],
+  fallback: () => Promise<PlannedAttachment[]>,
   pod?: PodRef,
 ): Promise<void> {
   const read = deps.plans.read(req.containerId, req.ifname);
@@ -39,7 +39,7 @@ export async function delPod(
     if ('corrupt' in read) deps.log.warn({ containerId: req.containerId, reason: read.corrupt }, 'DEL: saved plan is corrupt; using the result cache');
     let attachments = planFromCache(deps, req);
     if (attachments.length === 0) {
-      attachments = fallback();
+      attachments = await fallback();
       guessing = true;
     }
     plan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };

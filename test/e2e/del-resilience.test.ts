@@ -62,6 +62,26 @@ describe('DEL resilience', () => {
     expect(podLinks(f.pod).map((l) => l.ifname)).not.toContain('eth0');
   });
 
+  it('no plan and no cache with a clusterNetwork file (as braid install writes): DEL still removes it', async () => {
+    const dir = tmp.sub('clusterfile');
+    const confFile = join(dir, '10-br.conflist');
+    writeFileSync(confFile, JSON.stringify({ cniVersion: '1.0.0', name: 'br-net', plugins: [{ ...bridge('1.0.0', dir), cniVersion: undefined, name: undefined }] }));
+    const node = lab.node();
+    const pod = lab.pod();
+    const run = (command: string) =>
+      runBraid({
+        node,
+        stdin: { cniVersion: '1.1.0', name: 'braid', type: 'braid', cacheDir: join(dir, 'cache'), binDir: '/usr/lib/cni', clusterNetwork: confFile },
+        env: cniEnv({ command, containerId: 'c1', netns: pod, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1' }),
+      });
+    expect((await run('ADD')).exitCode).toBe(0);
+    expect(leases(join(dir, 'ipam'), 'br-net')).toHaveLength(1);
+    rmSync(join(dir, 'cache'), { recursive: true });
+    expect((await run('DEL')).exitCode).toBe(0);
+    expect(leases(join(dir, 'ipam'), 'br-net')).toEqual([]);
+    expect(podLinks(pod).map((l) => l.ifname)).toEqual(['lo']);
+  });
+
   it('DEL needs neither the pod nor the NADs: the store can be gone', async () => {
     const f = await attached('nostore');
     rmSync(f.store, { recursive: true });
