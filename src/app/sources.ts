@@ -8,6 +8,8 @@ import type { PodRef, StatusWriter } from '../engine/deps.js';
 
 export interface Sources {
   pods?: PodSource;
+  /** The pod from a cache only, never the API (for pods whose selection came from the runtime). */
+  cachedPod?: (namespace: string, name: string) => PodInfo | undefined;
   nads: NadSource;
   status?: StatusWriter;
   /** Kubernetes modes: the pod must exist and match K8S_POD_UID (local mode attaches default networks only). */
@@ -42,10 +44,10 @@ export async function lookupPod(req: CniRequest, runtimeConfig: Record<string, u
   const fromRuntime = runtimeValue(runtimeConfig, POD_ANNOTATIONS_CAP);
   if (isObject(fromRuntime)) {
     const annotations = Object.fromEntries(Object.entries(fromRuntime).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-    const cached = await src.pods.getPod(ref.namespace, ref.name).catch(() => undefined);
-    const pod: PodInfo = { ...ref, annotations };
+    // The UID is still checked when the cache has the pod; the API server is not asked.
+    const cached = src.cachedPod?.(ref.namespace, ref.name);
     if (cached?.uid) src.checkPod?.(cached, ref.namespace, ref.name, ref.uid);
-    return pod;
+    return { ...ref, annotations };
   }
   const pod = await src.pods.getPod(ref.namespace, ref.name);
   return src.checkPod ? src.checkPod(pod, ref.namespace, ref.name, ref.uid) : pod;

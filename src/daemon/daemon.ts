@@ -52,6 +52,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
   const status = new K8sStatusWriter({ api, log, cachedPod: (ns, n) => apiSources.cachedPod(ns, n), deadlineMs: 2000, background: true });
   const sources: Sources = {
     pods: apiSources,
+    cachedPod: (ns, name) => apiSources.cachedPod(ns, name),
     nads: apiSources,
     status,
     checkPod: checkPodIdentity,

@@ -9,7 +9,7 @@ import { delAttachment } from './attachment.js';
 import type { EngineDeps, PodRef, PodRequest } from './deps.js';
 
 /** Attachments rebuilt from cache entries when the plan is gone or corrupt. */
-function planFromCache(deps: EngineDeps, req: PodRequest): PlannedAttachment[] {
+export function attachmentsFromCache(deps: EngineDeps, req: Pick<PodRequest, 'containerId' | 'ifname'>): PlannedAttachment[] {
   const out: PlannedAttachment[] = [];
   for (const e of deps.cache.listForContainer(req.containerId)) {
     try {
@@ -37,7 +37,7 @@ export async function delPod(
     plan = read.plan;
   } else {
     if ('corrupt' in read) deps.log.warn({ containerId: req.containerId, reason: read.corrupt }, 'DEL: saved plan is corrupt; using the result cache');
-    let attachments = planFromCache(deps, req);
+    let attachments = attachmentsFromCache(deps, req);
     if (attachments.length === 0) {
       attachments = await fallback();
       guessing = true;

@@ -2,7 +2,8 @@
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { NetConfList } from '../cni/types.js';
 import { gcNetworkList, statusNetworkList, type ValidAttachment } from '../invoke/chain.js';
-import type { SavedPlan } from '../store/plan-store.js';
+import { PLAN_KIND, type SavedPlan } from '../store/plan-store.js';
+import { attachmentsFromCache } from './del.js';
 import { delAttachment } from './attachment.js';
 import type { EngineDeps } from './deps.js';
 
@@ -29,6 +30,15 @@ export async function gcAll(deps: EngineDeps, valid: ValidAttachment[], networks
   for (const plan of plans.filter((p) => !isValid(valid, p))) {
     for (const att of [...plan.attachments].reverse()) errors.push(...(await delAttachment(deps, plan, att)));
     deps.plans.remove(plan.containerId, plan.ifname);
+  }
+  // Attachments with a cache entry but no plan (a plan lost to a crash or a disk error) are collected too.
+  const planned = new Set(plans.map((p) => p.containerId));
+  const orphans = new Set(deps.cache.listAll().map((e) => e.containerId).filter((id) => !planned.has(id) && !valid.some((v) => v.containerID === id)));
+  for (const containerId of orphans) {
+    const first = deps.cache.listForContainer(containerId)[0]!;
+    const plan: SavedPlan = { kind: PLAN_KIND, containerId, ifname: first.ifName, netns: first.netns ?? '', cniVersion: '', args: first.cniArgs ?? [], path, attachments: [] };
+    plan.attachments = attachmentsFromCache(deps, { containerId, ifname: '' });
+    for (const att of [...plan.attachments].reverse()) errors.push(...(await delAttachment(deps, plan, att)));
   }
   const kept = plans.filter((p) => isValid(valid, p));
   const byName = new Map(networks.map((n) => [n.name, n]));

@@ -66,6 +66,15 @@ describe('GC', () => {
     expect(readdirSync(join(dir, 'cache', 'plans'))).toEqual(['keep-eth0.json']);
   });
 
+  it('also collects attachments that have a cache entry but lost their plan', () => {
+    expect(run('ADD', { CNI_CONTAINERID: 'orphan' }).status).toBe(0);
+    rmSync(join(dir, 'cache', 'plans', 'orphan-eth0.json'));
+    const out = run('GC', {}, config({ 'cni.dev/valid-attachments': [] }));
+    expect(out.status).toBe(0);
+    expect(plugins.calls().filter((c) => c.command === 'DEL').map((c) => `${c.plugin} ${c.containerId}`).sort()).toEqual(['main orphan', 'old orphan', 'side orphan']);
+    expect(readdirSync(join(dir, 'cache', 'results'))).toEqual([]);
+  });
+
   it('GC without the valid-attachments list is a configuration error', () => {
     const out = run('GC');
     expect(out.status).toBe(1);

@@ -96,6 +96,26 @@ describe('braid daemon', () => {
     expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
   });
 
+  it('takes the selection from the runtime (io.kubernetes.cri.pod-annotations) without reading the API, even on a cache miss', async () => {
+    // Scheduled elsewhere as far as the informer knows, so not in this node's cache; and no annotation in the API.
+    await api.control.seed([{ ...pod('p-rt', ''), metadata: { name: 'p-rt', namespace: 'default', uid: 'uid-p-rt' }, spec: { nodeName: 'node-b', containers: [] } }]);
+    const p = lab.pod();
+    await api.control.resetCounters();
+    const stdin = {
+      ...nodeConfig(),
+      capabilities: { 'io.kubernetes.cri.pod-annotations': true },
+      runtimeConfig: { 'io.kubernetes.cri.pod-annotations': { 'k8s.v1.cni.cncf.io/networks': 'mv-b@fromrt0', 'other/annotation': 'x' } },
+    };
+    const env = (command: string) => cniEnv({ command, containerId: 'drt', netns: p, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p-rt;K8S_POD_UID=uid-p-rt' });
+    const add = await runBraid({ node, stdin, env: env('ADD') });
+    expect(add.exitCode).toBe(0);
+    expect(podLinks(p).map((l) => l.ifname)).toContain('fromrt0');
+    const counters = await api.control.counters();
+    expect(Object.keys(counters).filter((k) => k.startsWith('GET '))).toEqual([]);
+    expect(counters['PATCH /api/v1/namespaces/default/pods/p-rt']).toBe(1);
+    expect((await runBraid({ node, stdin, env: env('DEL') })).exitCode).toBe(0);
+  });
+
   it('a NAD created after the daemon started is used by the next ADD', async () => {
     await api.control.seed([macvlanNad('mv-late', '192.168.72.0/24'), pod('p2', 'mv-late')]);
     const p = lab.pod();
