@@ -4,6 +4,7 @@ import { execa, type ResultPromise } from 'execa';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bridge } from '../support/delegates.js';
+import { eventually } from '../support/wait.js';
 import { BRAID_BIN, cniEnv, leases, NetnsLab, podLinks, REPO, runBraid, TempDir } from '../support/netns.js';
 
 const lab = new NetnsLab();
@@ -30,14 +31,6 @@ const install = (d: ReturnType<typeof dirs>, ...extra: string[]) =>
   execa(BRAID_BIN, ['install', '--bin-dir', d.binDir, '--conf-dir', d.confDir, '--source', BINARY, '--log-level', 'warn', ...extra], { reject: false });
 
 const readConf = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
-
-async function eventually(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const primary = (version: string, caps = { portMappings: true }) => ({
   cniVersion: version, name: 'k8s-pod-network', plugins: [{ type: 'bridge', bridge: 'x' }, { type: 'portmap', capabilities: caps }],
@@ -83,12 +76,12 @@ describe('braid install', () => {
     writeFileSync(join(d.confDir, '10-net.conflist'), JSON.stringify(primary('0.4.0')));
     const proc = install(d, '--auto', '--watch');
     running.push(proc);
-    await eventually(() => existsSync(d.conf), 'the first config');
+    await eventually(async () => existsSync(d.conf), 'the first config');
     writeFileSync(join(d.confDir, '10-net.conflist'), JSON.stringify(primary('1.0.0', { portMappings: true, bandwidth: true } as never)));
-    await eventually(() => readConf(d.conf).cniVersion === '1.0.0', 'the regenerated config');
+    await eventually(async () => readConf(d.conf).cniVersion === '1.0.0', 'the regenerated config');
     expect(readConf(d.conf).plugins[0].capabilities).toEqual({ portMappings: true, bandwidth: true, 'io.kubernetes.cri.pod-annotations': true });
     renameSync(d.conf, `${d.conf}.cilium_bak`); // multus-cni#972
-    await eventually(() => existsSync(d.conf), 'the restored config');
+    await eventually(async () => existsSync(d.conf), 'the restored config');
     proc.kill('SIGTERM');
     expect((await proc).exitCode).toBe(0);
   });

@@ -7,6 +7,7 @@ import { startBraidDaemon, socketRequest, type DaemonHandle } from '../support/d
 import { bridge, hostLocal } from '../support/delegates.js';
 import { cniEnv, leases, NetnsLab, podLinks, runBraid, TempDir } from '../support/netns.js';
 import { TestPlugins } from '../support/test-plugin.js';
+import { eventually } from '../support/wait.js';
 
 const lab = new NetnsLab();
 const tmp = new TempDir();
@@ -61,14 +62,6 @@ function cni(command: string, podNs: string, name: string, id: string, uid = `ui
 
 const podAnnotations = async (name: string) =>
   ((await api.control.objects<{ metadata: { name: string; annotations?: Record<string, string> } }>('pods', 'default')).items.find((p) => p.metadata.name === name)?.metadata.annotations ?? {});
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const allLeases = () => [...leases(join(dir, 'ipam'), 'br-net'), ...leases(join(dir, 'ipam'), 'mv-a'), ...leases(join(dir, 'ipam'), 'mv-b')];
 

@@ -17,31 +17,5 @@ export async function getInNetns(netns: string, url: string): Promise<HttpAnswer
   return JSON.parse(out.stdout) as HttpAnswer;
 }
 
-/** Prometheus text exposition → `name{labels}` → value (HELP/TYPE lines left out). */
-export function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Calls `check` every `everyMs` until it returns a value other than undefined/false; its errors count as "not yet". */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, ms = 15_000, everyMs = 100): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(everyMs);
-  }
-}
+export { parseMetrics } from './prometheus.js';
+export { eventually, sleep } from './wait.js';

@@ -1,21 +1,12 @@
 // Metrics: Prometheus text exposition format 0.0.4, written by hand.
 import { Metrics } from '../../../src/daemon/metrics.js';
+import { parseMetrics as samples } from '../../support/prometheus.js';
 
 const LE = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '30'];
 
 /** The lines of one metric family (HELP, TYPE and its samples), in order. */
 const family = (text: string, name: string) => text.split('\n').filter((l) => l === `# HELP ${name}` || l.startsWith(`# HELP ${name} `) || l.startsWith(`# TYPE ${name} `) || l.startsWith(`${name}{`) || l.startsWith(`${name}_`) || l.startsWith(`${name} `));
 
-/** Sample name{labels} -> value, from one rendering. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
 
 describe('Metrics', () => {
   it('renders every family with HELP and TYPE even before anything is observed, and ends with a newline', () => {
