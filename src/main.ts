@@ -22,6 +22,12 @@ async function main(): Promise<void> {
     return;
   }
   const io = { env: process.env, stdin, stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
+  if (process.env.BRAID_DELEGATE && process.env.CNI_COMMAND !== 'VERSION') {
+    // Started by braid as one of its own delegates (a NAD of type braid under another name): refuse.
+    process.stdout.write(JSON.stringify({ cniVersion: '1.1.0', code: 7, msg: 'braid cannot be a delegate of braid' }));
+    process.exitCode = 1;
+    return;
+  }
   if (process.env.CNI_COMMAND === 'VERSION') {
     // Runtimes ask VERSION before every ADD and DEL (podman does): answer without loading the engine.
     const { runSkel } = await import('./cni/skel.js');

@@ -23,6 +23,8 @@ export interface PlannedAttachment {
   selection?: SelectionElement;
   resourceName?: string;
   deviceId?: string;
+  /** Set when this attachment's ADD failed and its rollback DEL did too: a later DEL tries again, best effort. */
+  addFailed?: boolean;
 }
 
 export interface PlanInput {

@@ -21,16 +21,22 @@ function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > MAX_REQUEST_BYTES) {
-        reject(new CniError(ErrorCode.InvalidConfig, `request is larger than ${MAX_REQUEST_BYTES} bytes`));
-        req.destroy();
+        // Read the rest and drop it, so the client still receives the error instead of a reset connection
+        // (which the executable would take for a daemon that is down).
+        tooLarge = true;
+        chunks.length = 0;
         return;
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      if (tooLarge) reject(new CniError(ErrorCode.InvalidConfig, `request is larger than ${MAX_REQUEST_BYTES} bytes`));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     req.on('error', reject);
   });
 }

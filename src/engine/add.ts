@@ -7,22 +7,36 @@ import type { JsonObject } from '../cni/types.js';
 import { buildNetworkStatus, type NetworkStatus } from '../core/network-status.js';
 import { planAttachments, type PlanInput, type PlannedAttachment } from '../core/plan.js';
 import { PLAN_KIND, type SavedPlan } from '../store/plan-store.js';
+import { ListAddError } from '../invoke/chain.js';
 import { addAttachment, type Attached, delAttachment } from './attachment.js';
 import { applyDefaultRoutes } from './default-route.js';
 import type { EngineDeps, PodRequest } from './deps.js';
 
 const podLabel = (plan: SavedPlan) => (plan.pod ? `pod ${plan.pod.namespace}/${plan.pod.name}` : `container ${plan.containerId}`);
 
+interface Failure {
+  att: PlannedAttachment;
+  err: unknown;
+}
+
 async function attachAll(deps: EngineDeps, plan: SavedPlan, parallel: boolean) {
   const done: Attached[] = [];
   const started: PlannedAttachment[] = [];
-  let failure: { att: PlannedAttachment; err: unknown } | undefined;
+  let failure: Failure | undefined;
   if (parallel) {
-    started.push(...plan.attachments);
-    const settled = await Promise.allSettled(plan.attachments.map((a) => addAttachment(deps, plan, a)));
+    // The default network first (it is the runtime's interface: product.md), then the others at once.
+    const [first, ...rest] = plan.attachments;
+    started.push(first!);
+    try {
+      done.push(await addAttachment(deps, plan, first!));
+    } catch (err) {
+      return { done, started, failure: { att: first!, err } };
+    }
+    started.push(...rest);
+    const settled = await Promise.allSettled(rest.map((a) => addAttachment(deps, plan, a)));
     settled.forEach((s, i) => {
       if (s.status === 'fulfilled') done.push(s.value);
-      else failure ??= { att: plan.attachments[i]!, err: s.reason };
+      else failure ??= { att: rest[i]!, err: s.reason };
     });
   } else {
     for (const att of plan.attachments) {
@@ -38,14 +52,26 @@ async function attachAll(deps: EngineDeps, plan: SavedPlan, parallel: boolean) {
   return { done, started, failure };
 }
 
-/** Undoes `started` in reverse plan order; the failed attachment too, since a plugin may have half-done it. */
-async function rollback(deps: EngineDeps, plan: SavedPlan, started: PlannedAttachment[], done: Attached[]): Promise<void> {
+/**
+ * Undoes `started` in reverse plan order; the failed attachment too, since a plugin may have half-done it. The
+ * plan goes only when every DEL succeeded: otherwise it is the record the runtime's own DEL retries from.
+ */
+async function rollback(deps: EngineDeps, plan: SavedPlan, started: PlannedAttachment[], done: Attached[], failure?: Failure): Promise<void> {
+  let clean = true;
   for (const att of [...started].reverse()) {
     const cached = done.find((d) => d.att === att)?.raw;
     const errors = await delAttachment(deps, plan, att, cached);
-    for (const e of errors) deps.log.error({ err: e.message, network: att.name }, 'rollback: DEL failed');
+    if (!errors.length) continue;
+    // A network whose first plugin failed holds nothing (a failing plugin cleans up after itself): a DEL error
+    // there is expected (macvlan without its master) and is no reason to keep a record.
+    const heldNothing = att === failure?.att && failure.err instanceof ListAddError && failure.err.pluginsDone === 0;
+    for (const e of errors) deps.log[heldNothing ? 'warn' : 'error']({ err: e.message, network: att.name }, 'rollback: DEL failed');
+    if (heldNothing) continue;
+    if (!cached) att.addFailed = true;
+    clean = false;
   }
-  deps.plans.remove(plan.containerId, plan.ifname);
+  if (clean) deps.plans.remove(plan.containerId, plan.ifname);
+  else deps.plans.save(plan);
 }
 
 export interface AddOutcome {
@@ -78,7 +104,7 @@ export async function addPod(deps: EngineDeps, req: PodRequest, input: Omit<Plan
     if (deps.status && plan.pod) await deps.status.write(plan.pod, plan.containerId, status);
     return { result: formatResult(attached[0]!.result, req.cniVersion), status };
   } catch (err) {
-    await rollback(deps, plan, started, done);
+    await rollback(deps, plan, started, done, failure);
     throw err instanceof CniError ? err : toCniError(err).prefixed(podLabel(plan));
   }
 }

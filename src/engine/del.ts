@@ -45,7 +45,13 @@ export async function delPod(
     plan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };
   }
   const errors: CniError[] = [];
-  for (const att of [...plan.attachments].reverse()) errors.push(...(await delAttachment(deps, plan, att)));
+  for (const att of [...plan.attachments].reverse()) {
+    const attErrors = await delAttachment(deps, plan, att);
+    // An attachment whose ADD failed may never have existed (macvlan's DEL fails when its master is gone):
+    // its DEL is tried again here, but it must not keep the pod from being deleted.
+    if (att.addFailed) for (const e of attErrors) deps.log.warn({ err: e.message, network: att.name }, 'DEL of a failed attachment: error ignored');
+    else errors.push(...attErrors);
+  }
   const who = plan.pod ?? pod;
   if (deps.status && who) {
     await deps.status.remove(who, req.containerId).catch((err: unknown) => deps.log.warn({ err: (err as Error).message }, 'DEL: network-status not updated'));

@@ -66,12 +66,24 @@ export interface AddOutcome {
   result: Result;
 }
 
+/** An ADD that failed after `pluginsDone` plugins of the list had succeeded (those may hold resources). */
+export class ListAddError extends CniError {
+  constructor(cause: CniError, readonly pluginsDone: number) {
+    super(cause.code, cause.message, cause.details);
+  }
+}
+
 export async function addNetworkList(exec: PluginExec, list: NetConfList, rt: RuntimeConf): Promise<AddOutcome> {
   const version = listVersion(list);
   let prev: unknown;
-  for (const plugin of list.plugins) {
+  for (const [i, plugin] of list.plugins.entries()) {
     const extra = prev !== undefined ? { prevResult: resultAsVersion(prev, version) } : {};
-    const out = await call(exec, 'ADD', plugin, pluginConfig(list, plugin, rt, extra), rt);
+    let out: unknown;
+    try {
+      out = await call(exec, 'ADD', plugin, pluginConfig(list, plugin, rt, extra), rt);
+    } catch (err) {
+      throw new ListAddError(toCniError(err), i);
+    }
     prev = out ?? prev;
   }
   if (prev === undefined) throw new CniError(999, `network "${list.name}": no plugin returned a result`);

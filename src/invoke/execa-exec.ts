@@ -17,6 +17,9 @@ export interface ExecaPluginExecOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Set in every delegate's environment: braid refuses to run as a delegate of itself (under another name, too). */
+export const DELEGATE_MARK = 'BRAID_DELEGATE';
+
 const TEXT_FILE_BUSY_RETRIES = 5; // libcni's invoke retries "text file busy" 5 times
 const snippet = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…` : s).trim();
 
@@ -27,7 +30,7 @@ export class ExecaPluginExec implements PluginExec {
     const path = findPlugin(call.type, this.opts.searchPath);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.opts.env)) if (v !== undefined && !k.startsWith('CNI_')) env[k] = v;
-    Object.assign(env, call.cniEnv, { CNI_COMMAND: call.command });
+    Object.assign(env, call.cniEnv, { CNI_COMMAND: call.command, [DELEGATE_MARK]: '1' });
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
 
     for (let attempt = 0; ; attempt++) {

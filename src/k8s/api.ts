@@ -44,7 +44,7 @@ export class ApiClient {
   private async once<T>(method: string, path: string, opts: RequestOpts): Promise<T> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new ApiError('invalid', undefined, 'kubeconfig has no current cluster');
-    const url = new URL(path, cluster.server);
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path); // keeps a path prefix (API proxies)
     const ro: RequestOptions = { method, headers: { Accept: 'application/json' } };
     await this.kc.applyToHTTPSOptions(ro);
     if (url.protocol === 'https:') {

@@ -34,6 +34,11 @@ export class K8sStatusWriter implements StatusWriter {
   }
 
   async remove(pod: PodRef, containerId: string): Promise<void> {
+    const key = `${pod.namespace}/${pod.name}`;
+    if (this.pending.get(key)?.[OWNER] === containerId) {
+      this.pending.delete(key); // its ADD's status never reached the API: nothing to clear there
+      return;
+    }
     const cached = this.o.cachedPod(pod.namespace, pod.name);
     if (cached && cached.annotations[OWNER] !== containerId) return; // written by a newer sandbox, or never
     if (!cached && !this.o.background) return; // thin mode: no cache, and DEL must not need the API
@@ -43,13 +48,15 @@ export class K8sStatusWriter implements StatusWriter {
   }
 
   private async patch(pod: PodRef, annotations: Record<string, string | null>): Promise<void> {
+    const key = `${pod.namespace}/${pod.name}`;
     try {
       await withRetry(() => patchPodAnnotations(this.o.api, pod.namespace, pod.name, annotations), { deadlineMs: this.o.deadlineMs });
+      this.pending.delete(key); // an older deferred write must not land on top of this one
     } catch (raw) {
       const err = classifyApiError(raw);
       if (err.kind === 'notFound' || !this.o.background || !err.retriable) throw err;
       this.o.log.warn({ pod: `${pod.namespace}/${pod.name}`, err: err.message }, 'network-status write deferred; retrying in the background');
-      this.pending.set(`${pod.namespace}/${pod.name}`, annotations);
+      this.pending.set(key, annotations);
       this.schedule();
     }
   }

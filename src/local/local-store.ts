@@ -22,7 +22,11 @@ export class LocalStore implements PodSource, NadSource, StatusWriter {
 
   constructor(readonly dir: string) {}
 
+  /** DEL builds this from CNI_ARGS alone, so a name that is not a plain path segment is refused. */
   statusPath(namespace: string, name: string): string {
+    for (const part of [namespace, name]) {
+      if (part === '' || part === '.' || part === '..' || /[/\\\0]/.test(part)) throw new Error(`"${part}" is not a pod namespace or name`);
+    }
     return join(this.dir, 'status', namespace, `${name}.json`);
   }
 

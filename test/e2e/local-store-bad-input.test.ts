@@ -35,6 +35,7 @@ const CASES: Array<{ case: string; annotation: string; files?: Record<string, st
   { case: 'a NAD whose config is not JSON', annotation: 'notjson', files: { 'x.yaml': nadYaml('default', 'notjson', '{not json') }, msg: /NetworkAttachmentDefinition default\/notjson: spec.config is not valid JSON/ },
   { case: 'a conflist without plugins', annotation: 'empty', files: { 'x.yaml': nadYaml('default', 'empty', { cniVersion: '1.0.0', plugins: [] }) }, msg: /NetworkAttachmentDefinition default\/empty: the conflist "empty" has no plugins/ },
   { case: 'a cross-namespace reference under isolation', annotation: 'other/ok', files: { 'x.yaml': okNad('other', 'ok') }, extra: { namespaceIsolation: true }, msg: /network other\/ok: namespaceIsolation allows pods in "default"/ },
+  { case: 'a NAD that names braid itself as its plugin', annotation: 'self', files: { 'x.yaml': nadYaml('default', 'self', { cniVersion: '1.0.0', type: 'braid', binDir: '/tmp', delegates: [] }) }, msg: /NetworkAttachmentDefinition default\/self: plugin type "braid" cannot be a delegate of braid/ },
   { case: 'a duplicate interface name', annotation: 'ok@data0,ok@data0', msg: /networks default\/ok and default\/ok both use interface "data0"/ },
   { case: 'two IPv4 default routes', annotation: '[{"name":"ok","default-route":["192.168.9.1"]},{"name":"ok","default-route":["192.168.9.2"]}]', msg: /more than one IPv4 "default-route"/ },
 ];
