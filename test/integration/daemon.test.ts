@@ -173,6 +173,35 @@ describe('braid daemon', () => {
     expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
   });
 
+  it('an API that answers garbage on a cache miss: code 11 naming the pod; the daemon keeps serving', async () => {
+    await api.control.setFaults({ garbageNext: { count: 1, verb: 'GET', path: '/pods/not-cached' } });
+    const p = lab.pod();
+    const add = await cni('ADD', p, 'not-cached', 'd9');
+    expect(add.json).toMatchObject({ code: 11 });
+    expect(add.json.msg).toMatch(/pod default\/not-cached: cannot read it from the API server: .*not JSON/);
+    expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
+    expect((await cni('ADD', p, 'p1', 'd9')).exitCode).toBe(0);
+    expect((await cni('DEL', p, 'p1', 'd9')).exitCode).toBe(0);
+  });
+
+  it('a NAD removed after the pod was created: ADD fails naming the network, nothing attached', async () => {
+    await api.control.seed([macvlanNad('mv-gone', '192.168.73.0/24'), pod('p4', 'mv-a,mv-gone')]);
+    await eventually(async () => {
+      const probe = lab.pod();
+      const r = await cni('ADD', probe, 'p4', 'd10');
+      if (r.exitCode === 0) await cni('DEL', probe, 'p4', 'd10');
+      return r.exitCode === 0;
+    }, 'the daemon to know the NAD');
+    await api.control.deleteObject('network-attachment-definitions', 'default', 'mv-gone');
+    const p = lab.pod();
+    await eventually(async () => {
+      const r = await cni('ADD', p, 'p4', 'd11');
+      return r.json?.code === 7 && /network default\/mv-gone: NetworkAttachmentDefinition not found/.test(r.json.msg) ? r : undefined;
+    }, 'ADD to fail on the removed NAD');
+    expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
+    expect(allLeases()).toEqual([]);
+  });
+
   it('a socket request that is not a CNI request, or is too large, gets a CNI error; the daemon keeps serving', async () => {
     const garbage = await socketRequest(daemon!.socket, 'POST', '/cni', 'not json');
     expect(JSON.parse(JSON.parse(garbage.text).stdout)).toMatchObject({ code: 6 });

@@ -18,6 +18,11 @@ export interface DropNext extends RequestMatch {
   count: number;
 }
 
+/** The next N matching requests get 200 OK with a body that is not JSON (a broken proxy, a confused server). */
+export interface GarbageNext extends RequestMatch {
+  count: number;
+}
+
 /**
  * status: every API request answers 503 ServiceUnavailable.
  * reset:  every new connection is closed before TLS (ECONNRESET / socket hang up).
@@ -29,10 +34,11 @@ export interface FaultSettings {
   latencyMs?: number;
   failNext?: FailNext | null;
   dropNext?: DropNext | null;
+  garbageNext?: GarbageNext | null;
   outage?: OutageMode | null;
 }
 
-export type FaultAction = { action: 'fail'; code: number; message: string } | { action: 'drop' };
+export type FaultAction = { action: 'fail'; code: number; message: string } | { action: 'drop' } | { action: 'garbage' };
 
 const matches = (m: RequestMatch, verb: string, path: string): boolean =>
   (m.verb === undefined || m.verb.toUpperCase() === verb) && (m.path === undefined || path.includes(m.path));
@@ -41,6 +47,7 @@ export class Faults {
   latencyMs = 0;
   failNext: FailNext | null = null;
   dropNext: DropNext | null = null;
+  garbageNext: GarbageNext | null = null;
   outage: OutageMode | null = null;
 
   /** Change the given settings only; null clears one. */
@@ -48,15 +55,16 @@ export class Faults {
     if (settings.latencyMs !== undefined) this.latencyMs = Math.max(0, Number(settings.latencyMs) || 0);
     if (settings.failNext !== undefined) this.failNext = settings.failNext && { ...settings.failNext };
     if (settings.dropNext !== undefined) this.dropNext = settings.dropNext && { ...settings.dropNext };
+    if (settings.garbageNext !== undefined) this.garbageNext = settings.garbageNext && { ...settings.garbageNext };
     if (settings.outage !== undefined) this.outage = settings.outage;
   }
 
   clear(): void {
-    this.set({ latencyMs: 0, failNext: null, dropNext: null, outage: null });
+    this.set({ latencyMs: 0, failNext: null, dropNext: null, garbageNext: null, outage: null });
   }
 
   snapshot(): Required<FaultSettings> {
-    return { latencyMs: this.latencyMs, failNext: this.failNext, dropNext: this.dropNext, outage: this.outage };
+    return { latencyMs: this.latencyMs, failNext: this.failNext, dropNext: this.dropNext, garbageNext: this.garbageNext, outage: this.outage };
   }
 
   /** What to do with one API request; consumes one count of a matching fail/drop fault. */
@@ -65,6 +73,10 @@ export class Faults {
     if (this.dropNext && this.dropNext.count > 0 && matches(this.dropNext, verb, path)) {
       if (--this.dropNext.count === 0) this.dropNext = null;
       return { action: 'drop' };
+    }
+    if (this.garbageNext && this.garbageNext.count > 0 && matches(this.garbageNext, verb, path)) {
+      if (--this.garbageNext.count === 0) this.garbageNext = null;
+      return { action: 'garbage' };
     }
     const fail = this.failNext;
     if (fail && fail.count > 0 && matches(fail, verb, path)) {

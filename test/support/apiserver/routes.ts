@@ -54,6 +54,11 @@ export async function handleApiRequest(ctx: Context, req: IncomingMessage, res: 
       req.socket.destroy();
       return;
     }
+    if (fault?.action === 'garbage') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('<html>502 Bad Gateway</html>');
+      return;
+    }
     if (fault) throw new ApiError(failure(fault.code, fault.message));
     if (!publicPaths.has(url.pathname) && !(await ctx.tokens.check(req.headers.authorization))) {
       throw new ApiError(failure(401, 'Unauthorized'));
