@@ -2,7 +2,7 @@
 // host-side links and where the API-server stand-in listens.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { unixRequest } from './unix-http.js';
 import { join } from 'node:path';
 import { REPO } from './netns.js';
 
@@ -23,18 +23,7 @@ export function socketGet(socket: string, path: string): Promise<{ status: numbe
   return socketRequest(socket, 'GET', path);
 }
 
-export function socketRequest(socket: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, method, path, headers: body ? { 'Content-Length': Buffer.byteLength(body) } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+export const socketRequest = (socket: string, method: string, path: string, body?: string) => unixRequest(socket, method, path, body);
 
 export async function startBraidDaemon(o: { node: string; dir: string; config: Record<string, unknown>; env?: Record<string, string> }): Promise<DaemonHandle> {
   const socket = join(o.dir, 'braid.sock');

@@ -1,5 +1,5 @@
 // Typed calls to the stand-in's control API (see control.ts for the routes).
-import { request } from 'node:http';
+import { unixRequest } from '../unix-http.js';
 import type { RequestRecord } from './counters.js';
 import type { FaultSettings } from './faults.js';
 
@@ -25,19 +25,8 @@ async function viaFetch(url: string, method: string, path: string, body?: unknow
   return { status: res.status, text: await res.text() };
 }
 
-function viaSocket(socketPath: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  const data = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const viaSocket = (socketPath: string, method: string, path: string, body?: unknown) =>
+  unixRequest(socketPath, method, path, body === undefined ? undefined : JSON.stringify(body), 'application/json');
 
 export class ControlClient {
   constructor(readonly url: string) {}
