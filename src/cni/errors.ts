@@ -50,5 +50,3 @@ export function toCniError(err: unknown): CniError {
   if (err instanceof Error) return new CniError(ErrorCode.Internal, err.message);
   return new CniError(ErrorCode.Internal, String(err));
 }
-
-export const invalidConfig = (msg: string, details?: string) => new CniError(ErrorCode.InvalidConfig, msg, details);

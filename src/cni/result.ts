@@ -94,6 +94,3 @@ export function formatResult(result: Result, version: string): JsonObject {
   out.dns = result.dns ?? {};
   return out;
 }
-
-/** An empty result: what ADD prints when there is no default network to report. */
-export const emptyResult = (version: string): Result => ({ cniVersion: version });

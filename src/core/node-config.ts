@@ -1,7 +1,6 @@
 // braid's node configuration: what the runtime passes on stdin (product.md, "Node CNI configuration").
 // Unknown keys are an error that names the key: a silently ignored typo is a known Multus complaint
 // (multus-cni#838). Multus names are accepted as aliases.
-import { readFileSync } from 'node:fs';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { JsonObject } from '../cni/types.js';
 // ajv's standalone code for schemas/node-config.schema.json (scripts/gen-schema-validator.mjs): the executable
@@ -106,18 +105,4 @@ export function parseNodeConfig(raw: JsonObject): NodeConfig {
     runtimeConfig: (c.runtimeConfig as JsonObject) ?? {},
     raw,
   };
-}
-
-/** Reads a node configuration file (for `braid explain --config` and the daemon). */
-export function readNodeConfigFile(path: string): NodeConfig {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new CniError(ErrorCode.InvalidConfig, `cannot read braid configuration ${path}: ${(err as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new CniError(ErrorCode.InvalidConfig, `braid configuration ${path} must be a JSON object`);
-  }
-  return parseNodeConfig(parsed as JsonObject);
 }
