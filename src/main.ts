@@ -35,11 +35,12 @@ async function main(): Promise<void> {
     process.exitCode = await runSkel(io, async () => undefined);
     return;
   }
-  const inProcess = async () => (await import('./app/cni-main.js')).cniMain(io);
+  const inProcess = async (defaults = {}) => (await import('./app/cni-main.js')).cniMain(io, defaults);
   const socket = daemonSocketOf(stdin);
   if (socket) {
     const { forwardToDaemon } = await import('./app/shim.js');
-    process.exitCode = await forwardToDaemon(io, socket, inProcess);
+    const { readNodeDefaults } = await import('./app/wire.js');
+    process.exitCode = await forwardToDaemon(io, socket, () => inProcess(readNodeDefaults(socket)));
   } else {
     process.exitCode = await inProcess();
   }

@@ -2,14 +2,14 @@
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { CniRequest } from '../cni/request.js';
 import { type ProcessIo, runSkel } from '../cni/skel.js';
-import { isObject, type NetConfList } from '../cni/types.js';
+import { isObject, type JsonObject, type NetConfList } from '../cni/types.js';
 import type { ValidAttachment } from '../invoke/chain.js';
 import { toConfList } from '../invoke/conflist.js';
 import type { Logger } from 'pino';
 import type { PluginExec } from '../invoke/exec.js';
 import { ExecaPluginExec } from '../invoke/execa-exec.js';
 import { ResultCache } from '../invoke/result-cache.js';
-import { parseNodeConfig, type NodeConfig } from '../core/node-config.js';
+import { parseNodeConfig, withNodeDefaults, type NodeConfig } from '../core/node-config.js';
 import { resolveNetworkRef } from '../core/network-ref.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import type { NadSource } from '../core/sources.js';
@@ -48,6 +48,8 @@ export interface DepsOptions {
   processEnv?: Record<string, string | undefined>;
   /** Wraps the plugin runner, e.g. to time delegates for metrics. */
   wrapExec?: (exec: PluginExec) => PluginExec;
+  /** The daemon's `hostRoot`: delegates run chrooted into it (docs/adr/0013-where-delegates-run.md). */
+  hostRoot?: string;
 }
 
 export function engineDeps(config: NodeConfig, io: ProcessIo, status?: StatusWriter, opts: DepsOptions = {}): EngineDeps {
@@ -56,13 +58,14 @@ export function engineDeps(config: NodeConfig, io: ProcessIo, status?: StatusWri
     searchPath: [config.binDir, ...(io.env.CNI_PATH ?? '').split(':').filter(Boolean)],
     env: opts.processEnv ?? io.env,
     timeoutMs: config.pluginTimeoutSeconds * 1000,
+    ...(opts.hostRoot ? { hostRoot: opts.hostRoot } : {}),
     onStderr: (type, text) => log.debug({ plugin: type, stderr: text.trim() }, 'delegate stderr'),
   });
   return {
     exec: opts.wrapExec ? opts.wrapExec(exec) : exec,
     plans: new PlanStore(config.cacheDir),
     cache: new ResultCache(config.cacheDir),
-    routes: ipRouteEditor,
+    routes: ipRouteEditor(opts.hostRoot),
     ...(status ? { status } : {}),
     log,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
@@ -141,9 +144,10 @@ export async function handle(req: CniRequest, config: NodeConfig, deps: EngineDe
   }
 }
 
-export async function cniMain(io: ProcessIo): Promise<number> {
+/** `defaults`: node keys the request's own override (the daemon's, for the in-process DEL of daemon mode). */
+export async function cniMain(io: ProcessIo, defaults: JsonObject = {}): Promise<number> {
   return runSkel(io, async (req) => {
-    const config = parseNodeConfig(req.config);
+    const config = parseNodeConfig(withNodeDefaults(req.config, defaults));
     const src = await sourcesFor(config, req.command);
     const deps = engineDeps(config, io, src.status);
     try {

@@ -4,7 +4,7 @@
 import { request } from 'node:http';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { printError, type ProcessIo } from '../cni/skel.js';
-import { CNI_PATH, cniEnvOf, type DaemonReply, type DaemonRequest } from './wire.js';
+import { CNI_PATH, runtimeEnvOf, type DaemonReply, type DaemonRequest } from './wire.js';
 
 export class DaemonUnreachable extends Error {}
 
@@ -38,7 +38,7 @@ export function callDaemon(socketPath: string, body: DaemonRequest, timeoutMs = 
 /** Returns the exit code; `inProcessDel` runs DEL locally when the daemon cannot be reached. */
 export async function forwardToDaemon(io: ProcessIo, socketPath: string, inProcessDel: () => Promise<number>): Promise<number> {
   try {
-    const reply = await callDaemon(socketPath, { env: cniEnvOf(io.env), stdin: io.stdin });
+    const reply = await callDaemon(socketPath, { env: runtimeEnvOf(io.env), stdin: io.stdin });
     io.stdout(reply.stdout);
     return reply.exitCode;
   } catch (err) {

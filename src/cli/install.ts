@@ -1,6 +1,7 @@
 // `braid install --bin-dir DIR --conf-dir DIR [--auto] [--watch] [--cleanup] [--settings FILE] [--source FILE]`
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { toCniError } from '../cni/errors.js';
 import { isObject, type JsonObject } from '../cni/types.js';
 import { createLogger } from '../app/logger.js';
@@ -23,8 +24,17 @@ function readSettings(path?: string): JsonObject {
   return v;
 }
 
-/** The compiled binary installs itself; under node, pass --source (e.g. dist/braid). */
-const selfBinary = () => (process.versions.bun && !process.execPath.endsWith('/bun') ? process.execPath : undefined);
+/**
+ * What to install without --source: the compiled binary installs itself; under Node (bin/braid, development)
+ * the compiled binary built beside it (dist/braid), never nothing: installing a Node script as a CNI plugin
+ * would give the runtime an executable that needs Node on the host.
+ */
+function defaultSource(): string {
+  if (process.versions.bun && !process.execPath.endsWith('/bun')) return process.execPath;
+  const built = fileURLToPath(new URL('../braid', import.meta.url)); // dist/cli/install.js → dist/braid
+  if (existsSync(built)) return built;
+  throw new Error(`braid is running on Node and there is no compiled executable at ${built}: build it with \`npm run build\`, or pass --source FILE`);
+}
 
 export function registerInstall(program: Command): void {
   program
@@ -36,15 +46,15 @@ export function registerInstall(program: Command): void {
     .option('--watch', 'keep the config in step with the conf dir until SIGTERM')
     .option('--cleanup', 'remove what install put there, and exit')
     .option('--settings <file>', "JSON of braid's own keys for its config entry (daemonSocket, cacheDir, …)")
-    .option('--source <file>', 'the executable to install (default: this binary when compiled)')
+    .option('--source <file>', 'the executable to install (default: this binary when compiled, else dist/braid beside it)')
     .option('--log-level <level>', 'log level', 'info')
     .action(async (o: Opts) => {
       const { cleanup, installOnce, watchConfig } = await import('../install/installer.js');
       const log = createLogger({ logLevel: o.logLevel }, { component: 'install' });
       try {
         if (o.cleanup) return cleanup({ binDir: o.binDir, confDir: o.confDir, log });
-        const source = o.source ?? selfBinary();
-        const opts = { binDir: o.binDir, confDir: o.confDir, auto: !!o.auto, settings: readSettings(o.settings), log, ...(source ? { source } : {}) };
+        const source = o.source ?? defaultSource();
+        const opts = { binDir: o.binDir, confDir: o.confDir, auto: !!o.auto, settings: readSettings(o.settings), log, source };
         const ac = new AbortController();
         process.once('SIGTERM', () => ac.abort());
         process.once('SIGINT', () => ac.abort());

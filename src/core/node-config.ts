@@ -72,6 +72,19 @@ function resolveAliases(raw: JsonObject): JsonObject {
   return out;
 }
 
+const canonical = (key: string) => ALIASES.find(([alias]) => alias === key)?.[1] ?? key;
+
+/**
+ * The daemon's node keys under the request's own: the request wins key by key, a Multus alias counting as the
+ * key it stands for (issue 8: one configuration, whichever file it is in).
+ */
+export function withNodeDefaults(request: JsonObject, defaults: JsonObject): JsonObject {
+  const taken = new Set(Object.keys(request).map(canonical));
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(defaults)) if (k !== 'type' && !taken.has(canonical(k))) out[k] = v;
+  return { ...out, ...request };
+}
+
 const commaList = (v: unknown) => (Array.isArray(v) ? v.map(String) : String(v).split(',')).map((s) => s.trim()).filter(Boolean);
 
 export function parseNodeConfig(raw: JsonObject): NodeConfig {

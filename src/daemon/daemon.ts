@@ -6,12 +6,13 @@ import type { Logger } from 'pino';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { runSkel } from '../cni/skel.js';
 import type { Nad } from '../core/sources.js';
-import { parseNodeConfig } from '../core/node-config.js';
+import { parseNodeConfig, withNodeDefaults } from '../core/node-config.js';
 import type { PluginExec } from '../invoke/exec.js';
 import { engineDeps, handle } from '../app/cni-main.js';
 import { createLogger } from '../app/logger.js';
 import type { Sources } from '../app/sources.js';
-import type { DaemonReply, DaemonRequest } from '../app/wire.js';
+import { nodeDefaultsPathOf, type DaemonReply, type DaemonRequest } from '../app/wire.js';
+import { writeFileAtomic } from '../store/atomic.js';
 import { ApiClient } from '../k8s/api.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { Reflector } from '../k8s/reflector.js';
@@ -79,8 +80,10 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
     const key = `${r.env.CNI_CONTAINERID ?? ''}/${r.env.CNI_IFNAME ?? ''}`;
     const exitCode = await limiter.run(key, () =>
       runSkel(io, async (req) => {
-        const config = parseNodeConfig(req.config);
-        const deps = engineDeps(config, io, status, { log, processEnv: process.env, wrapExec: (e) => timedExec(e, metrics) });
+        // The daemon's node keys are the defaults; the runtime's config wins key by key (issue 8).
+        const config = parseNodeConfig(withNodeDefaults(req.config, nodeDefaults));
+        // Delegates get the runtime's environment and the host's root, as if the runtime ran them (ADR 0013).
+        const deps = engineDeps(config, io, status, { log, processEnv: r.env, wrapExec: (e) => timedExec(e, metrics), ...(cfg.hostRoot ? { hostRoot: cfg.hostRoot } : {}) });
         return handle(req, config, deps, sources);
       }, (err) => log.warn({ command, container: r.env.CNI_CONTAINERID, err: (err as Error).message }, 'request failed')),
     );
@@ -90,19 +93,25 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
   };
 
   const synced = () => pods.synced && nads.synced;
+  const nodeDefaults = Object.fromEntries(Object.entries(cfg.node.raw).filter(([k]) => k !== 'type'));
+  writeFileAtomic(nodeDefaultsPathOf(cfg.socketPath), JSON.stringify(nodeDefaults), 0o644);
   const servers: Server[] = [await listenOnSocket(cfg.socketPath, serve, () => !draining)];
   if (cfg.metricsAddress) {
-    servers.push(
-      await listenForMetrics(cfg.metricsAddress, metrics, {
-        healthy: () => !draining,
-        ready: () => {
-          if (!synced()) return { ok: false, reason: 'informer caches not synced' };
-          const f = cfg.node.readinessIndicatorFile;
-          if (f && !existsSync(f)) return { ok: false, reason: `${f} is missing` };
-          return { ok: true };
-        },
-      }),
-    );
+    // A listener that cannot start stops the daemon (a half-started daemon serves nobody): close what is open.
+    const probes = {
+      healthy: () => !draining,
+      ready: () => {
+        if (!synced()) return { ok: false, reason: 'informer caches not synced' };
+        const f = cfg.node.readinessIndicatorFile;
+        if (f && !existsSync(f)) return { ok: false, reason: `${f} is missing` };
+        return { ok: true };
+      },
+    };
+    const listening = await listenForMetrics(cfg.metricsAddress, metrics, probes).catch(async (err: NodeJS.ErrnoException) => {
+      await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+      throw new CniError(ErrorCode.Internal, `cannot listen for metrics on ${cfg.metricsAddress}: ${err.code ?? err.message}`, 'set "metricsAddress" in the daemon configuration to a free address, or "" to turn the listener off');
+    });
+    servers.push(listening);
   }
   // After the first lists, return their garbage (whole pages of untrimmed objects) before serving: with
   // --expose-gc (as deployed) this is what keeps the daemon's RSS down after start-up.

@@ -11,9 +11,10 @@ export interface RouteEditor {
   setDefaultRoute(netns: string, family: 4 | 6, gw: string, ifname: string): Promise<void>;
 }
 
-export const ipRouteEditor: RouteEditor = {
+/** `hostRoot`: the host's root as this process sees it; the runtime's netns paths are host paths. */
+export const ipRouteEditor = (hostRoot = ''): RouteEditor => ({
   async setDefaultRoute(netns, family, gw, ifname) {
-    const ip = (...args: string[]) => execa('nsenter', [`--net=${netns}`, 'ip', `-${family}`, 'route', ...args], { reject: false });
+    const ip = (...args: string[]) => execa('nsenter', [`--net=${hostRoot}${netns}`, 'ip', `-${family}`, 'route', ...args], { reject: false });
     for (let i = 0; i < 16; i++) {
       const out = await ip('del', 'default');
       if (out.exitCode !== 0) break;
@@ -21,7 +22,7 @@ export const ipRouteEditor: RouteEditor = {
     const add = await ip('replace', 'default', 'via', gw, 'dev', ifname);
     if (add.exitCode !== 0) throw new CniError(ErrorCode.Internal, `cannot set the default route via ${gw} on ${ifname}: ${add.stderr.trim()}`);
   },
-};
+});
 
 const v4ToInt = (ip: string) => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
 

@@ -12,6 +12,12 @@ export interface ExecaPluginExecOptions {
   /** The caller's environment, passed on to the plugin (libcni does the same) with CNI_* replaced. */
   env: Env;
   timeoutMs: number;
+  /**
+   * The host's root as this process sees it (the daemon's `hostRoot`, e.g. /hostroot). When set, plugins are
+   * looked up below it and run chrooted into it, so that they see the host's files exactly as a plugin run by
+   * the container runtime does (docs/adr/0013-where-delegates-run.md).
+   */
+  hostRoot?: string;
   /** Where delegates' stderr goes (a logger), never braid's stdout. */
   onStderr?: (type: string, text: string) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -20,6 +26,8 @@ export interface ExecaPluginExecOptions {
 /** Set in every delegate's environment: braid refuses to run as a delegate of itself (under another name, too). */
 export const DELEGATE_MARK = 'BRAID_DELEGATE';
 
+/** coreutils' chroot(8): Node has no chroot of its own, and it costs one small exec (ADR 0013). */
+const CHROOT = '/usr/sbin/chroot';
 const TEXT_FILE_BUSY_RETRIES = 5; // libcni's invoke retries "text file busy" 5 times
 const snippet = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…` : s).trim();
 
@@ -27,7 +35,7 @@ export class ExecaPluginExec implements PluginExec {
   constructor(private readonly opts: ExecaPluginExecOptions) {}
 
   async exec(call: PluginCall): Promise<unknown> {
-    const path = findPlugin(call.type, this.opts.searchPath);
+    const path = findPlugin(call.type, this.opts.searchPath, this.opts.hostRoot);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.opts.env)) if (v !== undefined && !k.startsWith('CNI_')) env[k] = v;
     Object.assign(env, call.cniEnv, { CNI_COMMAND: call.command, [DELEGATE_MARK]: '1' });
@@ -51,7 +59,8 @@ export class ExecaPluginExec implements PluginExec {
    * wait for them long past the timeout.
    */
   private async run(path: string, stdin: string, env: Record<string, string>): Promise<ExecOutcome> {
-    const sub = execa(path, [], { input: stdin, env, extendEnv: false, reject: false, detached: true, stripFinalNewline: false, encoding: 'utf8' });
+    const [file, args] = this.opts.hostRoot ? [CHROOT, [this.opts.hostRoot, path]] : [path, []];
+    const sub = execa(file, args, { input: stdin, env, extendEnv: false, reject: false, detached: true, stripFinalNewline: false, encoding: 'utf8' });
     let exited = false;
     let timedOut = false;
     sub.once('exit', () => (exited = true));

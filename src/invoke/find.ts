@@ -17,14 +17,15 @@ export function checkPluginType(type: unknown): string {
   return type;
 }
 
-export function findPlugin(type: string, searchPath: string[]): string {
+/** The plugin's path as seen from `root` (the host's root when the daemon runs delegates chrooted). */
+export function findPlugin(type: string, searchPath: string[], root = ''): string {
   checkPluginType(type);
   const dirs = [...new Set(searchPath)]; // binDir is often in CNI_PATH too; name each directory once
   for (const dir of dirs) {
     const candidate = join(dir, type);
     try {
-      if (!statSync(candidate).isFile()) continue;
-      accessSync(candidate, constants.X_OK);
+      if (!statSync(root + candidate).isFile()) continue;
+      accessSync(root + candidate, constants.X_OK);
       return candidate;
     } catch {
       // not here; try the next directory

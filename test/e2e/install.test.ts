@@ -1,7 +1,7 @@
 // `braid install` into temp dirs: a primary config present, absent then appearing, changed, renamed away
 // by a rival; then the installed config and executable attach a pod with real plugins.
 import { execa, type ResultPromise } from 'execa';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bridge } from '../support/delegates.js';
 import { eventually } from '../support/wait.js';
@@ -48,6 +48,30 @@ describe('braid install', () => {
       cniVersion: '0.4.0', name: 'braid',
       plugins: [{ type: 'braid', capabilities: { portMappings: true, 'io.kubernetes.cri.pod-annotations': true }, clusterNetwork: join(d.confDir, '10-net.conflist') }],
     });
+  });
+
+  it('without --source: the compiled binary installs itself, bin/braid (Node) installs dist/braid', async () => {
+    const d = dirs('nosource');
+    writeFileSync(join(d.confDir, '10-net.conflist'), JSON.stringify(primary('1.0.0')));
+    const out = await execa(BRAID_BIN, ['install', '--bin-dir', d.binDir, '--conf-dir', d.confDir, '--auto', '--log-level', 'warn'], { reject: false });
+    expect(out.exitCode).toBe(0);
+    expect(readFileSync(join(d.binDir, 'braid')).equals(readFileSync(BINARY))).toBe(true);
+  });
+
+  it('on Node with no compiled executable beside it and no --source: fails and says what to pass', async () => {
+    const d = dirs('nobinary');
+    // A copy of dist/ without the binary, inside the repo so that node_modules still resolves.
+    const copy = join(REPO, 'dist-test', `nobinary-${process.pid}`);
+    await execa('cp', ['-r', join(REPO, 'dist'), copy]);
+    try {
+      rmSync(join(copy, 'braid'));
+      const out = await execa(process.execPath, [join(copy, 'main.js'), 'install', '--bin-dir', d.binDir, '--conf-dir', d.confDir], { reject: false });
+      expect(out.exitCode).toBe(1);
+      expect(out.stderr).toMatch(/no compiled executable at .*braid: build it with `npm run build`, or pass --source FILE/);
+      expect(existsSync(join(d.binDir, 'braid'))).toBe(false);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('a primary whose version braid does not speak gets 1.0.0', async () => {

@@ -1,13 +1,14 @@
-// Every real-world primary network config (shared/data/seed-cni-configs) as braid's clusterNetwork:
+// Every real-world primary network config (test/fixtures/seed-cni-configs) as braid's clusterNetwork:
 // each plugin must receive exactly what libcni would give it. The expectation is built independently
 // with `jq -S` (sorted keys, as Go's map marshalling gives), not with braid's own code.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO } from '../support/netns.js';
 import { TestPlugins } from '../support/test-plugin.js';
 
-const SEEDS = resolve('../shared/data/seed-cni-configs');
+const SEEDS = join(REPO, 'test/fixtures/seed-cni-configs'); // copied from the project's research data, with its README
 const seeds = readdirSync(SEEDS)
   .filter((f) => f.endsWith('.json'))
   .map((f) => ({ file: f, seed: JSON.parse(readFileSync(join(SEEDS, f), 'utf8')) as { fileName: string; config: Record<string, unknown> | null } }))

@@ -32,7 +32,6 @@ async function startDaemon() {
   daemon = await startBraidDaemon({
     node, dir,
     config: { kubeconfig: api.kubeconfigPath, cacheDir: join(dir, 'cache'), binDir: '/usr/lib/cni', maxConcurrentRequests: 4 },
-    env: plugins.env,
   });
   await api.control.waitForWatches(2);
 }
@@ -218,7 +217,8 @@ describe('braid daemon', () => {
     plugins.answer('slow', 'ADD', { sleep: 5, result: { cniVersion: '1.0.0' } });
     const p = lab.pod();
     const config = { ...nodeConfig(), binDir: plugins.bin };
-    const env = { ...cniEnv({ command: 'ADD', containerId: 'd8', netns: p, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p3;K8S_POD_UID=uid-p3' }), CNI_PATH: `${plugins.bin}:/usr/lib/cni` };
+    // The runtime's environment reaches the delegates through the daemon, as if the runtime ran them (ADR 0013).
+    const env = { ...cniEnv({ command: 'ADD', containerId: 'd8', netns: p, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p3;K8S_POD_UID=uid-p3' }), CNI_PATH: `${plugins.bin}:/usr/lib/cni`, ...plugins.env };
     const adding = runBraid({ node, stdin: config, env });
     await eventually(async () => plugins.calls().some((c) => c.command === 'ADD' && c.containerId === 'd8'), 'the slow delegate to start');
     await daemon!.kill();

@@ -20,8 +20,16 @@ describe('parseDaemonConfig', () => {
   it('fills the defaults and takes nodeName from NODE_NAME', () => {
     const cfg = parseDaemonConfig({}, { NODE_NAME: 'node-a' });
     expect(cfg).toMatchObject({ nodeName: 'node-a', socketPath: '/run/braid/braid.sock', maxConcurrentRequests: 16, drainSeconds: 30 });
-    expect('metricsAddress' in cfg).toBe(false);
+    expect(cfg.metricsAddress).toBe('0.0.0.0:10366'); // clear of Felix's 9091 and node agents' ports
+    expect('hostRoot' in cfg).toBe(false);
     expect(cfg.node).toMatchObject({ name: 'braid', cacheDir: '/var/lib/braid', logLevel: 'warn' });
+  });
+
+  it('turns the metrics listener off with an empty address and trims a trailing / from hostRoot', () => {
+    const cfg = parseDaemonConfig({ metricsAddress: '', hostRoot: '/hostroot/' }, { NODE_NAME: 'n' });
+    expect('metricsAddress' in cfg).toBe(false);
+    expect(cfg.hostRoot).toBe('/hostroot');
+    expect(cfg.node.raw).not.toHaveProperty('hostRoot');
   });
 
   it.each<[string, JsonObject, Record<string, string>, string]>([
@@ -51,6 +59,7 @@ describe('parseDaemonConfig', () => {
     ['maxConcurrentRequests "4"', { maxConcurrentRequests: '4' }, { NODE_NAME: 'n' }, /"maxConcurrentRequests"/],
     ['a socketPath that is not a string', { socketPath: 7 }, { NODE_NAME: 'n' }, /"socketPath" must be a string/],
     ['a metricsAddress that is not a string', { metricsAddress: 9300 }, { NODE_NAME: 'n' }, /"metricsAddress" must be a string/],
+    ['a relative hostRoot', { hostRoot: 'hostroot' }, { NODE_NAME: 'n' }, /"hostRoot" must be an absolute path/],
     ['a nodeName that is not a string', { nodeName: 42 }, {}, /"nodeName" must be a string/],
     ['an empty nodeName', { nodeName: '' }, { NODE_NAME: 'n' }, /needs "nodeName"/],
     ['drainSeconds "10"', { drainSeconds: '10' }, { NODE_NAME: 'n' }, /"drainSeconds" must be a number of at least 0/],
