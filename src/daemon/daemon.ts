@@ -21,7 +21,7 @@ import { ApiSources, checkPodIdentity } from '../k8s/sources.js';
 import { K8sStatusWriter } from '../k8s/status-writer.js';
 import { keyOf, trimNad, trimPod, type CachedPod } from '../k8s/trim.js';
 import type { DaemonConfig } from './config.js';
-import { emitAdded, emitAddFailed } from './events.js';
+import { DaemonEvents } from './events.js';
 import { Limiter } from './limiter.js';
 import { Metrics } from './metrics.js';
 import { listenForMetrics } from './metrics-server.js';
@@ -51,14 +51,15 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
   const nads = new Reflector<Nad>({ api, path: NAD_PATH, trim: (o) => trimNad(o as object), key: keyOf, log });
   const apiSources = new ApiSources(api, pods, nads);
   const status = new K8sStatusWriter({ api, log, cachedPod: (ns, n) => apiSources.cachedPod(ns, n), deadlineMs: 2000, background: true });
+  const events = new DaemonEvents({ api, log, host: cfg.nodeName, cachedPod: (ns, n) => apiSources.cachedPod(ns, n), delSince: (pod, t) => status.delSince(pod, t) });
   const sources: Sources = {
     pods: apiSources,
     cachedPod: (ns, name) => apiSources.cachedPod(ns, name),
     nads: apiSources,
     status,
     checkPod: checkPodIdentity,
-    onAdded: (pod, st) => emitAdded(api, log, cfg.nodeName, pod, st),
-    onAddFailed: (pod, err) => emitAddFailed(api, log, cfg.nodeName, pod, err),
+    onAdded: (pod, st) => events.added(pod, st),
+    onAddFailed: (pod, err) => events.addFailed(pod, err),
   };
   const metrics = new Metrics();
   const limiter = new Limiter(cfg.maxConcurrentRequests);
@@ -95,9 +96,10 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
   const synced = () => pods.synced && nads.synced;
   const nodeDefaults = Object.fromEntries(Object.entries(cfg.node.raw).filter(([k]) => k !== 'type'));
   writeFileAtomic(nodeDefaultsPathOf(cfg.socketPath), JSON.stringify(nodeDefaults), 0o644);
-  const servers: Server[] = [await listenOnSocket(cfg.socketPath, serve, () => !draining)];
+  // Metrics first: the socket appears only once every listener is up, and a listener that cannot start stops
+  // the daemon before it serves anyone (a half-started daemon is worse than none: the DaemonSet restarts it).
+  const servers: Server[] = [];
   if (cfg.metricsAddress) {
-    // A listener that cannot start stops the daemon (a half-started daemon serves nobody): close what is open.
     const probes = {
       healthy: () => !draining,
       ready: () => {
@@ -107,12 +109,12 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
         return { ok: true };
       },
     };
-    const listening = await listenForMetrics(cfg.metricsAddress, metrics, probes).catch(async (err: NodeJS.ErrnoException) => {
-      await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
+    const listening = await listenForMetrics(cfg.metricsAddress, metrics, probes).catch((err: NodeJS.ErrnoException) => {
       throw new CniError(ErrorCode.Internal, `cannot listen for metrics on ${cfg.metricsAddress}: ${err.code ?? err.message}`, 'set "metricsAddress" in the daemon configuration to a free address, or "" to turn the listener off');
     });
     servers.push(listening);
   }
+  servers.push(await listenOnSocket(cfg.socketPath, serve, () => !draining));
   // After the first lists, return their garbage (whole pages of untrimmed objects) before serving: with
   // --expose-gc (as deployed) this is what keeps the daemon's RSS down after start-up.
   void Promise.all([pods.start(), nads.start()]).then(() => (globalThis as { gc?: () => void }).gc?.());

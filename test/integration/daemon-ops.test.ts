@@ -1,6 +1,7 @@
 // Operating the daemon: /readyz and /metrics on metricsAddress, maxConcurrentRequests, the SIGTERM drain, and an
 // API failing the live pod GET of a cache miss. Each test runs its own daemon (the deployed bundle, in the node
 // netns, against the stand-in) with the scriptable test plugin as delegates.
+import { execa } from 'execa';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApiServer, type ApiServer, type FaultSettings } from '../support/apiserver/client.js';
@@ -210,5 +211,28 @@ describe('braid daemon operations', () => {
     expect((await api.control.counters())['GET /api/v1/namespaces/default/pods/elsewhere']).toBe(2);
     expect((await t.cni('DEL', 'elsewhere', 'miss-1', p)).exitCode).toBe(0);
     expect((await t.cni('DEL', 'pa', 'miss-2', cached)).exitCode).toBe(0);
+  });
+
+  it('a metrics address that is taken makes the daemon exit 1 with one JSON line that says why, not run half-started', async () => {
+    const dir = tmp.sub('taken');
+    // Something else on the node holds the port, as Calico Felix held 9091.
+    const holder = execa('ip', ['netns', 'exec', node, process.execPath, '-e', "require('net').createServer().listen(10366, '127.0.0.1', () => console.log('up'))"]);
+    try {
+      await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
+      const err = await startBraidDaemon({ node, dir, config: { kubeconfig: api.kubeconfigPath, cacheDir: join(dir, 'cache'), metricsAddress: '127.0.0.1:10366' } }).then(
+        (d) => {
+          daemons.push(d);
+          return undefined;
+        },
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(/exited at start with status 1:/);
+      const lines = err!.message.split('\n').filter((l) => l.startsWith('{'));
+      const fatal = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 'fatal');
+      expect(fatal).toMatchObject({ msg: 'cannot listen for metrics on 127.0.0.1:10366: EADDRINUSE', code: 999 });
+    } finally {
+      holder.kill('SIGKILL');
+      await holder.catch(() => undefined);
+    }
   });
 });

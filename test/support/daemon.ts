@@ -40,7 +40,7 @@ export async function startBraidDaemon(o: { node: string; dir: string; config: R
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`braid daemon exited at start: ${logs}`);
+    if (child.exitCode !== null) throw new Error(`braid daemon exited at start with status ${child.exitCode}: ${logs}`);
     if (existsSync(socket)) {
       const ok = await socketGet(socket, '/healthz').then((r) => r.status === 200, () => false);
       if (ok) break;
