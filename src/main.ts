@@ -22,7 +22,7 @@ async function main(): Promise<void> {
     return;
   }
   const io = { env: process.env, stdin, stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
-  // BRAID_DELEGATE is DELEGATE_MARK (src/invoke/execa-exec.ts), spelled out so start-up loads nothing more.
+  // BRAID_DELEGATE is DELEGATE_MARK (src/invoke/process-exec.ts), spelled out so start-up loads nothing more.
   if (process.env.BRAID_DELEGATE && process.env.CNI_COMMAND !== 'VERSION') {
     // Started by braid as one of its own delegates (a NAD of type braid under another name): refuse.
     process.stdout.write(JSON.stringify({ cniVersion: '1.1.0', code: 7, msg: 'braid cannot be a delegate of braid' }));

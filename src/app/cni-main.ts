@@ -7,7 +7,7 @@ import type { ValidAttachment } from '../invoke/chain.js';
 import { toConfList } from '../invoke/conflist.js';
 import type { Logger } from 'pino';
 import type { PluginExec } from '../invoke/exec.js';
-import { ExecaPluginExec } from '../invoke/execa-exec.js';
+import { ProcessPluginExec } from '../invoke/process-exec.js';
 import { ResultCache } from '../invoke/result-cache.js';
 import { parseNodeConfig, withNodeDefaults, type NodeConfig } from '../core/node-config.js';
 import { resolveNetworkRef } from '../core/network-ref.js';
@@ -16,7 +16,7 @@ import type { NadSource } from '../core/sources.js';
 import { addPod } from '../engine/add.js';
 import { checkPod } from '../engine/check.js';
 import { delPod } from '../engine/del.js';
-import type { EngineDeps, StatusWriter } from '../engine/deps.js';
+import type { EngineDeps, PodRef, StatusWriter } from '../engine/deps.js';
 import { lookupPod, podRefOf, type Sources } from './sources.js';
 import { ipRouteEditor } from '../engine/default-route.js';
 import { gcAll, statusAll } from '../engine/maintenance.js';
@@ -54,7 +54,7 @@ export interface DepsOptions {
 
 export function engineDeps(config: NodeConfig, io: ProcessIo, status?: StatusWriter, opts: DepsOptions = {}): EngineDeps {
   const log = opts.log ?? createLogger(config);
-  const exec = new ExecaPluginExec({
+  const exec = new ProcessPluginExec({
     searchPath: [config.binDir, ...(io.env.CNI_PATH ?? '').split(':').filter(Boolean)],
     env: opts.processEnv ?? io.env,
     timeoutMs: config.pluginTimeoutSeconds * 1000,
@@ -112,6 +112,8 @@ function validAttachments(config: NodeConfig): ValidAttachment[] {
   return v.filter(isObject).map((a) => ({ containerID: String(a.containerID), ifname: String(a.ifname) }));
 }
 
+const podOpt = (pod: PodRef | undefined) => (pod ? { pod } : {});
+
 export async function handle(req: CniRequest, config: NodeConfig, deps: EngineDeps, src: Sources): Promise<unknown> {
   const path = req.path;
   const base = { containerId: req.containerId, netns: req.netns, ifname: req.ifname, args: req.args, path, cniVersion: req.cniVersion };
@@ -131,7 +133,7 @@ export async function handle(req: CniRequest, config: NodeConfig, deps: EngineDe
       }
     }
     case 'DEL':
-      return delPod(deps, base, () => fallbackAttachments(config, req.ifname, deps.log), podRefOf(req));
+      return delPod(deps, base, () => fallbackAttachments(config, req.ifname, deps.log), { ...podOpt(podRefOf(req)), parallel: config.parallelAttach });
     case 'CHECK':
       return checkPod(deps, req.containerId, req.ifname);
     case 'STATUS':

@@ -23,12 +23,29 @@ export function attachmentsFromCache(deps: EngineDeps, req: Pick<PodRequest, 'co
   return out.sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
 }
 
-export async function delPod(
-  deps: EngineDeps,
-  req: PodRequest,
-  fallback: () => Promise<PlannedAttachment[]>,
-  pod?: PodRef,
-): Promise<void> {
+export interface DelOptions {
+  /** What the runtime's CNI_ARGS say of the pod, when the plan has no record of it. */
+  pod?: PodRef;
+  /** parallelAttach: the secondary attachments are removed at once, as they were added. */
+  parallel?: boolean;
+}
+
+/**
+ * Reverse of ADD's order: the secondary attachments first (at once when ADD ran them at once: they were
+ * independent then, and are now), the default network last, since ADD attached it first and a secondary's plugin
+ * may rely on it (routes via eth0, a CNI daemon reached through the pod network).
+ */
+async function delAttachments(deps: EngineDeps, plan: SavedPlan, parallel: boolean): Promise<Array<[PlannedAttachment, CniError[]]>> {
+  const reversed = [...plan.attachments].reverse();
+  const run = async (att: PlannedAttachment): Promise<[PlannedAttachment, CniError[]]> => [att, await delAttachment(deps, plan, att)];
+  const out: Array<[PlannedAttachment, CniError[]]> = [];
+  if (parallel) out.push(...(await Promise.all(reversed.filter((a) => !a.isDefault).map(run))));
+  for (const att of parallel ? reversed.filter((a) => a.isDefault) : reversed) out.push(await run(att));
+  return out;
+}
+
+export async function delPod(deps: EngineDeps, req: PodRequest, fallback: () => Promise<PlannedAttachment[]>, opts: DelOptions = {}): Promise<void> {
+  const pod = opts.pod;
   const read = deps.plans.read(req.containerId, req.ifname);
   let plan: SavedPlan;
   /** With no record at all, braid cannot know what was attached: DEL is best effort and reports success. */
@@ -45,8 +62,7 @@ export async function delPod(
     plan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };
   }
   const errors: CniError[] = [];
-  for (const att of [...plan.attachments].reverse()) {
-    const attErrors = await delAttachment(deps, plan, att);
+  for (const [att, attErrors] of await delAttachments(deps, plan, opts.parallel ?? false)) {
     // An attachment whose ADD failed may never have existed (macvlan's DEL fails when its master is gone):
     // its DEL is tried again here, but it must not keep the pod from being deleted.
     if (att.addFailed) for (const e of attErrors) deps.log.warn({ err: e.message, network: att.name }, 'DEL of a failed attachment: error ignored');

@@ -1,12 +1,12 @@
-// The real PluginExec: runs plugin binaries with execa, stdout and stderr kept apart.
-import { execa } from 'execa';
+// The real PluginExec: runs plugin binaries (src/invoke/spawn-plugin.ts), as libcni's invoke package does.
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { Env } from '../cni/request.js';
 import { isObject } from '../cni/types.js';
 import type { PluginCall, PluginExec } from './exec.js';
 import { findPlugin } from './find.js';
+import { runPlugin, type RunOutcome } from './spawn-plugin.js';
 
-export interface ExecaPluginExecOptions {
+export interface ProcessPluginExecOptions {
   /** binDir first, then CNI_PATH. */
   searchPath: string[];
   /** The caller's environment, passed on to the plugin (libcni does the same) with CNI_* replaced. */
@@ -31,8 +31,8 @@ const CHROOT = '/usr/sbin/chroot';
 const TEXT_FILE_BUSY_RETRIES = 5; // libcni's invoke retries "text file busy" 5 times
 const snippet = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…` : s).trim();
 
-export class ExecaPluginExec implements PluginExec {
-  constructor(private readonly opts: ExecaPluginExecOptions) {}
+export class ProcessPluginExec implements PluginExec {
+  constructor(private readonly opts: ProcessPluginExecOptions) {}
 
   async exec(call: PluginCall): Promise<unknown> {
     const path = findPlugin(call.type, this.opts.searchPath, this.opts.hostRoot);
@@ -45,7 +45,7 @@ export class ExecaPluginExec implements PluginExec {
       const out = await this.run(path, call.stdin, env);
       if (out.stderr) this.opts.onStderr?.(call.type, out.stderr);
       const busy = out.code === 'ETXTBSY' || /text file busy/i.test(out.message ?? '');
-      if (out.failed && busy && attempt < TEXT_FILE_BUSY_RETRIES) {
+      if (out.exitCode === undefined && busy && attempt < TEXT_FILE_BUSY_RETRIES) {
         await sleep(200 * (attempt + 1));
         continue;
       }
@@ -53,55 +53,13 @@ export class ExecaPluginExec implements PluginExec {
     }
   }
 
-  /**
-   * One run in its own process group. On timeout the whole group is killed: killing only the plugin leaves
-   * its children (an IPAM plugin it exec'd, a `sleep` in a script) holding stdout open, and braid would
-   * wait for them long past the timeout.
-   */
-  private async run(path: string, stdin: string, env: Record<string, string>): Promise<ExecOutcome> {
+  private run(path: string, stdin: string, env: Record<string, string>): Promise<RunOutcome> {
     const [file, args] = this.opts.hostRoot ? [CHROOT, [this.opts.hostRoot, path]] : [path, []];
-    const sub = execa(file, args, { input: stdin, env, extendEnv: false, reject: false, detached: true, stripFinalNewline: false, encoding: 'utf8' });
-    let exited = false;
-    let timedOut = false;
-    sub.once('exit', () => (exited = true));
-    const timer = setTimeout(() => {
-      timedOut = !exited; // exited but its pipes are still held by leftovers: not a hang of the plugin itself
-      killGroup(sub.pid);
-    }, this.opts.timeoutMs);
-    try {
-      const out = await sub;
-      const { stdout, stderr, exitCode, failed, signal, message } = out;
-      const code = (out as { code?: string }).code;
-      return { stdout, stderr, exitCode, failed, signal, message, code, timedOut: out.timedOut || timedOut };
-    } finally {
-      clearTimeout(timer);
-      if (!exited) killGroup(sub.pid);
-    }
+    return runPlugin(file, args, { stdin, env, timeoutMs: this.opts.timeoutMs });
   }
 }
 
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // the group is gone already
-  }
-}
-
-interface ExecOutcome {
-  stdout: string;
-  stderr: string;
-  exitCode?: number;
-  timedOut: boolean;
-  failed: boolean;
-  signal?: string;
-  message?: string;
-  /** The spawn error's code, e.g. ETXTBSY. */
-  code?: string;
-}
-
-function interpret(call: PluginCall, out: ExecOutcome, timeoutMs: number): unknown {
+function interpret(call: PluginCall, out: RunOutcome, timeoutMs: number): unknown {
   const who = `plugin "${call.type}" (${call.command})`;
   if (out.timedOut) {
     throw new CniError(
@@ -109,6 +67,10 @@ function interpret(call: PluginCall, out: ExecOutcome, timeoutMs: number): unkno
       `${who} did not answer within ${timeoutMs / 1000}s and was killed`,
       'if the plugin is only slow, raise "pluginTimeoutSeconds" in braid\'s configuration',
     );
+  }
+  if (out.signal) {
+    const detail = snippet(out.stderr) || snippet(out.stdout) || 'no output at all';
+    throw new CniError(ErrorCode.Internal, `${who} was killed by ${out.signal}`, detail);
   }
   if (out.exitCode === undefined) {
     throw new CniError(ErrorCode.Internal, `${who} could not be run: ${out.message ?? 'unknown error'}`);
@@ -126,7 +88,7 @@ function interpret(call: PluginCall, out: ExecOutcome, timeoutMs: number): unkno
   if (isObject(parsed) && typeof parsed.code === 'number' && typeof parsed.msg === 'string') {
     throw new CniError(parsed.code, parsed.msg, typeof parsed.details === 'string' ? parsed.details : undefined);
   }
-  const how = out.signal ? `was killed by ${out.signal}` : `exited with status ${out.exitCode}`;
+  const how = `exited with status ${out.exitCode}`;
   const detail = snippet(out.stderr) || snippet(stdout) || 'no output at all';
   throw new CniError(ErrorCode.Internal, `${who} ${how} without a CNI error`, detail);
 }

@@ -40,7 +40,7 @@ export class ResultCache {
   }
 
   write(entry: CacheEntry): void {
-    writeFileAtomic(this.pathOf(entry), JSON.stringify(entry));
+    writeFileAtomic(this.pathOf(entry), JSON.stringify(entry), 0o600, false); // the plan is the durable record
   }
 
   /** Undefined when missing or unreadable: a corrupt entry must never block DEL. */
