@@ -23,6 +23,7 @@ import { gcAll, statusAll } from '../engine/maintenance.js';
 import { waitForReadiness } from '../engine/readiness.js';
 import { confDirFiles } from '../store/conf-files.js';
 import { checkpointDevices } from '../store/devices.js';
+import { PendingStatusClears } from '../store/pending-status.js';
 import { PlanStore } from '../store/plan-store.js';
 import { createLogger } from './logger.js';
 
@@ -39,6 +40,8 @@ async function sourcesFor(config: NodeConfig, command: string): Promise<Sources>
     const { thinSources } = await import('./thin.js');
     return thinSources(config);
   }
+  // Daemon mode with the daemon down (only DEL gets here): the status clear is owed, for the daemon to make.
+  if (config.daemonSocket) return { nads: noNads, status: new PendingStatusClears(config.cacheDir) };
   return { nads: noNads };
 }
 

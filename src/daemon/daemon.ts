@@ -13,6 +13,7 @@ import { createLogger } from '../app/logger.js';
 import type { Sources } from '../app/sources.js';
 import { nodeDefaultsPathOf, type DaemonReply, type DaemonRequest } from '../app/wire.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { PendingStatusClears } from '../store/pending-status.js';
 import { ApiClient } from '../k8s/api.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { Reflector } from '../k8s/reflector.js';
@@ -43,6 +44,18 @@ function timedExec(exec: PluginExec, metrics: Metrics): PluginExec {
       }
     },
   };
+}
+
+/** The status clears DELs made while the daemon was down (src/store/pending-status.ts); kept when the API fails. */
+async function clearOwedStatus(owed: PendingStatusClears, status: K8sStatusWriter, log: Logger): Promise<void> {
+  for (const e of owed.list()) {
+    try {
+      await status.remove(e.pod, e.containerId);
+      owed.done(e);
+    } catch (err) {
+      log.warn({ pod: `${e.pod.namespace}/${e.pod.name}`, containerId: e.containerId, err: (err as Error).message }, 'owed network-status clear failed; kept for the next start');
+    }
+  }
 }
 
 export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(cfg.node, { component: 'daemon', node: cfg.nodeName })): Promise<RunningDaemon> {
@@ -117,7 +130,11 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
   servers.push(await listenOnSocket(cfg.socketPath, serve, () => !draining));
   // After the first lists, return their garbage (whole pages of untrimmed objects) before serving: with
   // --expose-gc (as deployed) this is what keeps the daemon's RSS down after start-up.
-  void Promise.all([pods.start(), nads.start()]).then(() => (globalThis as { gc?: () => void }).gc?.());
+  const owed = new PendingStatusClears(cfg.node.cacheDir);
+  void Promise.all([pods.start(), nads.start()]).then(async () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    await clearOwedStatus(owed, status, log);
+  });
   log.info({ socket: cfg.socketPath, metrics: cfg.metricsAddress }, 'braid daemon serving');
 
   return {

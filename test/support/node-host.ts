@@ -23,6 +23,9 @@ for d in ${SHARED_WITH_MACHINE.join(' ')}; do if [ -d "/$d" ]; then mount --rbin
 mount -t sysfs braid-node "$R/sys"; mount --rbind /sys/fs/cgroup "$R/sys/fs/cgroup"
 for d in ${mkdirs.map((d) => `"${d}"`).join(' ')}; do mkdir -p "$R$d"; done
 mkdir -p "$R/.machine-root"; cd "$R"; pivot_root . .machine-root; umount -l /.machine-root; rmdir /.machine-root
+# Shared, as systemd makes a real host's mounts: what the node mounts later (containerd's pod netns under
+# /var/run/netns) reaches the containers whose volumes say HostToContainer. Still a slave of the machine's.
+mount --make-rshared /
 echo ready
 exec sleep 2147483647
 `;
