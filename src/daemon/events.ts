@@ -1,21 +1,33 @@
-// Kubernetes Events on the pod, sent without holding up the CNI reply.
+// Kubernetes Events on the pod: what they say. When and whether they are sent: src/k8s/events.ts.
 import type { Logger } from 'pino';
 import type { NetworkStatus } from '../core/network-status.js';
 import type { PodRef } from '../engine/deps.js';
 import type { ApiClient } from '../k8s/api.js';
-import { createEvent, type EventSpec } from '../k8s/resources.js';
+import { EventSender, type SandboxView } from '../k8s/events.js';
+import { createEvent } from '../k8s/resources.js';
 
-function send(api: ApiClient, log: Logger, e: EventSpec): void {
-  createEvent(api, e).catch((err: unknown) => log.debug({ err: (err as Error).message, reason: e.reason }, 'event not sent'));
+export interface DaemonEventsOptions extends SandboxView {
+  api: ApiClient;
+  log: Logger;
+  /** The node, as the Events' source host. */
+  host: string;
 }
 
-/** One AddedInterface per attachment: "Add net1 [10.1.1.5] from ns/nad". */
-export function emitAdded(api: ApiClient, log: Logger, host: string, pod: PodRef, status: NetworkStatus[]): void {
-  for (const s of status) {
-    send(api, log, { pod, host, type: 'Normal', reason: 'AddedInterface', message: `Add ${s.interface ?? '?'} [${(s.ips ?? []).join(', ')}] from ${s.name}` });
+export class DaemonEvents {
+  private readonly sender: EventSender;
+
+  constructor(private readonly o: DaemonEventsOptions) {
+    this.sender = new EventSender({ ...o, create: (e, timeoutMs) => createEvent(o.api, e, timeoutMs) });
   }
-}
 
-export function emitAddFailed(api: ApiClient, log: Logger, host: string, pod: PodRef, err: Error): void {
-  send(api, log, { pod, host, type: 'Warning', reason: 'BraidAddFailed', message: err.message });
+  /** One AddedInterface per attachment: "Add net1 [10.1.1.5] from ns/nad". */
+  added(pod: PodRef, status: NetworkStatus[]): void {
+    for (const s of status) {
+      this.sender.send({ pod, host: this.o.host, type: 'Normal', reason: 'AddedInterface', message: `Add ${s.interface ?? '?'} [${(s.ips ?? []).join(', ')}] from ${s.name}` });
+    }
+  }
+
+  addFailed(pod: PodRef, err: Error): void {
+    this.sender.send({ pod, host: this.o.host, type: 'Warning', reason: 'BraidAddFailed', message: err.message });
+  }
 }

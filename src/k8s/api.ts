@@ -1,5 +1,7 @@
 // Plain JSON requests to the API server with the client's own auth and TLS (KubeConfig.applyToHTTPSOptions).
 // A 401 reloads the kubeconfig (a rotated service-account token: multus-cni#852) and tries once more.
+// timeoutMs bounds the whole request, both tries included: an API server whose storage is down accepts a write and
+// holds it for 10 s before its 504, so an idle-socket timeout would not be a bound at all.
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { ApiError, classifyApiError, kindOfStatus } from './errors.js';
@@ -8,8 +10,11 @@ import type { KubeConfig } from './kubeconfig.js';
 export interface RequestOpts {
   body?: unknown;
   contentType?: string;
+  /** From the start of the request to the end of its answer; 10 s unless given. */
   timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 export class ApiClient {
   private kc: KubeConfig;
@@ -31,17 +36,18 @@ export class ApiClient {
   }
 
   async request<T = unknown>(method: string, path: string, opts: RequestOpts = {}): Promise<T> {
+    const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     try {
-      return await this.once<T>(method, path, opts);
+      return await this.once<T>(method, path, opts, deadline);
     } catch (raw) {
       const err = classifyApiError(raw);
       if (err.kind !== 'unauthorized') throw err;
       this.reload();
-      return this.once<T>(method, path, opts);
+      return this.once<T>(method, path, opts, deadline);
     }
   }
 
-  private async once<T>(method: string, path: string, opts: RequestOpts): Promise<T> {
+  private async once<T>(method: string, path: string, opts: RequestOpts, deadline: number): Promise<T> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new ApiError('invalid', undefined, 'kubeconfig has no current cluster');
     const url = new URL(cluster.server.replace(/\/+$/, '') + path); // keeps a path prefix (API proxies)
@@ -54,12 +60,18 @@ export class ApiClient {
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     if (body !== undefined) Object.assign(ro.headers!, { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) });
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const timeoutMs = Math.max(1, deadline - Date.now());
     return new Promise<T>((resolve, reject) => {
-      const req = send(url, { ...ro, timeout: opts.timeoutMs ?? 10_000 }, (res) => {
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      const req = send(url, ro, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
+        res.on('error', fail);
         res.on('end', () => {
+          clearTimeout(timer);
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) {
@@ -79,8 +91,9 @@ export class ApiClient {
           reject(new ApiError(kindOfStatus(status), status, `${method} ${url.pathname}: ${message}`));
         });
       });
-      req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
+      // Cuts the request off, answer or not, when its time is up (the handlers above run after this line).
+      const timer = setTimeout(() => req.destroy(new ApiError('connection', undefined, `${method} ${url.pathname}: no answer within ${timeoutMs} ms`)), timeoutMs);
+      req.on('error', fail);
       if (body !== undefined) req.write(body);
       req.end();
     });

@@ -11,8 +11,13 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
+  /**
+   * Worth another try. 401 and 403 too: a token may have been rotated, and an API server that has just (re)started
+   * answers 403 to everything until its RBAC caches are warm (about 200 ms). Every retry is bounded (a deadline, or a
+   * backoff in the background), so a real denial costs time and log lines, never a hot loop.
+   */
   get retriable(): boolean {
-    return ['conflict', 'tooManyRequests', 'server', 'connection', 'unauthorized'].includes(this.kind);
+    return ['conflict', 'tooManyRequests', 'server', 'connection', 'unauthorized', 'forbidden'].includes(this.kind);
   }
 }
 

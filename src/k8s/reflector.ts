@@ -1,9 +1,16 @@
-// List, then watch, keeping a trimmed copy of each object. A watch that ends is resumed from the last
-// resourceVersion; 410 Gone (history compacted, API server restarted) means a fresh list.
-import { Watch } from '@kubernetes/client-node/dist/watch.js';
+// List, then watch, keeping a trimmed copy of each object, as client-go's reflector does:
+// - lists ask for resourceVersion=0, in pages (list-pages.ts);
+// - watches ask for bookmarks, so the resourceVersion a watch resumes from stays fresh while nothing it selects
+//   changes; a watch the server ends (its timeout, a shutdown) is resumed at once from there, not relisted
+//   (watch-once.ts);
+// - 410 Gone (history compacted) means a fresh list; errors back off exponentially, jittered, so that the daemons
+//   of every node do not come back to a restarted API server in the same instant.
 import type { Logger } from 'pino';
 import type { ApiClient } from './api.js';
 import { classifyApiError } from './errors.js';
+import { listPages } from './list-pages.js';
+import { Backoff, type Random } from './retry.js';
+import { watchOnce, type WatchEvent } from './watch-once.js';
 
 export interface ReflectorOptions<T> {
   api: ApiClient;
@@ -13,13 +20,9 @@ export interface ReflectorOptions<T> {
   trim: (raw: unknown) => T;
   key: (obj: T) => string;
   log: Logger;
-}
-
-const PAGE_SIZE = 500;
-
-interface ListBody {
-  metadata?: { resourceVersion?: string; continue?: string };
-  items?: unknown[];
+  /** The watch timeout asked of the server; by default 5 to 10 min, spread as client-go does. */
+  watchTimeoutSeconds?: number;
+  random?: Random;
 }
 
 export class Reflector<T> {
@@ -27,10 +30,16 @@ export class Reflector<T> {
   private resourceVersion = '';
   private abort?: AbortController;
   private stopped = false;
-  private backoffMs = 200;
+  private readonly backoff: Backoff;
+  private readonly random: Random;
   synced = false;
+  /** BOOKMARK events taken (their resourceVersion is where the next watch starts). */
+  bookmarks = 0;
 
-  constructor(private readonly o: ReflectorOptions<T>) {}
+  constructor(private readonly o: ReflectorOptions<T>) {
+    this.random = o.random ?? Math.random;
+    this.backoff = new Backoff(200, 5000, this.random);
+  }
 
   get(key: string): T | undefined {
     return this.items.get(key);
@@ -46,33 +55,19 @@ export class Reflector<T> {
     this.abort?.abort();
   }
 
-  /** Lists in pages, so 10,000 NADs never sit in memory as one parsed response (the daemon's peak RSS). */
-  private async listAll(): Promise<{ items: Map<string, T>; resourceVersion: string }> {
-    const items = new Map<string, T>();
-    let next: string | undefined;
-    let resourceVersion = '';
-    do {
-      const qs = new URLSearchParams({ ...this.o.query, limit: String(PAGE_SIZE), ...(next ? { continue: next } : {}) }).toString();
-      const body = await this.o.api.request<ListBody>('GET', `${this.o.path}?${qs}`, { timeoutMs: 60_000 });
-      for (const raw of body.items ?? []) {
-        const obj = this.o.trim(raw);
-        items.set(this.o.key(obj), obj);
-      }
-      resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
-      next = body.metadata?.continue || undefined;
-    } while (next);
-    return { items, resourceVersion };
-  }
-
   private async relist(): Promise<void> {
     for (;;) {
       try {
-        const { items, resourceVersion } = await this.listAll();
+        const items = new Map<string, T>();
+        const resourceVersion = await listPages(this.o.api, this.o.path, this.o.query ?? {}, (raw) => {
+          const obj = this.o.trim(raw);
+          items.set(this.o.key(obj), obj);
+        });
         this.items.clear();
         for (const [k, v] of items) this.items.set(k, v);
         this.resourceVersion = resourceVersion;
         this.synced = true;
-        this.backoffMs = 200;
+        this.backoff.reset();
         return;
       } catch (err) {
         if (this.stopped) return;
@@ -83,61 +78,36 @@ export class Reflector<T> {
   }
 
   private pause(): Promise<void> {
-    const ms = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, 5000);
-    return new Promise((r) => setTimeout(r, ms));
+    return new Promise((r) => setTimeout(r, this.backoff.next()));
   }
 
   private async watch(): Promise<void> {
     while (!this.stopped) {
-      const gone = await this.watchOnce();
+      const end = await watchOnce({
+        api: this.o.api, path: this.o.path, query: this.o.query ?? {}, resourceVersion: this.resourceVersion, log: this.o.log,
+        timeoutSeconds: this.o.watchTimeoutSeconds ?? Math.round(300 * (1 + this.random())),
+        onEvent: (phase, raw) => this.apply(phase, raw),
+        onConnected: (ac) => {
+          this.abort = ac;
+          if (this.stopped) ac.abort(); // stop() came while the watch was connecting
+        },
+      });
       if (this.stopped) return;
-      if (gone) await this.relist();
-      else await this.pause();
+      if (end === 'gone') await this.relist();
+      else if (end === 'failed') await this.pause();
     }
   }
 
-  /** Resolves when the watch ends; true when the resourceVersion is too old and a relist is needed. */
-  private watchOnce(): Promise<boolean> {
-    return new Promise((resolve) => {
-      let gone = false;
-      const w = new Watch(this.o.api.config);
-      // timeoutSeconds: the server ends the watch, so a half-open connection cannot hang it forever
-      const query = { ...this.o.query, resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 };
-      w.watch(
-        this.o.path,
-        query,
-        (phase, raw: { metadata?: { resourceVersion?: string }; code?: number }) => {
-          if (phase === 'ERROR') {
-            if (raw?.code === 410) gone = true;
-            return;
-          }
-          if (raw?.metadata?.resourceVersion) this.resourceVersion = raw.metadata.resourceVersion;
-          if (phase === 'BOOKMARK') return;
-          const obj = this.o.trim(raw);
-          if (phase === 'DELETED') this.items.delete(this.o.key(obj));
-          else this.items.set(this.o.key(obj), obj);
-          this.backoffMs = 200;
-        },
-        (err: unknown) => {
-          if (err) {
-            const e = classifyApiError(err);
-            if (e.kind === 'gone') gone = true;
-            if (e.kind === 'unauthorized') this.o.api.reload();
-            if (!this.stopped) this.o.log.debug({ path: this.o.path, err: e.message }, 'watch ended');
-          }
-          resolve(gone);
-        },
-      )
-        .then((ac) => {
-          this.abort = ac;
-          if (this.stopped) ac.abort(); // stop() came while the watch was connecting
-        })
-        .catch((err: unknown) => {
-          const e = classifyApiError(err);
-          if (e.kind === 'unauthorized') this.o.api.reload();
-          resolve(e.kind === 'gone');
-        });
-    });
+  /** One event other than ERROR; a bookmark only moves the resourceVersion. */
+  private apply(phase: string, raw: WatchEvent): void {
+    if (raw?.metadata?.resourceVersion) this.resourceVersion = raw.metadata.resourceVersion;
+    this.backoff.reset();
+    if (phase === 'BOOKMARK') {
+      this.bookmarks++;
+      return;
+    }
+    const obj = this.o.trim(raw);
+    if (phase === 'DELETED') this.items.delete(this.o.key(obj));
+    else this.items.set(this.o.key(obj), obj);
   }
 }

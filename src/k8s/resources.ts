@@ -27,8 +27,8 @@ export async function getNad(api: ApiClient, ns: string, name: string): Promise<
 }
 
 /** One merge patch of annotations (null removes a key). */
-export async function patchPodAnnotations(api: ApiClient, ns: string, name: string, annotations: Record<string, string | null>): Promise<CachedPod> {
-  const raw = await api.request('PATCH', podPath(ns, name), { body: { metadata: { annotations } }, contentType: 'application/merge-patch+json' });
+export async function patchPodAnnotations(api: ApiClient, ns: string, name: string, annotations: Record<string, string | null>, timeoutMs?: number): Promise<CachedPod> {
+  const raw = await api.request('PATCH', podPath(ns, name), { body: { metadata: { annotations } }, contentType: 'application/merge-patch+json', ...(timeoutMs ? { timeoutMs } : {}) });
   return trimPod(raw as object);
 }
 
@@ -40,9 +40,10 @@ export interface EventSpec {
   host: string;
 }
 
-export async function createEvent(api: ApiClient, e: EventSpec): Promise<void> {
+export async function createEvent(api: ApiClient, e: EventSpec, timeoutMs?: number): Promise<void> {
   const now = new Date().toISOString();
   await api.request('POST', `/api/v1/namespaces/${encodeURIComponent(e.pod.namespace)}/events`, {
+    ...(timeoutMs ? { timeoutMs } : {}),
     body: {
       apiVersion: 'v1',
       kind: 'Event',

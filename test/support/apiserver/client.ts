@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { ControlClient } from './control-client.js';
 
 export { ControlClient } from './control-client.js';
-export type { FaultSettings, OutageMode } from './faults.js';
+export type { FaultSettings, OutageMode, StorageDown } from './faults.js';
+export type { ListCounts } from './counters.js';
 
 export interface StartOptions {
   /** Tokens the server accepts at start (written to its token file); default one random token. */

@@ -1,18 +1,20 @@
 // Typed calls to the stand-in's control API (see control.ts for the routes).
 import { unixRequest } from '../unix-http.js';
-import type { RequestRecord } from './counters.js';
+import type { Settings } from './context.js';
+import type { ListCounts, RequestRecord } from './counters.js';
 import type { FaultSettings } from './faults.js';
+import type { RestartOptions } from './lifecycle.js';
 
-export interface ServerState {
+export interface ServerState extends Settings {
   resourceVersion: number;
   compactedResourceVersion: number;
   history: number;
-  historyLimit: number;
   objects: Record<string, number>;
   watches: number;
   /** API connections accepted since start. */
   connections: number;
-  goneAs: 'event' | 'http';
+  /** In the 403 window after a restart. */
+  rbacWarming: boolean;
   faults: Required<FaultSettings>;
 }
 
@@ -50,15 +52,23 @@ export class ControlClient {
   /** Change some fault settings; null clears one. */
   setFaults = (settings: FaultSettings): Promise<Required<FaultSettings>> => this.call('PUT', '/faults', settings);
   clearFaults = (): Promise<Required<FaultSettings>> => this.call('DELETE', '/faults');
-  /** End every watch (abrupt: drop every connection); compact: older resourceVersions become 410. */
-  restart = (opts: { compact?: boolean; abrupt?: boolean } = {}): Promise<{ closedWatches: number; resourceVersion: string }> =>
+  /**
+   * End every watch (abrupt: drop every connection); compact: older resourceVersions become 410; downMs: refuse
+   * connections that long; rbacWarmup: then answer 403 to everything for the configured window (true) or that many ms.
+   */
+  restart = (opts: RestartOptions = {}): Promise<{ closedWatches: number; resourceVersion: string }> =>
     this.call('POST', '/restart', opts);
   compact = (): Promise<ServerState> => this.call('POST', '/compact');
+  /** A BOOKMARK now to every watch that asked for them. */
+  bookmark = (): Promise<{ sent: number }> => this.call('POST', '/bookmark');
+  /** Every watch times out now, as at its timeoutSeconds: a last bookmark (if it takes them), then a clean end. */
+  expireWatches = (): Promise<{ expired: number }> => this.call('POST', '/expire-watches');
   counters = (): Promise<Record<string, number>> => this.call('GET', '/counters');
+  /** LISTs per path by the resourceVersion they asked for (reset with the counters). */
+  lists = (): Promise<Record<string, ListCounts>> => this.call('GET', '/lists');
   resetCounters = (): Promise<unknown> => this.call('DELETE', '/counters');
   requests = (): Promise<RequestRecord[]> => this.call('GET', '/requests');
-  configure = (config: { goneAs?: 'event' | 'http'; historyLimit?: number; tokens?: string[] }): Promise<ServerState> =>
-    this.call('PUT', '/config', config);
+  configure = (config: Partial<Settings> & { tokens?: string[] }): Promise<ServerState> => this.call('PUT', '/config', config);
   /** Resolve once at least `n` watches are open (an informer is connected), polling every 20 ms. */
   async waitForWatches(n: number, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

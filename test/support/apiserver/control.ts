@@ -7,19 +7,22 @@
 //   GET    /objects/PLURAL[?namespace=NS]   the stored objects ({items})
 //   DELETE /objects/PLURAL/NS/NAME     delete one (watchers see DELETED)
 //   GET|PUT|DELETE /faults             read / change (FaultSettings, null clears one) / clear all
-//   POST   /restart                    {compact?, abrupt?}: end every watch (abrupt: drop every connection)
+//   POST   /restart                    {compact?, abrupt?, downMs?, rbacWarmup?: true|ms} (lifecycle.ts)
 //   POST   /compact                    forget history: watches from any older resourceVersion get 410
-//   GET|DELETE /counters               {"VERB /path": n} / reset counters and the request log
+//   POST   /bookmark                   a BOOKMARK now to every watch that takes them ({sent})
+//   POST   /expire-watches             time out every watch now: a last bookmark, then a clean end ({expired})
+//   GET|DELETE /counters               {"VERB /path": n} / reset counters, list counts and the request log
+//   GET    /lists                      {"/path": {rv0, unset, specific, continued}}: LISTs by resourceVersion
 //   GET    /requests                   the last requests: verb, path, query, contentType, code
-//   PUT    /config                     {goneAs?: "event"|"http", historyLimit?, tokens?: string[]}
+//   PUT    /config                     Settings (context.ts), tokens?: string[]
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from './context.js';
-import type { FaultSettings } from './faults.js';
+import { NO_FAULTS, type FaultSettings } from './faults.js';
 import { readJson, sendJson, sendStatus, statusOf } from './http.js';
+import { configure, restart, state } from './lifecycle.js';
 import { deleteObject, seedObjects } from './objects.js';
 import { resourceTypes } from './resources.js';
 import { ApiError, errors, failure } from './status.js';
-import type { GoneAs } from './watch.js';
 
 type Handler = (ctx: Context, body: unknown, parts: string[], query: URLSearchParams) => unknown;
 
@@ -34,34 +37,10 @@ function seed(ctx: Context, body: unknown): unknown {
   return { seeded, resourceVersion: String(ctx.store.resourceVersion) };
 }
 
-function state(ctx: Context): unknown {
-  return {
-    ...ctx.store.stats(), historyLimit: ctx.store.historyLimit, watches: ctx.watches.size, connections: ctx.connections(),
-    goneAs: ctx.watches.goneAs, faults: ctx.faults.snapshot(),
-  };
-}
-
-async function configure(ctx: Context, body: unknown): Promise<unknown> {
-  const { goneAs, historyLimit, tokens } = (body ?? {}) as { goneAs?: GoneAs; historyLimit?: number; tokens?: string[] };
-  if (goneAs !== undefined) ctx.watches.goneAs = goneAs;
-  if (historyLimit !== undefined) ctx.store.historyLimit = historyLimit;
-  if (tokens !== undefined) ctx.tokens.staticTokens = new Set(tokens);
-  return state(ctx);
-}
-
 async function setFaults(ctx: Context, settings: FaultSettings): Promise<unknown> {
   ctx.faults.set(settings);
   if (settings.outage !== undefined) await ctx.setOutage(settings.outage);
   return ctx.faults.snapshot();
-}
-
-function restart(ctx: Context, body: unknown): unknown {
-  const { compact, abrupt } = (body ?? {}) as { compact?: boolean; abrupt?: boolean };
-  if (compact) ctx.store.compact();
-  const watches = ctx.watches.size;
-  if (abrupt) ctx.dropConnections();
-  else ctx.watches.closeAll();
-  return { closedWatches: watches, resourceVersion: String(ctx.store.resourceVersion) };
 }
 
 const routes: Record<string, Handler> = {
@@ -70,8 +49,9 @@ const routes: Record<string, Handler> = {
     ctx.store.reset();
     ctx.watches.closeAll();
     ctx.counters.reset();
-    await configure(ctx, ctx.initial);
-    await setFaults(ctx, { latencyMs: 0, failNext: null, dropNext: null, outage: null });
+    configure(ctx, ctx.initial);
+    ctx.authz.warmUp(0);
+    await setFaults(ctx, NO_FAULTS);
     return state(ctx);
   },
   'POST objects': (ctx, body) => seed(ctx, body),
@@ -84,12 +64,15 @@ const routes: Record<string, Handler> = {
   },
   'GET faults': (ctx) => ctx.faults.snapshot(),
   'PUT faults': (ctx, body) => setFaults(ctx, (body ?? {}) as FaultSettings),
-  'DELETE faults': (ctx) => setFaults(ctx, { latencyMs: 0, failNext: null, dropNext: null, outage: null }),
+  'DELETE faults': (ctx) => setFaults(ctx, NO_FAULTS),
   'POST restart': (ctx, body) => restart(ctx, body),
   'POST compact': (ctx) => {
     ctx.store.compact();
     return state(ctx);
   },
+  'POST bookmark': (ctx) => ({ sent: ctx.watches.bookmark() }),
+  'POST expire-watches': (ctx) => ({ expired: ctx.watches.expireAll() }),
+  'GET lists': (ctx) => ctx.counters.lists(),
   'GET counters': (ctx) => ctx.counters.snapshot(),
   'DELETE counters': (ctx) => {
     ctx.counters.reset();

@@ -1,5 +1,6 @@
 // Request counters ("VERB /path" → n) and a short log of recent requests, so tests can assert how many API calls an
-// operation made and with which Content-Type. Watches are counted under the verb WATCH, never as GETs.
+// operation made and with which Content-Type. Watches are counted under the verb WATCH, never as GETs. Lists are also
+// counted by the resourceVersion they asked for: 0 is served from the watch cache, none is a read from etcd.
 
 export interface RequestRecord {
   verb: string;
@@ -7,19 +8,46 @@ export interface RequestRecord {
   query: string;
   contentType?: string;
   userAgent?: string;
-  /** The HTTP status answered; 0 when the connection was dropped without an answer. */
+  /** The HTTP status answered; 0 when the connection was dropped without an answer, or while it is open. */
   code: number;
+  /** Still in flight (an open watch, a held write): logged on arrival, so a test sees the watch it is waiting on. */
+  open?: boolean;
+}
+
+/** LISTs of one path by what they asked for: resourceVersion=0, none (or empty), another one, or a continue token. */
+export interface ListCounts {
+  rv0: number;
+  unset: number;
+  specific: number;
+  continued: number;
 }
 
 const logLimit = 1000;
 
+function listKind(query: URLSearchParams): keyof ListCounts {
+  if (query.get('continue')) return 'continued';
+  const rv = query.get('resourceVersion');
+  return rv === null || rv === '' ? 'unset' : rv === '0' ? 'rv0' : 'specific';
+}
+
 export class Counters {
   private counts = new Map<string, number>();
   private log: RequestRecord[] = [];
+  private listCounts = new Map<string, ListCounts>();
 
   count(verb: string, path: string): void {
     const key = `${verb} ${path}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  countList(path: string, query: URLSearchParams): void {
+    let counts = this.listCounts.get(path);
+    if (!counts) this.listCounts.set(path, (counts = { rv0: 0, unset: 0, specific: 0, continued: 0 }));
+    counts[listKind(query)]++;
+  }
+
+  lists(): Record<string, ListCounts> {
+    return Object.fromEntries(this.listCounts);
   }
 
   record(entry: RequestRecord): void {
@@ -38,5 +66,6 @@ export class Counters {
   reset(): void {
     this.counts = new Map();
     this.log = [];
+    this.listCounts = new Map();
   }
 }

@@ -1,5 +1,5 @@
 // Injected faults: added latency, the next N matching requests failing with a status code or losing their
-// connection, and a full outage. Only API requests are affected; the control API always answers.
+// connection, a full outage, and storage (etcd) down. Only API requests are affected; the control API always answers.
 
 /** Which requests a fault applies to: verb (GET, LIST is GET, WATCH, PATCH, ...) and a substring of the path. */
 export interface RequestMatch {
@@ -30,13 +30,25 @@ export interface GarbageNext extends RequestMatch {
  */
 export type OutageMode = 'status' | 'reset' | 'refuse';
 
+/**
+ * Storage down, as a real API server shows it when etcd is: reads are served (from the watch cache), writes are held
+ * and answered 504 Timeout after timeoutMs (default 10 s, the request timeout observed). A write still held when
+ * storage comes back goes through; one whose client has gone away meanwhile is not made.
+ */
+export interface StorageDown {
+  timeoutMs?: number;
+}
+
 export interface FaultSettings {
   latencyMs?: number;
   failNext?: FailNext | null;
   dropNext?: DropNext | null;
   garbageNext?: GarbageNext | null;
   outage?: OutageMode | null;
+  storageDown?: StorageDown | null;
 }
+
+export const NO_FAULTS: Required<FaultSettings> = { latencyMs: 0, failNext: null, dropNext: null, garbageNext: null, outage: null, storageDown: null };
 
 export type FaultAction = { action: 'fail'; code: number; message: string } | { action: 'drop' } | { action: 'garbage' };
 
@@ -49,9 +61,14 @@ export class Faults {
   dropNext: DropNext | null = null;
   garbageNext: GarbageNext | null = null;
   outage: OutageMode | null = null;
+  storageDown: StorageDown | null = null;
+  /** Writes held while storage is down, woken when it comes back. */
+  private readonly held = new Set<() => void>();
 
   /** Change the given settings only; null clears one. */
   set(settings: FaultSettings): void {
+    if (settings.storageDown !== undefined) this.storageDown = settings.storageDown && { ...settings.storageDown };
+    if (!this.storageDown) for (const wake of [...this.held]) wake();
     if (settings.latencyMs !== undefined) this.latencyMs = Math.max(0, Number(settings.latencyMs) || 0);
     if (settings.failNext !== undefined) this.failNext = settings.failNext && { ...settings.failNext };
     if (settings.dropNext !== undefined) this.dropNext = settings.dropNext && { ...settings.dropNext };
@@ -60,11 +77,27 @@ export class Faults {
   }
 
   clear(): void {
-    this.set({ latencyMs: 0, failNext: null, dropNext: null, garbageNext: null, outage: null });
+    this.set(NO_FAULTS);
   }
 
   snapshot(): Required<FaultSettings> {
-    return { latencyMs: this.latencyMs, failNext: this.failNext, dropNext: this.dropNext, garbageNext: this.garbageNext, outage: this.outage };
+    return { latencyMs: this.latencyMs, failNext: this.failNext, dropNext: this.dropNext, garbageNext: this.garbageNext, outage: this.outage, storageDown: this.storageDown };
+  }
+
+  /** A write while storage is down waits: true when storage came back in time, false when the request timed out. */
+  waitForStorage(): Promise<boolean> {
+    const down = this.storageDown;
+    if (!down) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const end = (back: boolean) => {
+        clearTimeout(timer);
+        this.held.delete(wake);
+        resolve(back);
+      };
+      const wake = () => end(true);
+      const timer = setTimeout(() => end(false), down.timeoutMs ?? 10_000);
+      this.held.add(wake);
+    });
   }
 
   /** What to do with one API request; consumes one count of a matching fail/drop fault. */

@@ -1,21 +1,19 @@
-// The API request pipeline: count → latency → injected fault → authentication → discovery or a resource verb.
+// The API request pipeline: count → latency → injected fault → authentication → authorization → storage (writes)
+// → discovery or a resource verb.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Target } from './authz.js';
 import type { Context } from './context.js';
+import type { RequestRecord } from './counters.js';
 import { readJson, sendJson, sendStatus, sleep, statusOf } from './http.js';
 import { listObjects } from './list.js';
 import { createObject, deleteObject, patchObject, updateObject, type ObjectRef } from './objects.js';
-import { discoveryDocument, findResourceType, type ResourceType } from './resources.js';
+import { discoveryDocument, findResourceType } from './resources.js';
 import { ApiError, errors, failure, success } from './status.js';
 
 /** Paths a real API server shows to anonymous clients (system:public-info-viewer). */
 const publicPaths = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
-interface Target {
-  type: ResourceType;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}
+const writeVerbs = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** /api/v1/[namespaces/NS/]PLURAL[/NAME[/SUB]] and /apis/GROUP/VERSION/[namespaces/NS/]PLURAL[/NAME[/SUB]]. */
 function parseTarget(path: string): Target | undefined {
@@ -43,10 +41,14 @@ export async function handleApiRequest(ctx: Context, req: IncomingMessage, res: 
   const url = new URL(req.url ?? '/', 'https://apiserver');
   const verb = verbOf(req, url.searchParams);
   ctx.counters.count(verb, url.pathname);
-  res.on('close', () => ctx.counters.record({
-    verb, path: url.pathname, query: url.search, contentType: req.headers['content-type'],
-    userAgent: req.headers['user-agent'], code: res.headersSent ? res.statusCode : 0,
-  }));
+  const entry: RequestRecord = {
+    verb, path: url.pathname, query: url.search, contentType: req.headers['content-type'], userAgent: req.headers['user-agent'], code: 0, open: true,
+  };
+  ctx.counters.record(entry);
+  res.on('close', () => {
+    entry.code = res.headersSent ? res.statusCode : 0;
+    delete entry.open;
+  });
   try {
     if (ctx.faults.latencyMs > 0) await sleep(ctx.faults.latencyMs);
     const fault = ctx.faults.decide(verb, url.pathname);
@@ -60,13 +62,26 @@ export async function handleApiRequest(ctx: Context, req: IncomingMessage, res: 
       return;
     }
     if (fault) throw new ApiError(failure(fault.code, fault.message));
-    if (!publicPaths.has(url.pathname) && !(await ctx.tokens.check(req.headers.authorization))) {
-      throw new ApiError(failure(401, 'Unauthorized'));
+    if (!publicPaths.has(url.pathname)) {
+      if (!(await ctx.tokens.check(req.headers.authorization))) throw new ApiError(failure(401, 'Unauthorized'));
+      ctx.authz.check(verb, url.pathname, parseTarget(url.pathname));
     }
+    if (writeVerbs.has(verb) && !(await storageAnswers(ctx, res))) return;
     await dispatch(ctx, { req, res, url, verb });
   } catch (err) {
     sendStatus(res, statusOf(err));
   }
+}
+
+/** Storage down: a write waits for it. False when its client gave up meanwhile: nothing is written or answered. */
+async function storageAnswers(ctx: Context, res: ServerResponse): Promise<boolean> {
+  if (!ctx.faults.storageDown) return true;
+  let gone = false;
+  res.once('close', () => (gone = true));
+  const back = await ctx.faults.waitForStorage();
+  if (gone) return false;
+  if (!back) throw errors.timeout();
+  return true;
 }
 
 interface Call {
@@ -85,7 +100,10 @@ async function dispatch(ctx: Context, { req, res, url, verb }: Call): Promise<vo
   const { type, namespace, name, subresource } = target;
   if (name === undefined) {
     if (verb === 'WATCH') return ctx.watches.open({ type, namespace, query: url.searchParams }, res);
-    if (verb === 'GET') return sendJson(res, 200, listObjects(ctx.store, { type, namespace, query: url.searchParams }));
+    if (verb === 'GET') {
+      ctx.counters.countList(url.pathname, url.searchParams);
+      return sendJson(res, 200, listObjects(ctx.store, { type, namespace, query: url.searchParams }));
+    }
     if (verb === 'POST' && namespace !== undefined) {
       return sendJson(res, 201, createObject(ctx.store, type, namespace, await readJson(req)).json);
     }

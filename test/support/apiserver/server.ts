@@ -3,6 +3,7 @@
 //   node dist-test/apiserver.mjs [--port 0] [--host 127.0.0.1] [--control-port 0]
 //        [--token T]... [--token-file FILE] [--cert FILE --key FILE] [--san NAME]...
 //        [--history 1000] [--gone-as event|http] [--seed FILE.json] [--exit-with-stdin]
+//        [--rbac-warmup-ms 200] [--bookmark-interval-ms 60000] [--min-request-timeout-ms 1800000]
 //
 // When listening it prints one JSON line to stdout:
 //   {"event":"listening","url":"https://127.0.0.1:PORT","controlUrl":"http://127.0.0.1:PORT","ca":"-----BEGIN…",…}
@@ -11,6 +12,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { parseArgs } from 'node:util';
 import { Tokens } from './auth.js';
+import { Authorizer } from './authz.js';
 import type { Context } from './context.js';
 import { handleControlRequest } from './control.js';
 import { Counters } from './counters.js';
@@ -37,6 +39,9 @@ const { values: args } = parseArgs({
     'gone-as': { type: 'string', default: 'event' },
     seed: { type: 'string' },
     'exit-with-stdin': { type: 'boolean', default: false },
+    'rbac-warmup-ms': { type: 'string', default: '200' },
+    'bookmark-interval-ms': { type: 'string', default: '60000' },
+    'min-request-timeout-ms': { type: 'string', default: '1800000' },
   },
   strict: true,
 });
@@ -45,13 +50,20 @@ async function main(): Promise<void> {
   const store = new Store(Number(args.history));
   const watches = new WatchHub(store);
   watches.goneAs = args['gone-as'] as GoneAs;
+  watches.bookmarkIntervalMs = Number(args['bookmark-interval-ms']);
+  watches.minRequestTimeoutMs = Number(args['min-request-timeout-ms']);
+  const authz = new Authorizer();
+  authz.warmupMs = Number(args['rbac-warmup-ms']);
   const serving = args.cert && args.key ? loadCert(args.cert, args.key) : generateCert(args.san);
   const api = createHttpsServer({ cert: serving.cert, key: serving.key });
   const listener = new ApiListener(api, args.host);
   const ctx: Context = {
-    store, watches, faults: new Faults(), counters: new Counters(),
+    store, watches, faults: new Faults(), counters: new Counters(), authz,
     tokens: new Tokens(new Set(args.token), args['token-file']),
-    initial: { goneAs: watches.goneAs, historyLimit: store.historyLimit },
+    initial: {
+      goneAs: watches.goneAs, historyLimit: store.historyLimit, rbacWarmupMs: authz.warmupMs,
+      bookmarkIntervalMs: watches.bookmarkIntervalMs, minRequestTimeoutMs: watches.minRequestTimeoutMs,
+    },
     serverAddress: () => `${args.host}:${listener.boundPort}`,
     setOutage: (mode) => listener.setOutage(mode),
     dropConnections: () => listener.destroyAll(),

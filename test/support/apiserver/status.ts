@@ -70,6 +70,18 @@ export const errors = {
   invalid: (message: string): ApiError => new ApiError(failure(422, message)),
   methodNotAllowed: (message = 'the server does not allow this method on the requested resource'): ApiError =>
     new ApiError(failure(405, message)),
+  /** What the RBAC authorizer answers (responsewriters.forbiddenMessage + NewForbidden). */
+  forbidden: (user: string, verb: string, on: { resource: string; group: string; name?: string; namespace?: string; subresource?: string } | { path: string }): ApiError => {
+    if ('path' in on) return new ApiError(failure(403, `forbidden: User "${user}" cannot ${verb} path "${on.path}"`, { details: {} }));
+    const resource = on.subresource ? `${on.resource}/${on.subresource}` : on.resource;
+    const scope = on.namespace ? `in the namespace "${on.namespace}"` : 'at the cluster scope';
+    const qualified = on.group ? `${on.resource}.${on.group}` : on.resource;
+    const subject = on.name ? `${qualified} "${on.name}"` : qualified;
+    return new ApiError(failure(403, `${subject} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${on.group}" ${scope}`,
+      { details: { name: on.name, group: on.group, kind: on.resource } }));
+  },
+  /** A write the API server gave up on: its storage (etcd) did not answer within the request timeout. */
+  timeout: (): ApiError => new ApiError(failure(504, 'Timeout: request did not complete within requested timeout')),
   unsupportedMediaType: (type: string): ApiError =>
     new ApiError(failure(415, `the body of the request was in an unknown format - accepted media types include: ` +
       `application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`)),

@@ -1,37 +1,41 @@
-// Watch streams: one JSON event per line over a chunked 200 response, as the API server sends them.
+// Watch streams: one JSON event per line over a chunked 200 response, as the API server sends them (what each watch
+// is sent: watch-events.ts). A 410 goes either as an ERROR event followed by the end of the stream (what a real API
+// server does) or as an HTTP 410 (what client-node's Watch also turns into a relist).
 //
-// From resourceVersion "" or "0" a watch starts with a synthetic ADDED per existing object; from a number N it replays
-// the history after N and then follows live changes; when N is older than the retained history it answers 410 Expired,
-// either as an ERROR event followed by the end of the stream (what a real API server does) or as an HTTP 410 (what
-// client-node's Watch also turns into a relist). An object that stops matching a selector arrives as DELETED.
+// Like the API server, a watch ends after its timeoutSeconds or, without one, after the server's min-request-timeout
+// times a random 1 to 2 (so that watches opened together do not all end together). A watch that asked for
+// allowWatchBookmarks gets a BOOKMARK every bookmarkIntervalMs, when the control API asks, and just before its timeout.
 import type { ServerResponse } from 'node:http';
-import type { ResourceType } from './resources.js';
-import { compileSelectors, type Matcher } from './selectors.js';
-import { ApiError, errors } from './status.js';
-import type { Change, ChangeType, Store, StoredObject } from './store.js';
+import { compileSelectors } from './selectors.js';
+import { ApiError } from './status.js';
+import type { Change, Store } from './store.js';
+import { bookmarkLine, eventLine, eventType, initialLines, type Watcher, type WatchRequest } from './watch-events.js';
 
+export type { WatchRequest } from './watch-events.js';
 export type GoneAs = 'event' | 'http';
-
-export interface WatchRequest {
-  type: ResourceType;
-  /** undefined: all namespaces. */
-  namespace?: string;
-  query: URLSearchParams;
-}
-
-interface Watcher extends WatchRequest {
-  match: Matcher;
-  res: ServerResponse;
-}
-
-const eventLine = (type: string, json: string): string => `{"type":"${type}","object":${json}}\n`;
 
 export class WatchHub {
   private readonly watchers = new Set<Watcher>();
   goneAs: GoneAs = 'event';
+  /** kube-apiserver's --min-request-timeout (1800 s), for watches that do not give timeoutSeconds. */
+  minRequestTimeoutMs = 1_800_000;
+  private bookmarkEveryMs = 0;
+  private bookmarkTimer?: NodeJS.Timeout;
 
   constructor(private readonly store: Store) {
     store.onChange((change) => this.dispatch(change));
+    this.bookmarkIntervalMs = 60_000; // the watch cache's bookmark frequency
+  }
+
+  get bookmarkIntervalMs(): number {
+    return this.bookmarkEveryMs;
+  }
+
+  /** 0 stops the periodic bookmarks. */
+  set bookmarkIntervalMs(ms: number) {
+    clearInterval(this.bookmarkTimer);
+    this.bookmarkEveryMs = ms;
+    if (ms > 0) this.bookmarkTimer = setInterval(() => this.bookmark(), ms).unref();
   }
 
   get size(): number {
@@ -40,8 +44,8 @@ export class WatchHub {
 
   /** Start a watch. Errors before the stream starts (bad selector, 410 as HTTP) are thrown for the router to answer. */
   open(request: WatchRequest, res: ServerResponse): void {
-    const watcher: Watcher = { ...request, match: compileSelectors(request.query), res };
-    const lines = this.initialLines(watcher);
+    const watcher: Watcher = { ...request, match: compileSelectors(request.query), res, bookmarks: request.query.get('allowWatchBookmarks') === 'true' };
+    const lines = initialLines(this.store, watcher, this.goneAs === 'event');
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     // Send the headers now: a client's fetch resolves on them, and there may be no event for a long time.
     res.flushHeaders();
@@ -51,12 +55,11 @@ export class WatchHub {
     }
     for (const line of lines) res.write(line);
     this.watchers.add(watcher);
-    res.on('close', () => this.watchers.delete(watcher));
-    const timeout = Number(request.query.get('timeoutSeconds') ?? 0);
-    if (timeout > 0) {
-      const timer = setTimeout(() => res.end(), timeout * 1000);
-      res.on('close', () => clearTimeout(timer));
-    }
+    const timer = setTimeout(() => this.expire(watcher), this.timeoutOf(request.query));
+    res.on('close', () => {
+      this.watchers.delete(watcher);
+      clearTimeout(timer);
+    });
   }
 
   /** End every watch cleanly (an API server shutting down); clients see the stream end and reconnect. */
@@ -67,25 +70,34 @@ export class WatchHub {
     return n;
   }
 
-  private initialLines(w: Watcher): string[] | ApiError {
-    const rv = w.query.get('resourceVersion');
-    if (rv === null || rv === '' || rv === '0') {
-      const lines: string[] = [];
-      for (const obj of this.store.list(w.type, w.namespace)) if (w.match(obj)) lines.push(eventLine('ADDED', obj.json));
-      return lines;
+  /** Time every watch out now rather than at its timeout; returns how many. */
+  expireAll(): number {
+    const n = this.watchers.size;
+    for (const w of [...this.watchers]) this.expire(w);
+    return n;
+  }
+
+  /** A BOOKMARK to every watch that takes them; returns how many got one. */
+  bookmark(): number {
+    let n = 0;
+    for (const w of this.watchers) {
+      if (!w.bookmarks) continue;
+      w.res.write(bookmarkLine(w, this.store.resourceVersion));
+      n++;
     }
-    if (!/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version "${rv}"`);
-    let changes: Change[];
-    try {
-      changes = this.store.changesSince(Number(rv));
-    } catch (err) {
-      if (err instanceof ApiError && this.goneAs === 'event') return err;
-      throw err;
-    }
-    return changes.flatMap((change) => {
-      const type = eventType(w, change);
-      return type ? [eventLine(type, change.object.json)] : [];
-    });
+    return n;
+  }
+
+  private timeoutOf(query: URLSearchParams): number {
+    const seconds = Number(query.get('timeoutSeconds') ?? 0);
+    return seconds > 0 ? seconds * 1000 : this.minRequestTimeoutMs * (1 + Math.random());
+  }
+
+  /** A watch's timeout: a last bookmark when it takes them, then a clean end of the stream. */
+  private expire(w: Watcher): void {
+    if (w.bookmarks) w.res.write(bookmarkLine(w, this.store.resourceVersion));
+    w.res.end();
+    this.watchers.delete(w);
   }
 
   private dispatch(change: Change): void {
@@ -94,18 +106,4 @@ export class WatchHub {
       if (type) w.res.write(eventLine(type, change.object.json));
     }
   }
-}
-
-function inScope(w: Watcher, obj: StoredObject | undefined): boolean {
-  return obj !== undefined && (w.namespace === undefined || obj.namespace === w.namespace) && w.match(obj);
-}
-
-/** The event a watcher sees for a change, given whether the object matched before and after it. */
-function eventType(w: Watcher, change: Change): ChangeType | undefined {
-  if (change.resource !== w.type) return undefined;
-  const before = inScope(w, change.previous);
-  if (change.type === 'DELETED') return before ? 'DELETED' : undefined;
-  const now = inScope(w, change.object);
-  if (now) return before ? 'MODIFIED' : 'ADDED';
-  return before ? 'DELETED' : undefined;
 }

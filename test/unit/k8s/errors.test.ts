@@ -8,7 +8,7 @@ const statusCases: Array<[number, ApiErrorKind, boolean]> = [
   [410, 'gone', false],
   [429, 'tooManyRequests', true],
   [401, 'unauthorized', true],
-  [403, 'forbidden', false],
+  [403, 'forbidden', true], // a restarting API server's RBAC cache is cold: retried within a bound (errors.ts)
   [400, 'invalid', false],
   [422, 'invalid', false],
   [500, 'server', true],
