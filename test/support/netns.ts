@@ -99,8 +99,11 @@ export interface PodLink {
 }
 
 /** `ip -n POD -j addr`, reduced to what tests compare with CNI results. */
-export function podLinks(pod: string): PodLink[] {
-  const raw = JSON.parse(ip('-n', pod, '-j', 'addr')) as Array<{
+export const podLinks = (pod: string): PodLink[] => parseIpAddr(ip('-n', pod, '-j', 'addr'));
+
+/** What `ip -j addr` prints, reduced to links and their IPv4 addresses. */
+export function parseIpAddr(json: string): PodLink[] {
+  const raw = JSON.parse(json) as Array<{
     ifname: string;
     address: string;
     addr_info: Array<{ family: string; local: string; prefixlen: number }>;

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { PodLink } from '../netns.js';
+import { parseIpAddr, type PodLink } from '../netns.js';
 import type { DnsConfig, PodSandboxConfig, PortMapping } from './types.js';
 
 export interface PodSpec {
@@ -73,15 +73,4 @@ export function podExec(pod: Pod, args: string[]): string {
 }
 
 /** The pod's links and IPv4 addresses, like podLinks() of netns.ts. */
-export function podSandboxLinks(pod: Pod): PodLink[] {
-  const raw = JSON.parse(podExec(pod, ['ip', '-j', 'addr'])) as Array<{
-    ifname: string;
-    address: string;
-    addr_info: Array<{ family: string; local: string; prefixlen: number }>;
-  }>;
-  return raw.map((l) => ({
-    ifname: l.ifname,
-    mac: l.address,
-    ipv4: l.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
-  }));
-}
+export const podSandboxLinks = (pod: Pod): PodLink[] => parseIpAddr(podExec(pod, ['ip', '-j', 'addr']));
