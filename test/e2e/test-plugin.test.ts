@@ -113,3 +113,25 @@ describe('delegate chaining through the test plugin', () => {
     for (const c of calls) expect(c.args).toBe('IgnoreUnknown=1');
   });
 });
+
+describe('DEL with parallelAttach', () => {
+  const dir = tmp.sub('parallel-del');
+  const plugins = new TestPlugins(dir, ['tp-main', 'tp-s1', 'tp-s2']);
+  const stdin = braidConfig({
+    cniVersion: '1.1.0',
+    cacheDir: join(dir, 'cache'),
+    delegates: [{ cniVersion: '1.0.0', name: 'main-net', type: 'tp-main' }, { cniVersion: '1.0.0', name: 's1', type: 'tp-s1' }, { cniVersion: '1.0.0', name: 's2', type: 'tp-s2' }],
+    extra: { binDir: plugins.bin, parallelAttach: true },
+  });
+  const braid = (command: string) => runBraid({ stdin, env: { ...plugins.env, ...cniEnv({ command, containerId: 'c11', netns: '/var/run/netns/fake', ifname: 'eth0' }) } });
+
+  it('removes the secondary networks first and the default network last, and forgets the container', async () => {
+    expect((await braid('ADD')).exitCode).toBe(0);
+    plugins.resetCalls();
+    expect((await braid('DEL')).exitCode).toBe(0);
+    const dels = plugins.calls().filter((c) => c.command === 'DEL').map((c) => `${c.plugin} ${c.ifname}`);
+    expect(dels.slice(0, 2).sort()).toEqual(['tp-s1 net1', 'tp-s2 net2']);
+    expect(dels[2]).toBe('tp-main eth0');
+    expect(listFiles(join(dir, 'cache'))).toEqual([]);
+  });
+});
