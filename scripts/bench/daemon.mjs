@@ -1,0 +1,93 @@
+// `braid daemon` as deployed (dist/braid-daemon.mjs on Node with the DaemonSet's flags), its /metrics and its
+// memory from /proc. The bench process runs inside the node netns, so the daemon does too.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { NODE_NAME } from './configs.mjs';
+import { http } from './http.mjs';
+import { sleep } from './proc.mjs';
+
+/** The flags deploy/daemonset.yaml runs the daemon with. */
+export const DEPLOYED_FLAGS = ['--max-semi-space-size=1', '--lite-mode', '--expose-gc'];
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+/**
+ * Starts a daemon and waits until /readyz (informer caches synced). `bundle`: dist/braid-daemon.mjs or a copy;
+ * `argv(configFile)` overrides the whole command line.
+ */
+export async function startDaemon({ bundle, dir, name = 'daemon', kubeconfig, cacheDir, extra = {}, argv, timeoutMs = 120_000 }) {
+  const port = await freePort();
+  const socket = join(dir, `${name}.sock`);
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({
+    nodeName: NODE_NAME, socketPath: socket, metricsAddress: `127.0.0.1:${port}`, kubeconfig, cacheDir, binDir: '/usr/lib/cni', logLevel: 'error', ...extra,
+  }));
+  const args = argv ? argv(file) : [...DEPLOYED_FLAGS, bundle, '--config', file];
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+  let logs = '';
+  child.stdout.on('data', (c) => (logs = (logs + c).slice(-4000)));
+  child.stderr.on('data', (c) => (logs = (logs + c).slice(-4000)));
+  const base = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`braid daemon exited ${child.exitCode} at start: ${logs}`);
+    if (await http(`${base}/readyz`).then((r) => r.status === 200, () => false)) break;
+    if (performance.now() - t0 > timeoutMs) throw new Error(`braid daemon not ready after ${timeoutMs} ms: ${logs}`);
+    await sleep(25);
+  }
+  const syncedMs = performance.now() - t0;
+  return {
+    socket, pid: child.pid, syncedMs,
+    logs: () => logs,
+    async metricsText() {
+      const { status, text } = await http(`${base}/metrics`);
+      if (status !== 200) throw new Error(`braid daemon /metrics: HTTP ${status}`);
+      return text;
+    },
+    /** Sum and count of the daemon's own request time for one command (seconds), from its histogram. */
+    async requestTime(command) {
+      const text = await this.metricsText();
+      // braid_request_duration_seconds today; braid_request_seconds accepted too (the issue's spelling).
+      const read = (suffix) => Number(new RegExp(`^braid_request(?:_duration)?_seconds_${suffix}\\{command="${command}"\\} (\\S+)`, 'm').exec(text)?.[1] ?? 0);
+      return { sum: read('sum'), count: read('count') };
+    },
+    async gauge(name) {
+      return Number(new RegExp(`^${name} (\\S+)`, 'm').exec(await this.metricsText())?.[1]);
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+const status = (pid) => readFileSync(`/proc/${pid}/status`, 'utf8');
+const kib = (text, field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1]);
+
+/** Resident set size now (MiB). */
+export const rssMiB = (pid) => kib(status(pid), 'VmRSS') / 1024;
+/** Peak resident set size since start or since resetPeak (MiB). */
+export const peakMiB = (pid) => kib(status(pid), 'VmHWM') / 1024;
+/** Resets VmHWM to the current RSS (proc(5): clear_refs "5"); false when the kernel refuses. */
+export function resetPeak(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
