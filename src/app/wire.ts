@@ -1,6 +1,7 @@
 // What the executable sends the daemon over its unix socket (HTTP POST /cni), and what comes back.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isObject, type JsonObject } from '../cni/types.js';
 
 export interface DaemonRequest {
   /** The runtime's environment: the CNI_* variables and the rest, which the delegates inherit. */
@@ -35,10 +36,10 @@ export function runtimeEnvOf(env: Record<string, string | undefined>): Record<st
  */
 export const nodeDefaultsPathOf = (socketPath: string) => join(dirname(socketPath), 'braid-node-defaults.json');
 
-export function readNodeDefaults(socketPath: string): Record<string, unknown> {
+export function readNodeDefaults(socketPath: string): JsonObject {
   try {
     const v: unknown = JSON.parse(readFileSync(nodeDefaultsPathOf(socketPath), 'utf8'));
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    return isObject(v) ? v : {};
   } catch {
     return {}; // no daemon ever ran here, or its file is unreadable: the request's own keys and the defaults
   }
