@@ -64,8 +64,10 @@ async function startOps(config: Record<string, unknown> = {}, waitReady = true):
   const dir = tmp.sub(`t${seq++}`);
   const plugins = new TestPlugins(join(dir, 'plugins'), ['fast', 'other', 'slow']);
   const apiPort = Number(new URL(api.url).port);
+  // Below the kernel's ephemeral range (32768-60999): a port in it may already be the local end of one of the
+  // daemon's own connections to the API server, and then the metrics listener cannot bind it.
   let port: number;
-  do port = 30_000 + Math.floor(Math.random() * 30_000); while (port === apiPort);
+  do port = 20_000 + Math.floor(Math.random() * 12_000); while (port === apiPort);
   const daemon = await startBraidDaemon({
     node, dir, env: plugins.env,
     config: { kubeconfig: api.kubeconfigPath, cacheDir: join(dir, 'cache'), metricsAddress: `127.0.0.1:${port}`, drainSeconds: 10, ...config },
