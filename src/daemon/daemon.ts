@@ -46,7 +46,10 @@ function timedExec(exec: PluginExec, metrics: Metrics): PluginExec {
   };
 }
 
-/** The status clears DELs made while the daemon was down (src/store/pending-status.ts); kept when the API fails. */
+/**
+ * The status clears DELs made while the daemon was down (src/store/pending-status.ts); kept when the API fails.
+ * `status` waits for each clear (background: false), unlike the serving writer, so a failure keeps the record.
+ */
 async function clearOwedStatus(owed: PendingStatusClears, status: K8sStatusWriter, log: Logger): Promise<void> {
   for (const e of owed.list()) {
     try {
@@ -63,7 +66,11 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
   const pods = new Reflector<CachedPod>({ api, path: '/api/v1/pods', query: { fieldSelector: `spec.nodeName=${cfg.nodeName}` }, trim: (o) => trimPod(o as object), key: keyOf, log });
   const nads = new Reflector<Nad>({ api, path: NAD_PATH, trim: (o) => trimNad(o as object), key: keyOf, log });
   const apiSources = new ApiSources(api, pods, nads);
-  const status = new K8sStatusWriter({ api, log, cachedPod: (ns, n) => apiSources.cachedPod(ns, n), deadlineMs: 2000, background: true });
+  const metrics = new Metrics();
+  const status = new K8sStatusWriter({
+    api, log, cachedPod: (ns, n) => apiSources.cachedPod(ns, n), deadlineMs: 2000, background: true,
+    onOutcome: (op, result) => metrics.statusWrites.inc({ op, result }),
+  });
   const events = new DaemonEvents({ api, log, host: cfg.nodeName, cachedPod: (ns, n) => apiSources.cachedPod(ns, n), delSince: (pod, t) => status.delSince(pod, t) });
   const sources: Sources = {
     pods: apiSources,
@@ -74,7 +81,6 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
     onAdded: (pod, st) => events.added(pod, st),
     onAddFailed: (pod, err) => events.addFailed(pod, err),
   };
-  const metrics = new Metrics();
   const limiter = new Limiter(cfg.maxConcurrentRequests);
   metrics.gauge('braid_requests_in_flight', 'CNI requests running', () => limiter.active);
   metrics.gauge('braid_requests_queued', 'CNI requests waiting for a slot', () => limiter.queued);
@@ -83,6 +89,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
   metrics.gauge('braid_resident_memory_bytes', 'resident set size of the daemon', () => process.memoryUsage.rss());
   metrics.gauge('braid_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed);
   metrics.gauge('braid_status_backlog', 'network-status writes waiting to be retried', () => status.backlog);
+  metrics.gauge('braid_status_pods_writing', 'pods with a network-status write on its way', () => status.inFlight);
   let draining = false;
 
   const serve = async (r: DaemonRequest): Promise<DaemonReply> => {
@@ -133,7 +140,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
   const owed = new PendingStatusClears(cfg.node.cacheDir);
   void Promise.all([pods.start(), nads.start()]).then(async () => {
     (globalThis as { gc?: () => void }).gc?.();
-    await clearOwedStatus(owed, status, log);
+    const owedWriter = new K8sStatusWriter({ api, log, cachedPod: (ns, n) => apiSources.cachedPod(ns, n), deadlineMs: 10_000, background: false });
+    await clearOwedStatus(owed, owedWriter, log);
   });
   log.info({ socket: cfg.socketPath, metrics: cfg.metricsAddress }, 'braid daemon serving');
 
@@ -143,6 +151,8 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
       draining = true;
       const deadline = Date.now() + cfg.drainSeconds * 1000;
       while ((limiter.active > 0 || limiter.queued > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // The answers went out before their status writes: let those land too, within the same drain.
+      await Promise.race([status.settled(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
       pods.stop();
       nads.stop();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));

@@ -3,6 +3,9 @@
 //
 // deadlineMs bounds a write's whole attempts, not only the waits between them (retry.ts). A write the API cannot
 // take by then fails ADD with code 11 (thin mode), or is deferred to the background (daemon: deferred-writes.ts).
+//
+// In the daemon (`background`) the write does not hold the CNI answer (issue 9, ADR 0015): it goes into a lane per
+// pod, so a DEL's clear never lands before its ADD's write, and its outcome is counted in /metrics.
 import type { Logger } from 'pino';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { NetworkStatus } from '../core/network-status.js';
@@ -24,9 +27,14 @@ export interface K8sStatusOptions {
   cachedPod: (ns: string, name: string) => CachedPod | undefined;
   /** How long one write may take, attempts included, before it is handed to the background (daemon) or fails (thin mode). */
   deadlineMs: number;
-  /** Daemon mode: a write that cannot be done now is retried in the background and ADD succeeds. */
+  /** Daemon mode: writes are answered at once, made in order per pod, and retried in the background. */
   background: boolean;
+  /** Each write's outcome, for /metrics: `landed`, `deferred` (retried in the background), `dropped` (pod gone or patch refused). */
+  onOutcome?: (op: 'write' | 'clear', outcome: 'landed' | 'deferred' | 'dropped') => void;
 }
+
+/** How long a landed write stands in for the cache's view of the owner (the informer sees it a moment later). */
+const LANDED_MS = 30_000;
 
 const keyOf = (pod: PodRef) => `${pod.namespace}/${pod.name}`;
 
@@ -41,31 +49,82 @@ export class K8sStatusWriter implements StatusWriter {
   private readonly pending: DeferredWrites;
   /** When each pod last had a DEL (events.ts drops an Event whose sandbox is gone). */
   private readonly deleted = new Map<string, number>();
+  /** Per pod, the tail of its writes in order. */
+  private readonly lanes = new Map<string, Promise<void>>();
+  /** Per pod, the owner this writer last recorded and when: newer than the cache until the informer catches up. */
+  private readonly landed = new Map<string, { owner: string | null; at: number }>();
 
   constructor(private readonly o: K8sStatusOptions) {
     this.pending = new DeferredWrites(o.api);
   }
 
   async write(pod: PodRef, containerId: string, status: NetworkStatus[]): Promise<void> {
-    await this.patch(pod, { [ANNOTATIONS.networkStatus]: JSON.stringify(status), [OWNER]: containerId }).catch((err: unknown) => {
+    const annotations = { [ANNOTATIONS.networkStatus]: JSON.stringify(status), [OWNER]: containerId };
+    if (this.o.background) {
+      void this.inLane(keyOf(pod), () => this.patch(pod, 'write', annotations)).catch((err: unknown) => this.dropped(pod, 'write', err));
+      return;
+    }
+    await this.patch(pod, 'write', annotations).catch((err: unknown) => {
       throw cannotRecord(pod, err);
     });
   }
 
+  /** Queued behind the pod's earlier writes; thin mode waits for it, the daemon answers DEL at once. */
   async remove(pod: PodRef, containerId: string): Promise<void> {
     const key = keyOf(pod);
     this.noteDel(key);
-    const cached = this.o.cachedPod(pod.namespace, pod.name);
+    const done = this.inLane(key, () => this.clear(pod, containerId));
+    if (this.o.background) void done.catch((err: unknown) => this.dropped(pod, 'clear', err));
+    else await done;
+  }
+
+  /** Resolves when every write queued so far has been made or handed to the background (tests, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.lanes.values()]);
+  }
+
+  get inFlight(): number {
+    return this.lanes.size;
+  }
+
+  private async clear(pod: PodRef, containerId: string): Promise<void> {
+    const key = keyOf(pod);
+    const owner = this.ownerOf(key);
     if (this.pending.get(key)?.[OWNER] === containerId) {
       this.pending.delete(key);
       // Its ADD's write never reached the API, unless an attempt cut off at the deadline landed after all: the cache tells.
-      if (cached?.annotations[OWNER] !== containerId) return;
+      if (owner !== containerId) return;
     }
-    if (cached && cached.annotations[OWNER] !== containerId) return; // written by a newer sandbox, or never
-    if (!cached && !this.o.background) return; // thin mode: no cache, and DEL must not need the API
-    await this.patch(pod, { [ANNOTATIONS.networkStatus]: null, [OWNER]: null }).catch((err: unknown) => {
+    if (owner !== undefined && owner !== containerId) return; // written by a newer sandbox, or never
+    if (owner === undefined && !this.o.background) return; // thin mode: no cache, and DEL must not need the API
+    await this.patch(pod, 'clear', { [ANNOTATIONS.networkStatus]: null, [OWNER]: null }).catch((err: unknown) => {
       if (classifyApiError(err).kind !== 'notFound') throw err;
+      this.o.onOutcome?.('clear', 'dropped');
     });
+  }
+
+  /** Who owns the pod's status: what this writer recorded lately, else the cache; undefined when the pod is unknown. */
+  private ownerOf(key: string): string | null | undefined {
+    const mine = this.landed.get(key);
+    if (mine && Date.now() - mine.at < LANDED_MS) return mine.owner;
+    const [namespace, name] = key.split('/') as [string, string];
+    const cached = this.o.cachedPod(namespace, name);
+    return cached ? (cached.annotations[OWNER] ?? null) : undefined;
+  }
+
+  private inLane(key: string, job: () => Promise<void>): Promise<void> {
+    const run = (this.lanes.get(key) ?? Promise.resolve()).then(job);
+    const tail = run.catch(() => undefined);
+    this.lanes.set(key, tail);
+    void tail.then(() => {
+      if (this.lanes.get(key) === tail) this.lanes.delete(key);
+    });
+    return run;
+  }
+
+  private dropped(pod: PodRef, op: 'write' | 'clear', err: unknown): void {
+    this.o.onOutcome?.(op, 'dropped');
+    this.o.log.warn({ pod: keyOf(pod), err: classifyApiError(err).message }, `network-status ${op} dropped`);
   }
 
   /** Whether a DEL for the pod has been handled since `since` (ms since the epoch). */
@@ -83,16 +142,26 @@ export class K8sStatusWriter implements StatusWriter {
     if (this.deleted.size > 1000) for (const [k, at] of this.deleted) if (now - at > 600_000) this.deleted.delete(k);
   }
 
-  private async patch(pod: PodRef, annotations: Annotations): Promise<void> {
+  private noteLanded(key: string, owner: string | null): void {
+    const now = Date.now();
+    this.landed.set(key, { owner, at: now });
+    if (this.landed.size > 1000) for (const [k, v] of this.landed) if (now - v.at > LANDED_MS) this.landed.delete(k);
+  }
+
+  private async patch(pod: PodRef, op: 'write' | 'clear', annotations: Annotations): Promise<void> {
     const key = keyOf(pod);
     try {
       await withRetry((timeoutMs) => patchPodAnnotations(this.o.api, pod.namespace, pod.name, annotations, timeoutMs), { deadlineMs: this.o.deadlineMs });
       this.pending.delete(key); // an older deferred write must not land on top of this one
+      this.noteLanded(key, annotations[OWNER] ?? null);
+      this.o.onOutcome?.(op, 'landed');
     } catch (raw) {
       const err = classifyApiError(raw);
       if (err.kind === 'notFound' || !this.o.background || !err.retriable) throw err;
-      this.o.log.warn({ pod: key, err: err.message }, 'network-status write deferred; retrying in the background');
+      this.o.log.warn({ pod: key, err: err.message }, `network-status ${op} deferred; retrying in the background`);
       this.pending.add(key, annotations);
+      this.landed.delete(key);
+      this.o.onOutcome?.(op, 'deferred');
     }
   }
 }

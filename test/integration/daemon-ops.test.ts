@@ -130,6 +130,14 @@ describe('braid daemon operations', () => {
     m = await t.metrics();
     expect(m.get('braid_requests_total{command="DEL",result="success"}')).toBe(1);
     expect(m.get('braid_delegate_duration_seconds_count{command="DEL",plugin="other"}')).toBe(1);
+    // The status write and its clear are made after the answers, in order, and counted.
+    m = await eventually(async () => {
+      const now = await t.metrics();
+      return now.get('braid_status_writes_total{op="clear",result="landed"}') === 1 ? now : undefined;
+    }, 'the status clear to be counted');
+    expect(m.get('braid_status_writes_total{op="write",result="landed"}')).toBe(1);
+    expect(m.get('braid_status_pods_writing')).toBe(0);
+    expect(m.get('braid_status_backlog')).toBe(0);
   });
 
   it('with maxConcurrentRequests=1 two ADDs for different containers run one after the other; both succeed', async () => {

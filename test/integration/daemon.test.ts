@@ -7,7 +7,7 @@ import { startBraidDaemon, socketRequest, type DaemonHandle } from '../support/d
 import { bridge, hostLocal } from '../support/delegates.js';
 import { cniEnv, leases, NetnsLab, podLinks, runBraid, TempDir } from '../support/netns.js';
 import { TestPlugins } from '../support/test-plugin.js';
-import { eventually } from '../support/wait.js';
+import { eventually, sleep } from '../support/wait.js';
 
 const lab = new NetnsLab();
 const tmp = new TempDir();
@@ -62,6 +62,10 @@ function cni(command: string, podNs: string, name: string, id: string, uid = `ui
 const podAnnotations = async (name: string) =>
   ((await api.control.objects<{ metadata: { name: string; annotations?: Record<string, string> } }>('pods', 'default')).items.find((p) => p.metadata.name === name)?.metadata.annotations ?? {});
 
+/** The daemon answers before its status write lands (issue 9): wait for the write, or for the clear. */
+const statusOf = (name: string) => eventually(async () => (await podAnnotations(name))[STATUS], `network-status on pod ${name}`);
+const statusCleared = (name: string) => eventually(async () => (await podAnnotations(name))[STATUS] === undefined, `network-status of pod ${name} cleared`);
+
 const allLeases = () => [...leases(join(dir, 'ipam'), 'br-net'), ...leases(join(dir, 'ipam'), 'mv-a'), ...leases(join(dir, 'ipam'), 'mv-b')];
 
 describe('braid daemon', () => {
@@ -72,18 +76,18 @@ describe('braid daemon', () => {
     expect(add.stderr).toBe('');
     expect(add.exitCode).toBe(0);
     expect(podLinks(p).map((l) => l.ifname).sort()).toEqual(['data0', 'eth0', 'lo', 'net1']);
+    const status = JSON.parse(await statusOf('p1'));
     const counters = await api.control.counters();
     const reads = Object.entries(counters).filter(([k]) => k.startsWith('GET '));
     const writes = Object.entries(counters).filter(([k]) => /^(PATCH|PUT) /.test(k));
     expect(reads).toEqual([]);
     expect(writes).toEqual([['PATCH /api/v1/namespaces/default/pods/p1', 1]]);
-    const status = JSON.parse((await podAnnotations('p1'))[STATUS]!);
     expect(status.map((s: { name: string; interface: string }) => `${s.name} ${s.interface}`)).toEqual(['br-net eth0', 'default/mv-a net1', 'default/mv-b data0']);
 
     await eventually(async () => (await api.control.objects<{ reason: string }>('events', 'default')).items.filter((e) => e.reason === 'AddedInterface').length >= 3, 'AddedInterface events');
 
     expect((await cni('DEL', p, 'p1', 'd1')).exitCode).toBe(0);
-    expect((await podAnnotations('p1'))[STATUS]).toBeUndefined();
+    await statusCleared('p1');
     expect(allLeases()).toEqual([]);
     expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
   });
@@ -121,9 +125,28 @@ describe('braid daemon', () => {
     await api.control.resetCounters();
     await api.control.setFaults({ failNext: { count: 1, code: 409, verb: 'PATCH' } });
     expect((await cni('ADD', p, 'p1', 'd3')).exitCode).toBe(0);
+    await statusOf('p1');
     expect((await api.control.counters())['PATCH /api/v1/namespaces/default/pods/p1']).toBe(2);
-    expect((await podAnnotations('p1'))[STATUS]).toBeDefined();
     expect((await cni('DEL', p, 'p1', 'd3')).exitCode).toBe(0);
+  });
+
+  it('answers before the status write lands, and a DEL right after its ADD clears the status after the write, never before', async () => {
+    const p = lab.pod();
+    await api.control.setFaults({ latencyMs: 400 });
+    try {
+      await api.control.resetCounters();
+      expect((await cni('ADD', p, 'p1', 'd3o')).exitCode).toBe(0);
+      expect((await podAnnotations('p1'))[STATUS]).toBeUndefined(); // the PATCH is still held by the API's latency
+      expect((await cni('DEL', p, 'p1', 'd3o')).exitCode).toBe(0);
+      // Both PATCHes reach the API (the write, then the clear); were the clear to overtake the write, the write
+      // would land last and the status would stay.
+      await eventually(async () => (await api.control.counters())['PATCH /api/v1/namespaces/default/pods/p1'] === 2, 'both PATCHes');
+    } finally {
+      await api.control.clearFaults();
+    }
+    await sleep(1000); // longer than the latency: both have landed
+    expect((await podAnnotations('p1'))[STATUS]).toBeUndefined();
+    expect(allLeases()).toEqual([]);
   });
 
   it('during a full API outage: ADD of a cached pod succeeds, DEL succeeds and releases every address', async () => {
@@ -157,7 +180,7 @@ describe('braid daemon', () => {
     api.rotateTokens([next]);
     const p = lab.pod();
     expect((await cni('ADD', p, 'p1', 'd5')).exitCode).toBe(0);
-    expect((await podAnnotations('p1'))[STATUS]).toContain('default/mv-a');
+    expect(await statusOf('p1')).toContain('default/mv-a');
     expect((await cni('DEL', p, 'p1', 'd5')).exitCode).toBe(0);
   });
 
