@@ -9,6 +9,7 @@ import { isObject, type JsonObject } from '../cni/types.js';
 import { pluginConfig } from '../invoke/chain.js';
 import { parseNodeConfig } from '../core/node-config.js';
 import { planAttachments, type PlannedAttachment } from '../core/plan.js';
+import { deliveryOf } from '../core/selection-fields.js';
 import { LocalStore } from '../local/local-store.js';
 import { confDirFiles } from '../store/conf-files.js';
 import { checkpointDevices } from '../store/devices.js';
@@ -43,7 +44,10 @@ function describe(att: PlannedAttachment, args: string): JsonObject {
   const stdins = att.conf.plugins.map((p) => pluginConfig(att.conf, p, att));
   const config = stdins.length === 1 ? stdins[0]! : { cniVersion: att.conf.cniVersion, name: att.conf.name, plugins: stdins };
   const out: JsonObject = { name: att.name, interface: att.ifname, default: att.isDefault };
-  if (att.selection) out.selection = att.selection;
+  if (att.selection) {
+    out.selection = att.selection;
+    out.delivery = deliveryOf(att.selection, att.capabilityArgs, att.extraArgs);
+  }
   out.config = config;
   out.cniArgs = formatCniArgs(delegateArgs([], att.extraArgs)) + (args ? `;${args}` : '');
   return out;

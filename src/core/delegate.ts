@@ -5,6 +5,7 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import { isObject, type JsonObject, type NetConfList } from '../cni/types.js';
 import { toConfList } from '../invoke/conflist.js';
 import type { SelectionElement } from './selection.js';
+import { SELECTION_FIELDS } from './selection-fields.js';
 import type { ConfFiles, Nad } from './sources.js';
 
 /** spec.config → conflist; an empty config means "the file in confDir with the NAD's name" (NPWG §3.4.1). */
@@ -24,16 +25,6 @@ export function confFromNad(nad: Nad, files: ConfFiles): NetConfList {
   if (isObject(conf) && (conf.name === undefined || conf.name === '')) conf = { ...conf, name: nad.name }; // NPWG §3.4.2
   return toConfList(conf, where);
 }
-
-// Selection fields → runtimeConfig capability names (NPWG §4.1.2, CNI CONVENTIONS.md).
-const CAPABILITY_OF: Array<[keyof SelectionElement, string]> = [
-  ['ips', 'ips'],
-  ['mac', 'mac'],
-  ['infiniband-guid', 'infinibandGUID'],
-  ['bandwidth', 'bandwidth'],
-  ['portMappings', 'portMappings'],
-  ['deviceID', 'deviceID'],
-];
 
 const declares = (list: NetConfList, cap: string) =>
   list.plugins.some((p) => isObject(p.capabilities) && (p.capabilities as JsonObject)[cap] === true);
@@ -67,12 +58,11 @@ export function applySelection(conf: NetConfList, sel: SelectionElement | undefi
   const out: NetConfList = { ...conf, plugins };
   const requested: JsonObject = { ...(sel ?? {}) };
   if (device) requested.deviceID = device;
-  for (const [field, cap] of CAPABILITY_OF) {
-    const value = requested[field];
-    if (value === undefined) continue;
-    if (declares(out, cap)) capabilityArgs[cap] = value;
-    else if (field === 'ips') extraArgs.push(['IP', (value as string[]).join(',')]);
-    else if (field === 'mac') extraArgs.push(['MAC', value as string]);
+  for (const field of SELECTION_FIELDS) {
+    const value = requested[field.key];
+    if (value === undefined || !field.capability) continue;
+    if (declares(out, field.capability)) capabilityArgs[field.capability] = value;
+    else if (field.legacyArg) extraArgs.push([field.legacyArg.name, field.legacyArg.format(value)]);
   }
   return { conf: out, capabilityArgs, extraArgs };
 }

@@ -1,9 +1,8 @@
 // The pod's network selection: `k8s.v1.cni.cncf.io/networks` in both NPWG forms (§4.1).
 // Unlike Multus, the JSON form is validated as strictly as the short form (docs/adr/0003).
-import { isIP } from 'node:net';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { isObject, type JsonObject } from '../cni/types.js';
-import { interfaceNameProblem } from '../cni/validate.js';
+import { FIELD_BY_KEY, PASSED_OVER_FIELDS, SELECTION_FIELDS } from './selection-fields.js';
 
 export interface SelectionElement {
   name: string;
@@ -20,8 +19,6 @@ export interface SelectionElement {
 }
 
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const MAC = /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/;
-const GUID = /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){7}$|^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){19}$/;
 
 const fail = (where: string, msg: string) => new CniError(ErrorCode.InvalidConfig, `${where}: ${msg}`);
 
@@ -34,16 +31,6 @@ export function namespaceProblem(ns: string): string | undefined {
 export function nadNameProblem(name: string): string | undefined {
   if (name.length > 253 || !name.split('.').every((p) => LABEL.test(p))) return `network name "${name}" is not a valid DNS-1123 name`;
   return undefined;
-}
-
-function isIpOrCidr(v: string): boolean {
-  const [ip, prefix, ...rest] = v.split('/');
-  if (rest.length || !ip) return false;
-  const fam = isIP(ip);
-  if (!fam) return false;
-  if (prefix === undefined) return true;
-  const n = Number(prefix);
-  return /^\d+$/.test(prefix) && n <= (fam === 4 ? 32 : 128);
 }
 
 /** Parses the annotation value. `podNamespace` fills missing namespaces. */
@@ -75,14 +62,7 @@ function parseShortForm(text: string): Array<Partial<SelectionElement>> {
 }
 
 // Keys compare case-insensitively, as Go's encoding/json does for Multus users' existing annotations.
-const KEYS: Record<string, keyof SelectionElement> = Object.fromEntries(
-  ['name', 'namespace', 'interface', 'ips', 'mac', 'default-route', 'cni-args', 'bandwidth', 'portMappings', 'infiniband-guid', 'deviceID'].map(
-    (k) => [k.toLowerCase(), k as keyof SelectionElement],
-  ),
-);
-KEYS['interfacerequest'] = 'interface'; // deprecated Multus spelling
-/** NPWG 1.3 keys braid reads nothing from but must not reject (persistent IPs are the IPAM's business). */
-const PASSED_OVER = new Set(['ipam-claim-reference']);
+const PASSED_OVER = new Set(PASSED_OVER_FIELDS);
 
 function parseJsonForm(text: string): Array<Partial<SelectionElement>> {
   let parsed: unknown;
@@ -98,7 +78,7 @@ function parseJsonForm(text: string): Array<Partial<SelectionElement>> {
     const out: JsonObject = {};
     const unknown: string[] = [];
     for (const [key, value] of Object.entries(el)) {
-      const known = KEYS[key.toLowerCase()];
+      const known = FIELD_BY_KEY.get(key.toLowerCase());
       if (known) out[known] = value;
       else if (!key.includes('.') && !PASSED_OVER.has(key.toLowerCase())) unknown.push(key);
       // keys with a dot are NPWG §4.1.2 vendor extensions: ignored
@@ -109,11 +89,6 @@ function parseJsonForm(text: string): Array<Partial<SelectionElement>> {
   });
 }
 
-function stringList(v: unknown, where: string, field: string): string[] {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw fail(where, `field "${field}" must be a list of strings`);
-  return v as string[];
-}
-
 function finish(e: Partial<SelectionElement>, podNamespace: string, where: string): SelectionElement {
   if (typeof e.name !== 'string' || e.name === '') throw fail(where, 'field "name" is missing');
   const nameProblem = nadNameProblem(e.name);
@@ -122,29 +97,11 @@ function finish(e: Partial<SelectionElement>, podNamespace: string, where: strin
   if (typeof ns !== 'string') throw fail(where, 'field "namespace" must be a string');
   const nsProblem = namespaceProblem(ns);
   if (nsProblem) throw fail(where, `field "namespace": ${nsProblem}`);
-  const out: SelectionElement = { ...e, name: e.name, namespace: ns };
-  if (e.interface !== undefined) {
-    const p = typeof e.interface === 'string' ? interfaceNameProblem(e.interface) : 'must be a string';
-    if (p) throw fail(where, `field "interface": "${String(e.interface)}" ${p}`);
+  for (const field of SELECTION_FIELDS) {
+    const value = e[field.key];
+    if (value === undefined) continue;
+    const problem = field.check(value);
+    if (problem) throw fail(where, `field "${field.key}"${problem.startsWith('must ') ? ' ' : ': '}${problem}`);
   }
-  if (e.ips !== undefined) {
-    for (const ip of stringList(e.ips, where, 'ips')) if (!isIpOrCidr(ip)) throw fail(where, `field "ips": "${ip}" is not an IP address or CIDR`);
-  }
-  if (e.mac !== undefined && (typeof e.mac !== 'string' || !MAC.test(e.mac))) throw fail(where, `field "mac": "${String(e.mac)}" is not a MAC address`);
-  if (e['infiniband-guid'] !== undefined && (typeof e['infiniband-guid'] !== 'string' || !GUID.test(e['infiniband-guid']))) {
-    throw fail(where, `field "infiniband-guid": "${String(e['infiniband-guid'])}" is not an InfiniBand GUID`);
-  }
-  if (e['default-route'] !== undefined) {
-    for (const gw of stringList(e['default-route'], where, 'default-route')) {
-      if (!isIP(gw)) throw fail(where, `field "default-route": "${gw}" is not an IP address`);
-    }
-  }
-  for (const field of ['cni-args', 'bandwidth'] as const) {
-    if (e[field] !== undefined && !isObject(e[field])) throw fail(where, `field "${field}" must be a JSON object`);
-  }
-  if (e.portMappings !== undefined && (!Array.isArray(e.portMappings) || !e.portMappings.every(isObject))) {
-    throw fail(where, 'field "portMappings" must be a list of objects');
-  }
-  if (e.deviceID !== undefined && typeof e.deviceID !== 'string') throw fail(where, 'field "deviceID" must be a string');
-  return out;
+  return { ...e, name: e.name, namespace: ns };
 }

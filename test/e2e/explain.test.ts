@@ -29,6 +29,7 @@ describe('braid explain', () => {
         {
           name: 'telco/data', interface: 'data0', default: false,
           selection: { name: 'data', namespace: 'telco', interface: 'data0', ips: ['10.1.1.5/24'] },
+          delivery: { interface: 'the CNI_IFNAME of its delegate', ips: 'runtimeConfig.ips' },
           config: { cniVersion: '0.4.0', name: 'data', type: 'macvlan', master: 'eth1', capabilities: { ips: true }, ipam: { type: 'static' }, runtimeConfig: { ips: ['10.1.1.5/24'] } },
           cniArgs: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=telco;K8S_POD_NAME=upf;K8S_POD_UID=00000000-0000-4000-8000-00000000000f',
         },
