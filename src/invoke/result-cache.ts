@@ -1,6 +1,8 @@
 // The per-attachment result cache in libcni's layout (cniCacheV1):
 //   <cacheDir>/results/<networkName>-<containerId>-<ifName>
 // CHECK and DEL read prevResult from here, and DEL can rebuild an attachment from it alone.
+// libcni's names are ambiguous ("a-b" + "c1" and "a" + "b-c1" share one) but stay, for libcni to read: the IDs
+// inside an entry say whose it is, never its name (issue 12).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CniArgs } from '../cni/args.js';
@@ -43,13 +45,17 @@ export class ResultCache {
     writeFileAtomic(this.pathOf(entry), JSON.stringify(entry), 0o600, false); // the plan is the durable record
   }
 
-  /** Undefined when missing or unreadable: a corrupt entry must never block DEL. */
+  /** Undefined when missing, unreadable or another attachment's: a corrupt entry must never block DEL. */
   read(key: AttachmentKey): CacheEntry | undefined {
-    return readEntry(this.pathOf(key));
+    const e = readEntry(this.pathOf(key));
+    return e && isEntryOf(e, key) ? e : undefined;
   }
 
+  /** Keeps another attachment's entry under the same name; an unreadable one is nobody's and goes. */
   remove(key: AttachmentKey): void {
-    removeFile(this.pathOf(key));
+    const path = this.pathOf(key);
+    const e = readEntry(path);
+    if (!e || isEntryOf(e, key)) removeFile(path);
   }
 
   /** Every readable entry of one container, for DEL without a plan. */
@@ -57,6 +63,7 @@ export class ResultCache {
     return this.listAll().filter((e) => e.containerId === containerId);
   }
 
+  /** Entries under their own name only: what read() and remove() reach, so GC can remove what it collects. */
   listAll(): CacheEntry[] {
     let names: string[];
     try {
@@ -64,17 +71,24 @@ export class ResultCache {
     } catch {
       return [];
     }
-    return names
-      .filter((n) => !n.startsWith('.'))
-      .map((n) => readEntry(join(this.dir(), n)))
-      .filter((e): e is CacheEntry => e !== undefined);
+    const out: CacheEntry[] = [];
+    for (const n of names) {
+      const path = join(this.dir(), n);
+      const e = n.startsWith('.') ? undefined : readEntry(path);
+      if (e && this.pathOf(e) === path) out.push(e);
+    }
+    return out;
   }
 }
+
+const isEntryOf = (e: CacheEntry, key: AttachmentKey) =>
+  e.networkName === key.networkName && e.containerId === key.containerId && e.ifName === key.ifName;
 
 function readEntry(path: string): CacheEntry | undefined {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
     if (!isObject(parsed) || parsed.kind !== CACHE_KIND || typeof parsed.config !== 'string') return undefined;
+    if (typeof parsed.networkName !== 'string' || typeof parsed.containerId !== 'string' || typeof parsed.ifName !== 'string') return undefined;
     return parsed as unknown as CacheEntry;
   } catch {
     return undefined;

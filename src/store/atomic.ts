@@ -10,22 +10,50 @@ import { dirname, join, basename } from 'node:path';
  */
 export function writeFileAtomic(path: string, data: string, mode = 0o600, durable = true): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
+  let fd: number | undefined;
   try {
-    writeSync(fd, data);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fd = openSync(tmp, 'w', mode);
+    writeAll(fd, Buffer.from(data, 'utf8'));
     if (durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    const open = fd;
+    fd = undefined; // a failed close still releases the descriptor: it must not be closed twice
+    closeSync(open);
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
+    // the first error is the one to report; cleanup errors would only hide it
+    const open = fd;
+    if (open !== undefined) quietly(() => closeSync(open));
+    quietly(() => rmSync(tmp, { force: true }));
+    throw failure(path, err);
   }
   if (durable) syncDir(dir);
+}
+
+/** writeSync may take only part of the buffer (a nearly full disk takes what fits): renaming that in loses data. */
+function writeAll(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length; ) {
+    const n = writeSync(fd, buf, off, buf.length - off);
+    if (n <= 0) throw new Error(`write took no bytes after ${off} of ${buf.length}`);
+    off += n;
+  }
+}
+
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // see the caller
+  }
+}
+
+/** The errno message of a failed write or close names no file; the caller needs to know which. */
+function failure(path: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  const out: NodeJS.ErrnoException = new Error(`cannot write ${path}: ${e?.message ?? String(err)}`, { cause: err });
+  if (e?.code) out.code = e.code;
+  return out;
 }
 
 function syncDir(dir: string): void {
