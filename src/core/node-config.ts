@@ -6,42 +6,25 @@ import type { JsonObject } from '../cni/types.js';
 // ajv's standalone code for schemas/node-config.schema.json (scripts/gen-schema-validator.mjs): the executable
 // validates without loading or compiling ajv on every call (docs/adr/0012).
 import { validate as validateSchema } from './generated/node-config-validator.js';
+// The keys' types, defaults and Multus aliases, generated from the same schema.
+import {
+  NODE_CONFIG_ALIASES as ALIASES,
+  NODE_CONFIG_DEFAULTS,
+  NODE_CONFIG_FIELDS,
+  type NodeConfigFields,
+  type NodeConfigKeys,
+} from './generated/node-config-keys.js';
 
-export interface NodeConfig {
-  cniVersion: string;
-  name: string;
-  clusterNetwork?: string;
-  defaultNetworks: string[];
-  delegates: JsonObject[];
-  kubeconfig?: string;
-  localStore?: string;
-  daemonSocket?: string;
-  cacheDir: string;
-  confDir: string;
-  binDir: string;
-  namespaceIsolation: boolean;
+/**
+ * The schema's keys with their defaults filled. Only a key whose type parsing changes is written here: a new key
+ * needs an edit in this file only if it needs such a transform.
+ */
+export interface NodeConfig extends Omit<NodeConfigFields, 'globalNamespaces'> {
+  /** Multus's comma-separated string, split. */
   globalNamespaces: string[];
-  systemNamespaces: string[];
-  defaultNetworkNamespace: string;
-  readinessIndicatorFile?: string;
-  readinessTimeoutSeconds: number;
-  logLevel: string;
-  logFile?: string;
-  parallelAttach: boolean;
-  pluginTimeoutSeconds: number;
-  deviceCheckpointFile: string;
-  deviceInfoDir: string;
-  capabilities: Record<string, boolean>;
-  runtimeConfig: JsonObject;
   /** Everything the runtime sent, for prevResult and GC's valid attachments. */
   raw: JsonObject;
 }
-
-const ALIASES: Array<[alias: string, key: string]> = [
-  ['cniDir', 'cacheDir'],
-  ['multusNamespace', 'defaultNetworkNamespace'],
-  ['readinessindicatorfile', 'readinessIndicatorFile'],
-];
 
 interface SchemaError {
   keyword: string;
@@ -89,33 +72,18 @@ const commaList = (v: unknown) => (Array.isArray(v) ? v.map(String) : String(v).
 
 export function parseNodeConfig(raw: JsonObject): NodeConfig {
   validate(raw);
-  const c = resolveAliases(raw) as Record<string, unknown> & JsonObject;
+  const c = resolveAliases(raw) as NodeConfigKeys;
+  // A copy per call: the caller owns the lists and objects it gets.
+  const defaults: Partial<NodeConfigFields> = structuredClone(NODE_CONFIG_DEFAULTS);
+  const fields: Record<string, unknown> = {};
+  for (const key of NODE_CONFIG_FIELDS) fields[key] = c[key] ?? defaults[key];
+  const f = fields as NodeConfigFields;
   return {
-    cniVersion: (c.cniVersion as string) ?? '0.1.0',
-    name: (c.name as string) ?? 'braid',
-    clusterNetwork: c.clusterNetwork as string | undefined,
-    defaultNetworks: (c.defaultNetworks as string[]) ?? [],
-    delegates: (c.delegates as JsonObject[]) ?? [],
-    kubeconfig: c.kubeconfig as string | undefined,
-    localStore: c.localStore as string | undefined,
-    daemonSocket: c.daemonSocket as string | undefined,
-    cacheDir: (c.cacheDir as string) ?? '/var/lib/braid',
-    confDir: (c.confDir as string) ?? '/etc/cni/net.d',
-    binDir: (c.binDir as string) ?? '/opt/cni/bin',
-    namespaceIsolation: (c.namespaceIsolation as boolean) ?? false,
-    globalNamespaces: c.globalNamespaces === undefined ? ['default'] : commaList(c.globalNamespaces),
-    systemNamespaces: (c.systemNamespaces as string[]) ?? ['kube-system'],
-    defaultNetworkNamespace: (c.defaultNetworkNamespace as string) ?? 'kube-system',
-    readinessIndicatorFile: (c.readinessIndicatorFile as string) || undefined,
-    readinessTimeoutSeconds: (c.readinessTimeoutSeconds as number) ?? 45,
-    logLevel: (c.logLevel as string) ?? 'warn',
-    logFile: (c.logFile as string) || undefined,
-    parallelAttach: (c.parallelAttach as boolean) ?? true,
-    pluginTimeoutSeconds: (c.pluginTimeoutSeconds as number) ?? 120,
-    deviceCheckpointFile: (c.deviceCheckpointFile as string) ?? '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint',
-    deviceInfoDir: (c.deviceInfoDir as string) ?? '/var/run/k8s.cni.cncf.io/devinfo/dp',
-    capabilities: (c.capabilities as Record<string, boolean>) ?? {},
-    runtimeConfig: (c.runtimeConfig as JsonObject) ?? {},
+    ...f,
+    globalNamespaces: commaList(f.globalNamespaces),
+    // Multus's generated config carries "" for none.
+    readinessIndicatorFile: f.readinessIndicatorFile || undefined,
+    logFile: f.logFile || undefined,
     raw,
   };
 }
