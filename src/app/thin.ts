@@ -5,8 +5,8 @@ import { ApiClient } from '../k8s/api.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { ApiSources, checkPodIdentity } from '../k8s/sources.js';
 import { K8sStatusWriter } from '../k8s/status-writer.js';
-import { createLogger } from './logger.js';
-import type { Sources } from './sources.js';
+import { createLogger } from '../log/logger.js';
+import type { Sources } from '../engine/ports.js';
 
 export function thinSources(config: NodeConfig): Sources {
   const api = new ApiClient(() => loadKubeConfig(config.kubeconfig));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { delegateArgs, formatCniArgs } from '../cni/args.js';
 import { CniError, ErrorCode, toCniError } from '../cni/errors.js';
 import { isObject, type JsonObject } from '../cni/types.js';
-import { pluginConfig } from '../invoke/chain.js';
+import { pluginConfig } from '../engine/chain.js';
 import { parseNodeConfig } from '../core/node-config.js';
 import { planAttachments, type PlannedAttachment } from '../core/plan.js';
 import { deliveryOf } from '../core/selection-fields.js';

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { toCniError } from '../cni/errors.js';
 import { isObject, type JsonObject } from '../cni/types.js';
-import { createLogger } from '../app/logger.js';
+import { createLogger } from '../log/logger.js';
 
 interface Opts {
   binDir: string;

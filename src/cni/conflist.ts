@@ -1,8 +1,8 @@
 // Delegate configs, normalised to a conflist as libcni's ConfListFromConf does for a single .conf.
-import { CniError, ErrorCode } from '../cni/errors.js';
-import { isObject, type JsonObject, type NetConfList, type PluginConf } from '../cni/types.js';
-import { networkNameProblem } from '../cni/validate.js';
-import { checkPluginType } from './find.js';
+import { CniError, ErrorCode } from './errors.js';
+import { isObject, type JsonObject, type NetConfList, type PluginConf } from './types.js';
+import { networkNameProblem } from './validate.js';
+import { checkPluginType } from './plugin-type.js';
 
 /**
  * Accepts a single plugin config (has "type") or a conflist (has "plugins"). `where` names the config in

@@ -3,7 +3,7 @@
 import type { CniArgs } from '../cni/args.js';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { isObject, type JsonObject, type NetConfList } from '../cni/types.js';
-import { toConfList } from '../invoke/conflist.js';
+import { toConfList } from '../cni/conflist.js';
 import type { SelectionElement } from './selection.js';
 import { SELECTION_FIELDS } from './selection-fields.js';
 import type { ConfFiles, Nad } from './sources.js';

@@ -2,7 +2,7 @@
 // defaultNetworkNamespace, else a config in confDir with that name, else a file or directory path.
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { NetConfList } from '../cni/types.js';
-import { toConfList } from '../invoke/conflist.js';
+import { toConfList } from '../cni/conflist.js';
 import { confFromNad } from './delegate.js';
 import type { NodeConfig } from './node-config.js';
 import type { ConfFiles, NadSource } from './sources.js';

@@ -4,13 +4,11 @@ import { isIP } from 'node:net';
 import { type CniArgs, getArg } from '../cni/args.js';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { JsonObject, NetConfList } from '../cni/types.js';
-import { toConfList } from '../invoke/conflist.js';
-import { applySelection } from './delegate.js';
+import { applySelection, confFromNad } from './delegate.js';
+import { configuredNetworks, ifnameAt, resolveConfigured } from './networks.js';
 import type { NodeConfig } from './node-config.js';
-import { resolveNetworkRef } from './network-ref.js';
 import { parseSelections, type SelectionElement } from './selection.js';
 import { ANNOTATIONS, type ConfFiles, type DeviceSource, type NadSource, type PodInfo } from './sources.js';
-import { confFromNad } from './delegate.js';
 
 export interface PlannedAttachment {
   /** network-status name: `ns/nad` for NADs, the config name otherwise. */
@@ -52,12 +50,9 @@ async function defaultNetwork(input: PlanInput): Promise<{ name: string; conf: N
     const conf = confFromNad(nad, input.files);
     return { name: conf.name, conf };
   }
-  if (config.clusterNetwork) {
-    const conf = await resolveNetworkRef(config.clusterNetwork, config, input);
-    return { name: conf.name, conf };
-  }
-  if (config.delegates.length) {
-    const conf = toConfList(config.delegates[0], 'delegates[0]');
+  const first = configuredNetworks(config)[0];
+  if (first) {
+    const conf = await resolveConfigured(first, config, input);
     return { name: conf.name, conf };
   }
   throw new CniError(ErrorCode.InvalidConfig, 'braid has no default network: set "clusterNetwork" or "delegates" in its configuration');
@@ -111,7 +106,7 @@ async function podAttachments(input: PlanInput, firstIndex: number): Promise<Pla
     const resourceName = nad.annotations[ANNOTATIONS.resourceName];
     const deviceId = resourceName ? takeDevice(resourceName) : undefined;
     const d = applySelection(conf, sel, deviceId);
-    const att: PlannedAttachment = { name: `${sel.namespace}/${sel.name}`, ifname: sel.interface ?? `net${firstIndex + i}`, isDefault: false, ...d, selection: sel };
+    const att: PlannedAttachment = { name: `${sel.namespace}/${sel.name}`, ifname: sel.interface ?? ifnameAt(firstIndex + i, input.ifname), isDefault: false, ...d, selection: sel };
     if (resourceName) att.resourceName = resourceName;
     if (deviceId) att.deviceId = deviceId;
     out.push(att);
@@ -143,16 +138,10 @@ export async function planAttachments(input: PlanInput): Promise<PlannedAttachme
   const atts: PlannedAttachment[] = [
     { name: def.name, ifname: input.ifname, isDefault: true, conf: def.conf, capabilityArgs: config.runtimeConfig, extraArgs: [] },
   ];
-  const inline = config.clusterNetwork ? [] : config.delegates.slice(1);
-  for (const [i, d] of inline.entries()) {
-    const conf = toConfList(d, `delegates[${i + 1}]`);
-    atts.push({ name: conf.name, ifname: `net${atts.length}`, isDefault: false, conf, capabilityArgs: {}, extraArgs: [] });
-  }
-  if (!pod || !config.systemNamespaces.includes(pod.namespace)) {
-    for (const ref of config.defaultNetworks) {
-      const conf = await resolveNetworkRef(ref, config, input);
-      atts.push({ name: conf.name, ifname: `net${atts.length}`, isDefault: false, conf, capabilityArgs: {}, extraArgs: [] });
-    }
+  // The configured networks after the default one; the default network may have been overridden by the pod.
+  for (const n of configuredNetworks(config, !pod || !config.systemNamespaces.includes(pod.namespace)).slice(1)) {
+    const conf = await resolveConfigured(n, config, input);
+    atts.push({ name: conf.name, ifname: ifnameAt(atts.length, input.ifname), isDefault: false, conf, capabilityArgs: {}, extraArgs: [] });
   }
   atts.push(...(await podAttachments(input, atts.length)));
   checkPlan(pod, atts);

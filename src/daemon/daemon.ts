@@ -7,10 +7,7 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import { runSkel } from '../cni/skel.js';
 import type { Nad } from '../core/sources.js';
 import { parseNodeConfig, withNodeDefaults } from '../core/node-config.js';
-import type { PluginExec } from '../invoke/exec.js';
-import { engineDeps, handle } from '../app/cni-main.js';
-import { createLogger } from '../app/logger.js';
-import type { Sources } from '../app/sources.js';
+import { createLogger } from '../log/logger.js';
 import { nodeDefaultsPathOf, type DaemonReply, type DaemonRequest } from '../app/wire.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { PendingStatusClears } from '../store/pending-status.js';
@@ -27,6 +24,9 @@ import { Limiter } from './limiter.js';
 import { Metrics } from './metrics.js';
 import { listenForMetrics } from './metrics-server.js';
 import { listenOnSocket } from './socket-server.js';
+import type { PluginExec, Sources } from '../engine/ports.js';
+import { engineDeps } from '../compose/engine-deps.js';
+import { handle } from '../engine/verbs.js';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
@@ -105,7 +105,7 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
         const config = parseNodeConfig(withNodeDefaults(req.config, nodeDefaults));
         // Delegates get the runtime's environment and the host's root, as if the runtime ran them (ADR 0013).
         const deps = engineDeps(config, io, status, { log, processEnv: r.env, wrapExec: (e) => timedExec(e, metrics), ...(cfg.hostRoot ? { hostRoot: cfg.hostRoot } : {}) });
-        return handle(req, config, deps, sources);
+        return handle(req, { config, deps, src: sources });
       }, (err) => log.warn({ command, container: r.env.CNI_CONTAINERID, err: (err as Error).message }, 'request failed')),
     );
     metrics.requests.inc({ command, result: exitCode === 0 ? 'success' : 'error' });

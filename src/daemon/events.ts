@@ -1,7 +1,7 @@
 // Kubernetes Events on the pod: what they say. When and whether they are sent: src/k8s/events.ts.
 import type { Logger } from 'pino';
 import type { NetworkStatus } from '../core/network-status.js';
-import type { PodRef } from '../engine/deps.js';
+import type { PodRef } from '../engine/ports.js';
 import type { ApiClient } from '../k8s/api.js';
 import { EventSender, type SandboxView } from '../k8s/events.js';
 import { createEvent } from '../k8s/resources.js';

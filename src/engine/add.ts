@@ -6,11 +6,10 @@ import { formatResult } from '../cni/result.js';
 import type { JsonObject } from '../cni/types.js';
 import { buildNetworkStatus, type NetworkStatus } from '../core/network-status.js';
 import { planAttachments, type PlanInput, type PlannedAttachment } from '../core/plan.js';
-import { PLAN_KIND, type SavedPlan } from '../store/plan-store.js';
-import { ListAddError } from '../invoke/chain.js';
+import { ListAddError } from './chain.js';
 import { addAttachment, type Attached, delAttachment } from './attachment.js';
 import { applyDefaultRoutes } from './default-route.js';
-import type { EngineDeps, PodRequest } from './deps.js';
+import { type EngineDeps, PLAN_KIND, type PodRequest, type SavedPlan } from './ports.js';
 
 const podLabel = (plan: SavedPlan) => (plan.pod ? `pod ${plan.pod.namespace}/${plan.pod.name}` : `container ${plan.containerId}`);
 

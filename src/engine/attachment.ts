@@ -2,10 +2,9 @@
 import { delegateArgs } from '../cni/args.js';
 import type { CniError } from '../cni/errors.js';
 import type { Result } from '../cni/types.js';
-import { addNetworkList, delNetworkList, type RuntimeConf } from '../invoke/chain.js';
+import { addNetworkList, delNetworkList, type RuntimeConf } from './chain.js';
 import type { PlannedAttachment } from '../core/plan.js';
-import type { SavedPlan } from '../store/plan-store.js';
-import type { EngineDeps } from './deps.js';
+import type { EngineDeps, SavedPlan } from './ports.js';
 
 export function runtimeConfFor(plan: SavedPlan, att: PlannedAttachment): RuntimeConf {
   return {

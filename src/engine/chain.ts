@@ -6,9 +6,9 @@ import type { CniCommand } from '../cni/request.js';
 import { formatResult, parseResult } from '../cni/result.js';
 import type { JsonObject, NetConfList, PluginConf, Result } from '../cni/types.js';
 import { atLeast, isSupportedVersion } from '../cni/version.js';
-import { listVersion } from './conflist.js';
-import type { PluginExec } from './exec.js';
-import { goMarshal } from './gojson.js';
+import { listVersion } from '../cni/conflist.js';
+import { goMarshal } from '../cni/gojson.js';
+import type { PluginExec } from './ports.js';
 
 export interface RuntimeConf {
   containerId: string;

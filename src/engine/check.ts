@@ -1,8 +1,8 @@
 // CHECK covers every attachment of the pod, not only the first (Multus checks only its own delegates).
 import { CniError, ErrorCode, toCniError } from '../cni/errors.js';
-import { checkNetworkList } from '../invoke/chain.js';
+import { checkNetworkList } from './chain.js';
 import { cacheKey, runtimeConfFor } from './attachment.js';
-import type { EngineDeps } from './deps.js';
+import type { EngineDeps } from './ports.js';
 
 export async function checkPod(deps: EngineDeps, containerId: string, ifname: string): Promise<void> {
   const read = deps.plans.read(containerId, ifname);

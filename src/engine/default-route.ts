@@ -1,28 +1,10 @@
 // `default-route` (NPWG §4.1.2.1.x): after every attachment is up, the pod's default route for an address
 // family goes via the requested gateway, and the other attachments lose theirs, deterministically.
-import { execa } from 'execa';
 import { isIP } from 'node:net';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { Result, Route } from '../cni/types.js';
 import type { Attached } from './attachment.js';
-
-export interface RouteEditor {
-  /** In the pod netns: drop every default route of `family`, then add one via `gw` on `ifname`. */
-  setDefaultRoute(netns: string, family: 4 | 6, gw: string, ifname: string): Promise<void>;
-}
-
-/** `hostRoot`: the host's root as this process sees it; the runtime's netns paths are host paths. */
-export const ipRouteEditor = (hostRoot = ''): RouteEditor => ({
-  async setDefaultRoute(netns, family, gw, ifname) {
-    const ip = (...args: string[]) => execa('nsenter', [`--net=${hostRoot}${netns}`, 'ip', `-${family}`, 'route', ...args], { reject: false });
-    for (let i = 0; i < 16; i++) {
-      const out = await ip('del', 'default');
-      if (out.exitCode !== 0) break;
-    }
-    const add = await ip('replace', 'default', 'via', gw, 'dev', ifname);
-    if (add.exitCode !== 0) throw new CniError(ErrorCode.Internal, `cannot set the default route via ${gw} on ${ifname}: ${add.stderr.trim()}`);
-  },
-});
+import type { RouteEditor } from './ports.js';
 
 const v4ToInt = (ip: string) => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
 

@@ -2,11 +2,10 @@
 // usable plan it falls back to the libcni result cache, then to the configured default networks, so an
 // address is never leaked (Multus skips delegates here: multus-cni#1087, #948).
 import { CniError, ErrorCode } from '../cni/errors.js';
-import { toConfList } from '../invoke/conflist.js';
+import { toConfList } from '../cni/conflist.js';
 import type { PlannedAttachment } from '../core/plan.js';
-import { PLAN_KIND, type SavedPlan } from '../store/plan-store.js';
 import { delAttachment } from './attachment.js';
-import type { EngineDeps, PodRef, PodRequest } from './deps.js';
+import { type EngineDeps, PLAN_KIND, type PodRef, type PodRequest, type SavedPlan } from './ports.js';
 
 /** Attachments rebuilt from cache entries when the plan is gone or corrupt. */
 export function attachmentsFromCache(deps: EngineDeps, req: Pick<PodRequest, 'containerId' | 'ifname'>): PlannedAttachment[] {

@@ -1,11 +1,10 @@
 // STATUS and GC (CNI 1.1) over every delegate braid knows, not only the cluster network.
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { NetConfList } from '../cni/types.js';
-import { gcNetworkList, statusNetworkList, type ValidAttachment } from '../invoke/chain.js';
-import { PLAN_KIND, type SavedPlan } from '../store/plan-store.js';
+import { gcNetworkList, statusNetworkList, type ValidAttachment } from './chain.js';
 import { attachmentsFromCache } from './del.js';
 import { delAttachment } from './attachment.js';
-import type { EngineDeps } from './deps.js';
+import { type EngineDeps, PLAN_KIND, type SavedPlan } from './ports.js';
 
 export async function statusAll(deps: EngineDeps, networks: NetConfList[], path: string[]): Promise<void> {
   for (const list of networks) {

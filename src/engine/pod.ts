@@ -1,23 +1,9 @@
-// Where a request's pod, NADs and status go, per mode; the engine does not know which mode it runs in.
+// The pod a request is for: named in CNI_ARGS, read from the runtime's annotations or from the mode's source.
 import { getArg } from '../cni/args.js';
 import type { CniRequest } from '../cni/request.js';
 import { isObject } from '../cni/types.js';
-import type { NetworkStatus } from '../core/network-status.js';
-import type { NadSource, PodInfo, PodSource } from '../core/sources.js';
-import type { PodRef, StatusWriter } from '../engine/deps.js';
-
-export interface Sources {
-  pods?: PodSource;
-  /** The pod from a cache only, never the API (for pods whose selection came from the runtime). */
-  cachedPod?: (namespace: string, name: string) => PodInfo | undefined;
-  nads: NadSource;
-  status?: StatusWriter;
-  /** Kubernetes modes: the pod must exist and match K8S_POD_UID (local mode attaches default networks only). */
-  checkPod?: (pod: PodInfo | undefined, ns: string, name: string, uid: string | undefined) => PodInfo;
-  /** Hooks for Kubernetes Events: AddedInterface per attachment, a Warning when ADD fails. */
-  onAdded?: (pod: PodRef, status: NetworkStatus[]) => void;
-  onAddFailed?: (pod: PodRef, err: Error) => void;
-}
+import type { PodInfo } from '../core/sources.js';
+import type { PodRef, Sources } from './ports.js';
 
 const POD_ANNOTATIONS_CAP = 'io.kubernetes.cri.pod-annotations';
 

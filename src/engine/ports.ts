@@ -1,11 +1,12 @@
-// The effects the engine performs, each behind a small interface.
+// The engine's ports: every effect it needs, as an interface it owns. store/, invoke/, k8s/ and local/ implement
+// them; the composition roots (app/, daemon/) choose which. Nothing here performs an effect.
 import type { Logger } from 'pino';
 import type { CniArgs } from '../cni/args.js';
-import type { PluginExec } from '../invoke/exec.js';
-import type { ResultCache } from '../invoke/result-cache.js';
+import type { CniCommand } from '../cni/request.js';
+import type { JsonObject } from '../cni/types.js';
 import type { NetworkStatus } from '../core/network-status.js';
-import type { PlanStore } from '../store/plan-store.js';
-import type { RouteEditor } from './default-route.js';
+import type { PlannedAttachment } from '../core/plan.js';
+import type { ConfFiles, DeviceSource, NadSource, PodInfo, PodSource } from '../core/sources.js';
 
 /** One runtime request as the engine needs it: the attachment key, where, and with which arguments. */
 export interface PodRequest {
@@ -34,8 +35,110 @@ export interface StatusWriter {
   remove(pod: PodRef, containerId: string): Promise<void>;
 }
 
+/** Runs one plugin. The one seam through which every delegate runs; tests use the real runner with a scriptable
+ * test plugin, nothing fakes it. */
+export interface PluginExec {
+  /** Runs the plugin; resolves with its parsed stdout (undefined when empty), throws a CniError. */
+  exec(call: PluginCall): Promise<unknown>;
+}
+
+export interface PluginCall {
+  /** The plugin's `type`, looked up in the search path. */
+  type: string;
+  command: CniCommand;
+  /** Exact bytes for the plugin's stdin. */
+  stdin: string;
+  /** CNI_* variables for this call; the rest of the environment is the caller's. */
+  cniEnv: Record<string, string>;
+}
+
+export const PLAN_KIND = 'braidPlanV1';
+
+/** What ADD will do, saved before it does it: DEL undoes exactly this without the pod, NADs or API server. */
+export interface SavedPlan {
+  kind: typeof PLAN_KIND;
+  containerId: string;
+  /** The runtime's CNI_IFNAME: braid's own attachment key with the container ID. */
+  ifname: string;
+  netns: string;
+  /** The version the runtime speaks to braid. */
+  cniVersion: string;
+  /** The runtime's CNI_ARGS. */
+  args: CniArgs;
+  path: string[];
+  pod?: { namespace: string; name: string; uid?: string };
+  attachments: PlannedAttachment[];
+}
+
+export type PlanRead = { plan: SavedPlan } | { missing: true } | { corrupt: string };
+
+export interface PlanStore {
+  /** Durable before it returns: a crash after it leaves a record DEL can use. */
+  save(plan: SavedPlan): void;
+  read(containerId: string, ifname: string): PlanRead;
+  remove(containerId: string, ifname: string): void;
+  /** Every readable plan, for GC. */
+  list(): SavedPlan[];
+}
+
+export const CACHE_KIND = 'cniCacheV1';
+
+/** One attachment's entry in libcni's result cache. */
+export interface CacheEntry {
+  kind: typeof CACHE_KIND;
+  containerId: string;
+  /** base64 of the network config (conflist) bytes, as libcni stores []byte. */
+  config: string;
+  ifName: string;
+  networkName: string;
+  netns?: string;
+  cniArgs?: CniArgs;
+  capabilityArgs?: JsonObject;
+  result?: JsonObject;
+}
+
+export interface AttachmentKey {
+  networkName: string;
+  containerId: string;
+  ifName: string;
+}
+
+export interface ResultCache {
+  write(entry: CacheEntry): void;
+  read(key: AttachmentKey): CacheEntry | undefined;
+  remove(key: AttachmentKey): void;
+  listForContainer(containerId: string): CacheEntry[];
+  listAll(): CacheEntry[];
+}
+
+export interface RouteEditor {
+  /** In the pod netns: drop every default route of `family`, then add one via `gw` on `ifname`. */
+  setDefaultRoute(netns: string, family: 4 | 6, gw: string, ifname: string): Promise<void>;
+}
+
+/** Where a request's pod, NADs, config files, devices and status come from and go, per mode. */
+export interface Sources {
+  pods?: PodSource;
+  /** The pod from a cache only, never the API (for pods whose selection came from the runtime). */
+  cachedPod?: (namespace: string, name: string) => PodInfo | undefined;
+  nads: NadSource;
+  status?: StatusWriter;
+  /** Kubernetes modes: the pod must exist and match K8S_POD_UID (local mode attaches default networks only). */
+  checkPod?: (pod: PodInfo | undefined, ns: string, name: string, uid: string | undefined) => PodInfo;
+  /** Hooks for Kubernetes Events: AddedInterface per attachment, a Warning when ADD fails. */
+  onAdded?: (pod: PodRef, status: NetworkStatus[]) => void;
+  onAddFailed?: (pod: PodRef, err: Error) => void;
+}
+
+/** The node's files the engine reads: confDir's configs and the device plugins' allocations. */
+export interface NodeFiles {
+  confFiles(confDir: string): ConfFiles;
+  devices(checkpointFile: string, deviceInfoDir: string): DeviceSource;
+}
+
 export interface EngineDeps {
   exec: PluginExec;
+  files: NodeFiles;
   plans: PlanStore;
   cache: ResultCache;
   routes: RouteEditor;

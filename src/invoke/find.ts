@@ -3,19 +3,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, ErrorCode } from '../cni/errors.js';
-
-export function checkPluginType(type: unknown): string {
-  if (typeof type !== 'string' || type === '') throw new CniError(ErrorCode.InvalidConfig, 'plugin config has no "type"');
-  if (type === 'braid') {
-    // A NAD naming braid would run braid with that NAD's config as its node config (its own binDir, logFile,
-    // cacheDir, delegates): a way for a namespace user to run any binary as root on the node, or to recurse.
-    throw new CniError(ErrorCode.InvalidConfig, 'plugin type "braid" cannot be a delegate of braid');
-  }
-  if (type.includes('/') || type.includes('\\') || type.includes('..')) {
-    throw new CniError(ErrorCode.InvalidConfig, `plugin type "${type}" must be a plain binary name, without a path`);
-  }
-  return type;
-}
+import { checkPluginType } from '../cni/plugin-type.js';
 
 /** The plugin's path as seen from `root` (the host's root when the daemon runs delegates chrooted). */
 export function findPlugin(type: string, searchPath: string[], root = ''): string {

@@ -2,9 +2,9 @@
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { Env } from '../cni/request.js';
 import { isObject } from '../cni/types.js';
-import type { PluginCall, PluginExec } from './exec.js';
 import { findPlugin } from './find.js';
 import { runPlugin, type RunOutcome } from './spawn-plugin.js';
+import type { PluginCall, PluginExec } from '../engine/ports.js';
 
 export interface ProcessPluginExecOptions {
   /** binDir first, then CNI_PATH. */

@@ -6,7 +6,7 @@
 // its pod has left the node's cache (deleted, or replaced by a pod with another UID) or a DEL for the pod has been
 // handled since the Event was made.
 import type { Logger } from 'pino';
-import type { PodRef } from '../engine/deps.js';
+import type { PodRef } from '../engine/ports.js';
 import { classifyApiError } from './errors.js';
 import type { EventSpec } from './resources.js';
 import { Backoff, type Random } from './retry.js';

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { NetworkStatus } from '../core/network-status.js';
 import { ANNOTATIONS } from '../core/sources.js';
-import type { PodRef, StatusWriter } from '../engine/deps.js';
+import type { PodRef, StatusWriter } from '../engine/ports.js';
 import type { ApiClient } from './api.js';
 import { classifyApiError } from './errors.js';
 import { DeferredWrites, type Annotations } from './deferred-writes.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isObject, type JsonObject } from '../cni/types.js';
 import type { NetworkStatus } from '../core/network-status.js';
 import type { Nad, NadSource, PodInfo, PodSource } from '../core/sources.js';
-import type { PodRef, StatusWriter } from '../engine/deps.js';
+import type { PodRef, StatusWriter } from '../engine/ports.js';
 import { removeFile, writeFileAtomic } from '../store/atomic.js';
 import { readManifests } from './manifests.js';
 

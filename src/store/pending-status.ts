@@ -3,7 +3,7 @@
 // entry is left behind by a DEL made while the daemon was down).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PodRef, StatusWriter } from '../engine/deps.js';
+import type { PodRef, StatusWriter } from '../engine/ports.js';
 import { removeFile, writeFileAtomic } from './atomic.js';
 
 export interface PendingClear {

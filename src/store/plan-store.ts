@@ -2,29 +2,10 @@
 // undo exactly what ADD did without the pod, the NADs or the API server.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CniArgs } from '../cni/args.js';
 import { isObject } from '../cni/types.js';
-import type { PlannedAttachment } from '../core/plan.js';
+import { PLAN_KIND, type PlanRead, type PlanStore, type SavedPlan } from '../engine/ports.js';
 import { removeFile, writeFileAtomic } from './atomic.js';
 
-export const PLAN_KIND = 'braidPlanV1';
-
-export interface SavedPlan {
-  kind: typeof PLAN_KIND;
-  containerId: string;
-  /** The runtime's CNI_IFNAME: braid's own attachment key with the container ID. */
-  ifname: string;
-  netns: string;
-  /** The version the runtime speaks to braid. */
-  cniVersion: string;
-  /** The runtime's CNI_ARGS. */
-  args: CniArgs;
-  path: string[];
-  pod?: { namespace: string; name: string; uid?: string };
-  attachments: PlannedAttachment[];
-}
-
-export type PlanRead = { plan: SavedPlan } | { missing: true } | { corrupt: string };
 
 /**
  * `<containerId>-<ifname>.json` with ':', '-' and '/' in either part written `:XX` (hex), so a '-' only separates and
@@ -43,7 +24,7 @@ const oldFileName = (containerId: string, ifname: string): string | undefined =>
 
 const belongsTo = (plan: SavedPlan, containerId: string, ifname: string) => plan.containerId === containerId && plan.ifname === ifname;
 
-export class PlanStore {
+export class FilePlanStore implements PlanStore {
   constructor(private readonly cacheDir: string) {}
 
   private dir(): string {

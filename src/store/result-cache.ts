@@ -5,32 +5,11 @@
 // inside an entry say whose it is, never its name (issue 12).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CniArgs } from '../cni/args.js';
-import { isObject, type JsonObject } from '../cni/types.js';
-import { removeFile, writeFileAtomic } from '../store/atomic.js';
+import { isObject } from '../cni/types.js';
+import { CACHE_KIND, type AttachmentKey, type CacheEntry, type ResultCache } from '../engine/ports.js';
+import { removeFile, writeFileAtomic } from './atomic.js';
 
-export const CACHE_KIND = 'cniCacheV1';
-
-export interface CacheEntry {
-  kind: typeof CACHE_KIND;
-  containerId: string;
-  /** base64 of the network config (conflist) bytes, as libcni stores []byte. */
-  config: string;
-  ifName: string;
-  networkName: string;
-  netns?: string;
-  cniArgs?: CniArgs;
-  capabilityArgs?: JsonObject;
-  result?: JsonObject;
-}
-
-export interface AttachmentKey {
-  networkName: string;
-  containerId: string;
-  ifName: string;
-}
-
-export class ResultCache {
+export class FileResultCache implements ResultCache {
   constructor(private readonly cacheDir: string) {}
 
   private dir(): string {

@@ -1,5 +1,5 @@
 import { CniError } from '../../../src/cni/errors.js';
-import { listVersion, toConfList } from '../../../src/invoke/conflist.js';
+import { listVersion, toConfList } from '../../../src/cni/conflist.js';
 
 const W = 'delegates[1]';
 

@@ -1,4 +1,4 @@
-import { goMarshal } from '../../../src/invoke/gojson.js';
+import { goMarshal } from '../../../src/cni/gojson.js';
 
 // What Go's json.Marshal of a map[string]interface{} writes: keys sorted bytewise at every depth,
 // HTML characters and U+2028/U+2029 escaped, everything else as JSON.stringify.

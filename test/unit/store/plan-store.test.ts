@@ -4,14 +4,15 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PLAN_KIND, PlanStore, type SavedPlan } from '../../../src/store/plan-store.js';
+import { FilePlanStore } from '../../../src/store/plan-store.js';
+import { PLAN_KIND, type SavedPlan } from '../../../src/engine/ports.js';
 
 const plan = (containerId: string, ifname: string, netns = `/var/run/netns/${containerId}`): SavedPlan => ({
   kind: PLAN_KIND, containerId, ifname, netns, cniVersion: '1.1.0', args: [], path: ['/opt/cni/bin'], attachments: [],
 });
 
 let cacheDir: string;
-let store: PlanStore;
+let store: FilePlanStore;
 const plansDir = () => join(cacheDir, 'plans');
 /** A plan as braid before issue 12 saved it. */
 const saveOld = (p: SavedPlan, name = `${p.containerId}-${p.ifname}.json`) => {
@@ -26,7 +27,7 @@ const keys = () => store.list().map((p) => `${p.containerId}/${p.ifname}`).sort(
 
 beforeEach(() => {
   cacheDir = mkdtempSync(join(tmpdir(), 'braid-plans-'));
-  store = new PlanStore(cacheDir);
+  store = new FilePlanStore(cacheDir);
 });
 
 afterEach(() => rmSync(cacheDir, { recursive: true, force: true }));

@@ -3,19 +3,20 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CACHE_KIND, ResultCache, type AttachmentKey, type CacheEntry } from '../../../src/invoke/result-cache.js';
+import { FileResultCache } from '../../../src/store/result-cache.js';
+import { CACHE_KIND, type AttachmentKey, type CacheEntry } from '../../../src/engine/ports.js';
 
 const entry = (k: AttachmentKey, ip = '10.0.0.1/24'): CacheEntry => ({
   kind: CACHE_KIND, ...k, config: Buffer.from(JSON.stringify({ name: k.networkName })).toString('base64'), result: { ips: [{ address: ip }] },
 });
 
 let cacheDir: string;
-let cache: ResultCache;
+let cache: FileResultCache;
 const files = () => readdirSync(join(cacheDir, 'results'));
 
 beforeEach(() => {
   cacheDir = mkdtempSync(join(tmpdir(), 'braid-results-'));
-  cache = new ResultCache(cacheDir);
+  cache = new FileResultCache(cacheDir);
 });
 
 afterEach(() => rmSync(cacheDir, { recursive: true, force: true }));

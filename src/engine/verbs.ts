@@ -1,0 +1,104 @@
+// The CNI verbs, one handler each, in a table the compiler checks for completeness: a verb added to the
+// protocol without a handler does not build. VERSION is answered by the skel before a handler is chosen.
+import { CniError, ErrorCode } from '../cni/errors.js';
+import type { CniCommand, CniRequest } from '../cni/request.js';
+import { isObject, type NetConfList } from '../cni/types.js';
+import { configuredNetworks, ifnameAt, resolveConfigured } from '../core/networks.js';
+import type { NodeConfig } from '../core/node-config.js';
+import type { PlannedAttachment } from '../core/plan.js';
+import { addPod } from './add.js';
+import type { ValidAttachment } from './chain.js';
+import { checkPod } from './check.js';
+import { delPod } from './del.js';
+import { gcAll, statusAll } from './maintenance.js';
+import { lookupPod, podRefOf } from './pod.js';
+import type { EngineDeps, PodRequest, Sources } from './ports.js';
+import { waitForReadiness } from './readiness.js';
+
+export type Verb = Exclude<CniCommand, 'VERSION'>;
+
+export interface VerbContext {
+  config: NodeConfig;
+  deps: EngineDeps;
+  src: Sources;
+}
+
+export type Handler = (req: CniRequest, ctx: VerbContext) => Promise<unknown>;
+
+const podRequest = (req: CniRequest): PodRequest => ({
+  containerId: req.containerId,
+  netns: req.netns,
+  ifname: req.ifname,
+  args: req.args,
+  path: req.path,
+  cniVersion: req.cniVersion,
+});
+
+/** The configured networks, resolved (STATUS, GC): one that cannot be resolved fails the verb. */
+async function resolvedNetworks({ config, deps, src }: VerbContext): Promise<NetConfList[]> {
+  const files = deps.files.confFiles(config.confDir);
+  const out: NetConfList[] = [];
+  for (const n of configuredNetworks(config)) out.push(await resolveConfigured(n, config, { nads: src.nads, files }));
+  return out;
+}
+
+/**
+ * DEL with no plan and no cache: the configured networks are all braid can know of, resolved without the API
+ * (inline delegates, config files); one that cannot be resolved is skipped, not allowed to stop the others.
+ */
+async function fallbackAttachments({ config, deps }: VerbContext, ifname: string): Promise<PlannedAttachment[]> {
+  const files = deps.files.confFiles(config.confDir);
+  const noNads = { getNad: async () => undefined };
+  const out: PlannedAttachment[] = [];
+  for (const [i, n] of configuredNetworks(config).entries()) {
+    try {
+      const conf = await resolveConfigured(n, config, { nads: noNads, files });
+      out.push({ name: conf.name, ifname: ifnameAt(i, ifname), isDefault: i === 0, conf, capabilityArgs: {}, extraArgs: [] });
+    } catch (err) {
+      deps.log.warn({ err: (err as Error).message }, 'DEL: network skipped');
+    }
+  }
+  return out;
+}
+
+function validAttachments(config: NodeConfig): ValidAttachment[] {
+  const v = config.raw['cni.dev/valid-attachments'] ?? config.raw['cni.dev/attachments'];
+  if (!Array.isArray(v)) throw new CniError(ErrorCode.InvalidConfig, 'GC needs "cni.dev/valid-attachments" in the configuration');
+  return v.filter(isObject).map((a) => ({ containerID: String(a.containerID), ifname: String(a.ifname) }));
+}
+
+async function add(req: CniRequest, ctx: VerbContext): Promise<unknown> {
+  const { config, deps, src } = ctx;
+  await waitForReadiness(config.readinessIndicatorFile, config.readinessTimeoutSeconds, deps);
+  const pod = await lookupPod(req, config.runtimeConfig, src);
+  const devices = deps.files.devices(config.deviceCheckpointFile, config.deviceInfoDir);
+  const ref = pod ? { namespace: pod.namespace, name: pod.name, ...(pod.uid ? { uid: pod.uid } : {}) } : undefined;
+  try {
+    const out = await addPod(deps, podRequest(req), { config, nads: src.nads, files: deps.files.confFiles(config.confDir), devices, ...(pod ? { pod } : {}) });
+    if (ref) src.onAdded?.(ref, out.status);
+    return out.result;
+  } catch (err) {
+    if (ref) src.onAddFailed?.(ref, err as Error);
+    throw err;
+  }
+}
+
+export const VERBS: Record<Verb, Handler> = {
+  ADD: add,
+  DEL: (req, ctx) => {
+    const pod = podRefOf(req);
+    return delPod(ctx.deps, podRequest(req), () => fallbackAttachments(ctx, req.ifname), { ...(pod ? { pod } : {}), parallel: ctx.config.parallelAttach });
+  },
+  CHECK: (req, { deps }) => checkPod(deps, req.containerId, req.ifname),
+  STATUS: async (req, ctx) => {
+    await waitForReadiness(ctx.config.readinessIndicatorFile, ctx.config.readinessTimeoutSeconds, ctx.deps);
+    return statusAll(ctx.deps, await resolvedNetworks(ctx), req.path);
+  },
+  GC: async (req, ctx) => gcAll(ctx.deps, validAttachments(ctx.config), await resolvedNetworks(ctx), req.path),
+};
+
+/** Runs the request's verb. */
+export function handle(req: CniRequest, ctx: VerbContext): Promise<unknown> {
+  if (req.command === 'VERSION') return Promise.resolve(undefined); // the skel answers VERSION itself
+  return VERBS[req.command](req, ctx);
+}
