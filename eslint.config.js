@@ -1,6 +1,43 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The one direction imports take between the folders of src/ (docs/architecture.md): each folder names the folders
+// it may import. A folder not listed here may import nothing of src/. The protocol is at the bottom, the
+// composition roots at the top; the engine owns its ports and the adapters implement them, never the reverse.
+const MAY_IMPORT = {
+  cni: [],
+  log: [],
+  wire: ['cni'],
+  core: ['cni'],
+  engine: ['cni', 'core'],
+  invoke: ['cni', 'core', 'engine'],
+  store: ['cni', 'core', 'engine'],
+  k8s: ['cni', 'core', 'engine'],
+  local: ['cni', 'core', 'engine', 'store'],
+  install: ['cni', 'store'],
+  compose: ['cni', 'core', 'engine', 'invoke', 'store', 'log'],
+  app: ['cni', 'core', 'engine', 'invoke', 'store', 'k8s', 'local', 'log', 'compose', 'wire'],
+  daemon: ['cni', 'core', 'engine', 'invoke', 'store', 'k8s', 'log', 'compose', 'wire'],
+  cli: ['cni', 'core', 'engine', 'invoke', 'store', 'local', 'log', 'install', 'daemon'],
+};
+const FOLDERS = Object.keys(MAY_IMPORT);
+const importDirections = FOLDERS.map((folder) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: FOLDERS.filter((f) => f !== folder && !MAY_IMPORT[folder].includes(f)).flatMap((f) => [`../${f}/*`, `../../${f}/*`]),
+            message: `src/${folder}/ may import only from ${MAY_IMPORT[folder].map((f) => `src/${f}/`).join(', ') || 'node and its packages'} (eslint.config.js, docs/architecture.md)`,
+          },
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['dist/', 'dist-test/', 'node_modules/', 'coverage/', 'src/core/generated/'] },
   js.configs.recommended,
@@ -19,4 +56,5 @@ export default tseslint.config(
     },
   },
   { files: ['scripts/**', 'test/**', 'bin/**'], rules: { 'no-console': 'off' } },
+  ...importDirections,
 );

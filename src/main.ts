@@ -1,5 +1,5 @@
 // One binary, two faces: with arguments it is the CLI; without, the CNI plugin the runtime execs.
-import { readSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 
 async function main(): Promise<void> {
   if (process.argv.length > 2) {
@@ -17,15 +17,15 @@ async function main(): Promise<void> {
     stdin = readStdin();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    process.stdout.write(JSON.stringify({ cniVersion: '1.1.0', code: 5, msg: `error reading the network configuration from stdin: ${code}` }));
+    writeStdout(JSON.stringify({ cniVersion: '1.1.0', code: 5, msg: `error reading the network configuration from stdin: ${code}` }));
     process.exitCode = 1;
     return;
   }
-  const io = { env: process.env, stdin, stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t) };
+  const io = { env: process.env, stdin, stdout: writeStdout, stderr: (t: string) => process.stderr.write(t) };
   // BRAID_DELEGATE is DELEGATE_MARK (src/invoke/process-exec.ts), spelled out so start-up loads nothing more.
   if (process.env.BRAID_DELEGATE && process.env.CNI_COMMAND !== 'VERSION') {
     // Started by braid as one of its own delegates (a NAD of type braid under another name): refuse.
-    process.stdout.write(JSON.stringify({ cniVersion: '1.1.0', code: 7, msg: 'braid cannot be a delegate of braid' }));
+    writeStdout(JSON.stringify({ cniVersion: '1.1.0', code: 7, msg: 'braid cannot be a delegate of braid' }));
     process.exitCode = 1;
     return;
   }
@@ -38,9 +38,10 @@ async function main(): Promise<void> {
   const inProcess = async (defaults = {}) => (await import('./app/cni-main.js')).cniMain(io, defaults);
   const socket = daemonSocketOf(stdin);
   if (socket) {
+    // The forwarder is the one module loaded here; the node defaults are read only if DEL must run in-process.
     const { forwardToDaemon } = await import('./app/shim.js');
-    const { readNodeDefaults } = await import('./app/wire.js');
-    process.exitCode = await forwardToDaemon(io, socket, () => inProcess(readNodeDefaults(socket)));
+    const inProcessDel = async () => inProcess((await import('./wire/protocol.js')).readNodeDefaults(socket));
+    process.exitCode = await forwardToDaemon(io, socket, inProcessDel);
   } else {
     process.exitCode = await inProcess();
   }
@@ -67,6 +68,23 @@ function readStdin(): string {
     chunks.push(Buffer.from(buf.subarray(0, n)));
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * All of `text` on stdout, written now. process.stdout costs the compiled executable about 10 ms to set up, as
+ * much as the rest of a forwarded call; a non-blocking pipe that is full (EAGAIN) is waited on. A reader that
+ * is gone (EPIPE) is nobody to tell.
+ */
+function writeStdout(text: string): void {
+  let buf = Buffer.from(text, 'utf8');
+  while (buf.length > 0) {
+    try {
+      buf = buf.subarray(writeSync(1, buf));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
 }
 
 /** Daemon mode is decided before anything else loads: the executable then stays a thin forwarder. */

@@ -8,7 +8,7 @@ import { runSkel } from '../cni/skel.js';
 import type { Nad } from '../core/sources.js';
 import { parseNodeConfig, withNodeDefaults } from '../core/node-config.js';
 import { createLogger } from '../log/logger.js';
-import { nodeDefaultsPathOf, type DaemonReply, type DaemonRequest } from '../app/wire.js';
+import { nodeDefaultsPathOf, type DaemonReply, type DaemonRequest } from '../wire/protocol.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { PendingStatusClears } from '../store/pending-status.js';
 import { ApiClient } from '../k8s/api.js';

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname } from 'node:path';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { isObject } from '../cni/types.js';
-import { CNI_PATH, MAX_REQUEST_BYTES, type DaemonReply, type DaemonRequest } from '../app/wire.js';
+import { CNI_PATH, MAX_REQUEST_BYTES, type DaemonReply, type DaemonRequest } from '../wire/protocol.js';
 
 export type CniRequestHandler = (req: DaemonRequest) => Promise<DaemonReply>;
 
