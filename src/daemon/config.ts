@@ -16,7 +16,18 @@ export interface DaemonConfig {
   hostRoot?: string;
 }
 
-const DAEMON_KEYS = ['nodeName', 'socketPath', 'metricsAddress', 'maxConcurrentRequests', 'drainSeconds', 'hostRoot'];
+const invalid = (msg: string) => new CniError(ErrorCode.InvalidConfig, msg);
+const isString = (v: unknown) => typeof v === 'string';
+
+/** The daemon's own keys and what each must be; every other key is a node key. */
+const DAEMON_KEYS: Record<string, { ok: (v: unknown) => boolean; must: string }> = {
+  nodeName: { ok: isString, must: 'must be a string' },
+  socketPath: { ok: isString, must: 'must be a string' },
+  metricsAddress: { ok: isString, must: 'must be a string' },
+  maxConcurrentRequests: { ok: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1, must: 'must be a whole number of at least 1' },
+  drainSeconds: { ok: (v) => typeof v === 'number' && v >= 0, must: 'must be a number of at least 0' },
+  hostRoot: { ok: isString, must: 'must be a string' },
+};
 
 /**
  * Not Calico Felix's 9091, node-exporter's 9100, Cilium's 9962-9964 nor kubelet's and kube-proxy's 10248-10256;
@@ -24,30 +35,28 @@ const DAEMON_KEYS = ['nodeName', 'socketPath', 'metricsAddress', 'maxConcurrentR
  */
 export const DEFAULT_METRICS_ADDRESS = '0.0.0.0:10366';
 
+/** Without trailing slashes; absolute, since delegates run chrooted into it. */
+function hostRootOf(raw: JsonObject): string | undefined {
+  const hostRoot = (raw.hostRoot as string | undefined)?.replace(/\/+$/, '');
+  if (hostRoot !== undefined && !hostRoot.startsWith('/')) throw invalid('"hostRoot" must be an absolute path (the DaemonSet mounts the host\'s / at /hostroot)');
+  return hostRoot || undefined;
+}
+
 export function parseDaemonConfig(raw: JsonObject, env: Record<string, string | undefined>): DaemonConfig {
   const nodeKeys: JsonObject = { type: 'braid' };
-  for (const [k, v] of Object.entries(raw)) if (!DAEMON_KEYS.includes(k)) nodeKeys[k] = v;
+  for (const [k, v] of Object.entries(raw)) if (!(k in DAEMON_KEYS)) nodeKeys[k] = v;
   const node = parseNodeConfig(nodeKeys);
-  if (raw.nodeName !== undefined && typeof raw.nodeName !== 'string') throw new CniError(ErrorCode.InvalidConfig, '"nodeName" must be a string');
-  const nodeName = (raw.nodeName as string | undefined) ?? env.NODE_NAME;
-  if (!nodeName) throw new CniError(ErrorCode.InvalidConfig, 'braid daemon needs "nodeName" in its configuration or NODE_NAME in its environment');
-  const max = raw.maxConcurrentRequests ?? 16;
-  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) throw new CniError(ErrorCode.InvalidConfig, '"maxConcurrentRequests" must be a whole number of at least 1');
-  const drain = raw.drainSeconds ?? 30;
-  if (typeof drain !== 'number' || !(drain >= 0)) throw new CniError(ErrorCode.InvalidConfig, '"drainSeconds" must be a number of at least 0');
-  for (const k of ['socketPath', 'metricsAddress', 'hostRoot']) {
-    if (raw[k] !== undefined && typeof raw[k] !== 'string') throw new CniError(ErrorCode.InvalidConfig, `"${k}" must be a string`);
-  }
-  const hostRoot = (raw.hostRoot as string | undefined)?.replace(/\/+$/, '');
-  if (hostRoot !== undefined && !hostRoot.startsWith('/')) throw new CniError(ErrorCode.InvalidConfig, '"hostRoot" must be an absolute path (the DaemonSet mounts the host\'s / at /hostroot)');
-  const metricsAddress = (raw.metricsAddress as string | undefined) ?? DEFAULT_METRICS_ADDRESS;
+  for (const [k, rule] of Object.entries(DAEMON_KEYS)) if (raw[k] !== undefined && !rule.ok(raw[k])) throw invalid(`"${k}" ${rule.must}`);
+  const own = { socketPath: '/run/braid/braid.sock', metricsAddress: DEFAULT_METRICS_ADDRESS, maxConcurrentRequests: 16, drainSeconds: 30, nodeName: env.NODE_NAME, ...raw };
+  if (!own.nodeName) throw invalid('braid daemon needs "nodeName" in its configuration or NODE_NAME in its environment');
+  const hostRoot = hostRootOf(raw);
   return {
     node,
-    nodeName,
-    socketPath: (raw.socketPath as string | undefined) ?? '/run/braid/braid.sock',
-    ...(metricsAddress ? { metricsAddress } : {}),
-    maxConcurrentRequests: max,
-    drainSeconds: drain,
+    nodeName: own.nodeName as string,
+    socketPath: own.socketPath as string,
+    ...(own.metricsAddress ? { metricsAddress: own.metricsAddress as string } : {}),
+    maxConcurrentRequests: own.maxConcurrentRequests as number,
+    drainSeconds: own.drainSeconds as number,
     ...(hostRoot ? { hostRoot } : {}),
   };
 }

@@ -18,7 +18,14 @@ interface Failure {
   err: unknown;
 }
 
-async function attachAll(deps: EngineDeps, plan: SavedPlan, parallel: boolean) {
+/** How far ADD got: what it started, what succeeded, and the first failure. */
+interface Progress {
+  started: PlannedAttachment[];
+  done: Attached[];
+  failure?: Failure;
+}
+
+async function attachAll(deps: EngineDeps, plan: SavedPlan, parallel: boolean): Promise<Progress> {
   const done: Attached[] = [];
   const started: PlannedAttachment[] = [];
   let failure: Failure | undefined;
@@ -55,7 +62,7 @@ async function attachAll(deps: EngineDeps, plan: SavedPlan, parallel: boolean) {
  * Undoes `started` in reverse plan order; the failed attachment too, since a plugin may have half-done it. The
  * plan goes only when every DEL succeeded: otherwise it is the record the runtime's own DEL retries from.
  */
-async function rollback(deps: EngineDeps, plan: SavedPlan, started: PlannedAttachment[], done: Attached[], failure?: Failure): Promise<void> {
+async function rollback(deps: EngineDeps, plan: SavedPlan, { started, done, failure }: Progress): Promise<void> {
   let clean = true;
   for (const att of [...started].reverse()) {
     const cached = done.find((d) => d.att === att)?.raw;
@@ -103,7 +110,7 @@ export async function addPod(deps: EngineDeps, req: PodRequest, input: Omit<Plan
     if (deps.status && plan.pod) await deps.status.write(plan.pod, plan.containerId, status);
     return { result: formatResult(attached[0]!.result, req.cniVersion), status };
   } catch (err) {
-    await rollback(deps, plan, started, done, failure);
+    await rollback(deps, plan, { started, done, failure });
     throw err instanceof CniError ? err : toCniError(err).prefixed(podLabel(plan));
   }
 }

@@ -52,7 +52,14 @@ function cniEnv(rt: RuntimeConf): Record<string, string> {
   };
 }
 
-async function call(exec: PluginExec, command: CniCommand, plugin: PluginConf, conf: JsonObject, rt: RuntimeConf) {
+/** One plugin of a list, for one command, with its exact config. */
+interface Step {
+  command: CniCommand;
+  plugin: PluginConf;
+  conf: JsonObject;
+}
+
+async function call(exec: PluginExec, { command, plugin, conf }: Step, rt: RuntimeConf) {
   try {
     return await exec.exec({ type: plugin.type, command, stdin: goMarshal(conf), cniEnv: cniEnv(rt) });
   } catch (err) {
@@ -80,7 +87,7 @@ export async function addNetworkList(exec: PluginExec, list: NetConfList, rt: Ru
     const extra = prev !== undefined ? { prevResult: resultAsVersion(prev, version) } : {};
     let out: unknown;
     try {
-      out = await call(exec, 'ADD', plugin, pluginConfig(list, plugin, rt, extra), rt);
+      out = await call(exec, { command: 'ADD', plugin, conf: pluginConfig(list, plugin, rt, extra) }, rt);
     } catch (err) {
       throw new ListAddError(toCniError(err), i);
     }
@@ -107,7 +114,7 @@ export async function delNetworkList(exec: PluginExec, list: NetConfList, rt: Ru
   const extra = cachedPrev(list, cached);
   for (const plugin of [...list.plugins].reverse()) {
     try {
-      await call(exec, 'DEL', plugin, pluginConfig(list, plugin, rt, extra), rt);
+      await call(exec, { command: 'DEL', plugin, conf: pluginConfig(list, plugin, rt, extra) }, rt);
     } catch (err) {
       errors.push(toCniError(err));
     }
@@ -120,7 +127,7 @@ export async function checkNetworkList(exec: PluginExec, list: NetConfList, rt: 
   if (list.disableCheck || !atLeast(listVersion(list), '0.4.0')) return;
   if (cached === undefined) throw new CniError(999, `network "${list.name}" on ${rt.ifname}: no cached result to check against`);
   const extra = cachedPrev(list, cached);
-  for (const plugin of list.plugins) await call(exec, 'CHECK', plugin, pluginConfig(list, plugin, rt, extra), rt);
+  for (const plugin of list.plugins) await call(exec, { command: 'CHECK', plugin, conf: pluginConfig(list, plugin, rt, extra) }, rt);
 }
 
 const statusEnv = (path: string[]): RuntimeConf => ({ containerId: '', netns: '', ifname: '', args: [], capabilityArgs: {}, path });
@@ -129,7 +136,7 @@ const statusEnv = (path: string[]): RuntimeConf => ({ containerId: '', netns: ''
 export async function statusNetworkList(exec: PluginExec, list: NetConfList, path: string[]): Promise<void> {
   if (!atLeast(listVersion(list), '1.1.0')) return;
   const rt = statusEnv(path);
-  for (const plugin of list.plugins) await call(exec, 'STATUS', plugin, pluginConfig(list, plugin, rt), rt);
+  for (const plugin of list.plugins) await call(exec, { command: 'STATUS', plugin, conf: pluginConfig(list, plugin, rt) }, rt);
 }
 
 export interface ValidAttachment {
@@ -144,7 +151,7 @@ export async function gcNetworkList(exec: PluginExec, list: NetConfList, valid: 
   const errors: CniError[] = [];
   for (const plugin of list.plugins) {
     try {
-      await call(exec, 'GC', plugin, pluginConfig(list, plugin, rt, { 'cni.dev/valid-attachments': valid }), rt);
+      await call(exec, { command: 'GC', plugin, conf: pluginConfig(list, plugin, rt, { 'cni.dev/valid-attachments': valid }) }, rt);
     } catch (err) {
       errors.push(toCniError(err));
     }

@@ -43,31 +43,33 @@ async function delAttachments(deps: EngineDeps, plan: SavedPlan, parallel: boole
   return out;
 }
 
-export async function delPod(deps: EngineDeps, req: PodRequest, fallback: () => Promise<PlannedAttachment[]>, opts: DelOptions = {}): Promise<void> {
-  const pod = opts.pod;
+/** What DEL works from: the saved plan, else the result cache, else (`guessing`) the configured networks. */
+async function planForDel(deps: EngineDeps, req: PodRequest, fallback: () => Promise<PlannedAttachment[]>, pod?: PodRef): Promise<{ plan: SavedPlan; guessing: boolean }> {
   const read = deps.plans.read(req.containerId, req.ifname);
-  let plan: SavedPlan;
-  /** With no record at all, braid cannot know what was attached: DEL is best effort and reports success. */
-  let guessing = false;
-  if ('plan' in read) {
-    plan = read.plan;
-  } else {
-    if ('corrupt' in read) deps.log.warn({ containerId: req.containerId, reason: read.corrupt }, 'DEL: saved plan is corrupt; using the result cache');
-    let attachments = attachmentsFromCache(deps, req);
-    if (attachments.length === 0) {
-      attachments = await fallback();
-      guessing = true;
-    }
-    plan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };
-  }
+  if ('plan' in read) return { plan: read.plan, guessing: false };
+  if ('corrupt' in read) deps.log.warn({ containerId: req.containerId, reason: read.corrupt }, 'DEL: saved plan is corrupt; using the result cache');
+  let attachments = attachmentsFromCache(deps, req);
+  const guessing = attachments.length === 0;
+  if (guessing) attachments = await fallback();
+  return { plan: { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments }, guessing };
+}
+
+/** The errors that count: an attachment whose ADD failed may never have existed, so its DEL errors do not. */
+function countedErrors(deps: EngineDeps, results: Array<[PlannedAttachment, CniError[]]>): CniError[] {
   const errors: CniError[] = [];
-  for (const [att, attErrors] of await delAttachments(deps, plan, opts.parallel ?? false)) {
-    // An attachment whose ADD failed may never have existed (macvlan's DEL fails when its master is gone):
-    // its DEL is tried again here, but it must not keep the pod from being deleted.
+  for (const [att, attErrors] of results) {
+    // macvlan's DEL fails when its master is gone: tried again here, but it must not keep the pod from being deleted.
     if (att.addFailed) for (const e of attErrors) deps.log.warn({ err: e.message, network: att.name }, 'DEL of a failed attachment: error ignored');
     else errors.push(...attErrors);
   }
-  const who = plan.pod ?? pod;
+  return errors;
+}
+
+export async function delPod(deps: EngineDeps, req: PodRequest, fallback: () => Promise<PlannedAttachment[]>, opts: DelOptions = {}): Promise<void> {
+  /** With no record at all, braid cannot know what was attached: DEL is best effort and reports success. */
+  const { plan, guessing } = await planForDel(deps, req, fallback, opts.pod);
+  const errors = countedErrors(deps, await delAttachments(deps, plan, opts.parallel ?? false));
+  const who = plan.pod ?? opts.pod;
   if (deps.status && who) {
     await deps.status.remove(who, req.containerId).catch((err: unknown) => deps.log.warn({ err: (err as Error).message }, 'DEL: network-status not updated'));
   }

@@ -59,36 +59,41 @@ export class ProcessPluginExec implements PluginExec {
   }
 }
 
-function interpret(call: PluginCall, out: RunOutcome, timeoutMs: number): unknown {
-  const who = `plugin "${call.type}" (${call.command})`;
+/** A run that produced no exit status of its own: timed out, killed by a signal, or never started. */
+function failedRun(who: string, out: RunOutcome, timeoutMs: number): CniError | undefined {
   if (out.timedOut) {
-    throw new CniError(
+    return new CniError(
       ErrorCode.TryAgainLater,
       `${who} did not answer within ${timeoutMs / 1000}s and was killed`,
       'if the plugin is only slow, raise "pluginTimeoutSeconds" in braid\'s configuration',
     );
   }
-  if (out.signal) {
-    const detail = snippet(out.stderr) || snippet(out.stdout) || 'no output at all';
-    throw new CniError(ErrorCode.Internal, `${who} was killed by ${out.signal}`, detail);
+  if (out.signal) return new CniError(ErrorCode.Internal, `${who} was killed by ${out.signal}`, snippet(out.stderr) || snippet(out.stdout) || 'no output at all');
+  if (out.exitCode === undefined) return new CniError(ErrorCode.Internal, `${who} could not be run: ${out.message ?? 'unknown error'}`);
+  return undefined;
+}
+
+/** stdout as JSON; undefined when empty, or when it is not JSON and the plugin failed anyway. */
+function parseStdout(who: string, stdout: string, exitCode: number): unknown {
+  if (stdout === '') return undefined;
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    if (exitCode === 0) throw new CniError(ErrorCode.DecodeFailure, `${who} printed output that is not JSON: ${snippet(stdout)}`);
+    return undefined;
   }
-  if (out.exitCode === undefined) {
-    throw new CniError(ErrorCode.Internal, `${who} could not be run: ${out.message ?? 'unknown error'}`);
-  }
+}
+
+function interpret(call: PluginCall, out: RunOutcome, timeoutMs: number): unknown {
+  const who = `plugin "${call.type}" (${call.command})`;
+  const failed = failedRun(who, out, timeoutMs);
+  if (failed) throw failed;
   const stdout = out.stdout.trim();
-  let parsed: unknown;
-  if (stdout !== '') {
-    try {
-      parsed = JSON.parse(stdout);
-    } catch {
-      if (out.exitCode === 0) throw new CniError(ErrorCode.DecodeFailure, `${who} printed output that is not JSON: ${snippet(stdout)}`);
-    }
-  }
+  const parsed = parseStdout(who, stdout, out.exitCode!);
   if (out.exitCode === 0) return parsed;
   if (isObject(parsed) && typeof parsed.code === 'number' && typeof parsed.msg === 'string') {
     throw new CniError(parsed.code, parsed.msg, typeof parsed.details === 'string' ? parsed.details : undefined);
   }
-  const how = `exited with status ${out.exitCode}`;
   const detail = snippet(out.stderr) || snippet(stdout) || 'no output at all';
-  throw new CniError(ErrorCode.Internal, `${who} ${how} without a CNI error`, detail);
+  throw new CniError(ErrorCode.Internal, `${who} exited with status ${out.exitCode} without a CNI error`, detail);
 }

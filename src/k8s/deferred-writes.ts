@@ -48,7 +48,7 @@ export class DeferredWrites {
     for (const [key, annotations] of [...this.pending]) {
       const [namespace, name] = key.split('/') as [string, string];
       try {
-        await patchPodAnnotations(this.api, namespace, name, annotations, ATTEMPT_MS);
+        await patchPodAnnotations(this.api, { namespace, name }, annotations, ATTEMPT_MS);
         if (this.pending.get(key) === annotations) this.pending.delete(key);
       } catch (raw) {
         const err = classifyApiError(raw);

@@ -47,18 +47,29 @@ function statusMessage(body: unknown): string | undefined {
   return undefined;
 }
 
+type Thrown = { code?: unknown; statusCode?: unknown; body?: unknown; message?: string; cause?: { code?: string }; type?: string } | undefined;
+
+/** ApiException carries the HTTP status as .code; Watch errors carry it as .statusCode. */
+function statusOf(e: Thrown): number | undefined {
+  const status = typeof e?.code === 'number' ? e.code : e?.statusCode;
+  return typeof status === 'number' && status >= 100 ? status : undefined;
+}
+
+/** The errno-like code of a failure below HTTP, when it is one; fetch puts it on .cause. */
+function connectionCode(e: Thrown): string | undefined {
+  const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
+  if (code && CONNECTION_CODES.has(code)) return code;
+  if (e?.type === 'system' || /fetch failed|socket hang up|ECONN/.test(e?.message ?? '')) return code ?? e?.message ?? 'connection failed';
+  return undefined;
+}
+
 /** Turns whatever the client threw (ApiException with .code/.body, fetch errors with .cause.code) into an ApiError. */
 export function classifyApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  const e = err as { code?: unknown; statusCode?: unknown; body?: unknown; message?: string; cause?: { code?: string }; type?: string };
-  // ApiException carries the HTTP status as .code; Watch errors carry it as .statusCode.
-  const status = typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
-  if (status !== undefined && status >= 100) {
-    return new ApiError(kindOfStatus(status), status, statusMessage(e.body) ?? (e.message || `HTTP ${status}`));
-  }
-  const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
-  if ((code && CONNECTION_CODES.has(code)) || e?.type === 'system' || /fetch failed|socket hang up|ECONN/.test(e?.message ?? '')) {
-    return new ApiError('connection', undefined, `cannot reach the API server: ${code ?? e?.message ?? 'connection failed'}`);
-  }
+  const e = err as Thrown;
+  const status = statusOf(e);
+  if (status !== undefined) return new ApiError(kindOfStatus(status), status, statusMessage(e?.body) ?? (e?.message || `HTTP ${status}`));
+  const conn = connectionCode(e);
+  if (conn !== undefined) return new ApiError('connection', undefined, `cannot reach the API server: ${conn}`);
   return new ApiError('other', undefined, e?.message ?? String(err));
 }

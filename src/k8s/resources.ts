@@ -27,8 +27,8 @@ export async function getNad(api: ApiClient, ns: string, name: string): Promise<
 }
 
 /** One merge patch of annotations (null removes a key). */
-export async function patchPodAnnotations(api: ApiClient, ns: string, name: string, annotations: Record<string, string | null>, timeoutMs?: number): Promise<CachedPod> {
-  const raw = await api.request('PATCH', podPath(ns, name), { body: { metadata: { annotations } }, contentType: 'application/merge-patch+json', ...(timeoutMs ? { timeoutMs } : {}) });
+export async function patchPodAnnotations(api: ApiClient, pod: { namespace: string; name: string }, annotations: Record<string, string | null>, timeoutMs?: number): Promise<CachedPod> {
+  const raw = await api.request('PATCH', podPath(pod.namespace, pod.name), { body: { metadata: { annotations } }, contentType: 'application/merge-patch+json', ...(timeoutMs ? { timeoutMs } : {}) });
   return trimPod(raw as object);
 }
 

@@ -151,7 +151,7 @@ export class K8sStatusWriter implements StatusWriter {
   private async patch(pod: PodRef, op: 'write' | 'clear', annotations: Annotations): Promise<void> {
     const key = keyOf(pod);
     try {
-      await withRetry((timeoutMs) => patchPodAnnotations(this.o.api, pod.namespace, pod.name, annotations, timeoutMs), { deadlineMs: this.o.deadlineMs });
+      await withRetry((timeoutMs) => patchPodAnnotations(this.o.api, pod, annotations, timeoutMs), { deadlineMs: this.o.deadlineMs });
       this.pending.delete(key); // an older deferred write must not land on top of this one
       this.noteLanded(key, annotations[OWNER] ?? null);
       this.o.onOutcome?.(op, 'landed');

@@ -1,0 +1,80 @@
+// The daemon's view of the cluster: informer caches of the NADs and of this node's pods, the status writer,
+// Events, and the Sources the engine reads them through.
+import type { Logger } from 'pino';
+import type { Nad } from '../core/sources.js';
+import type { Sources } from '../engine/ports.js';
+import { ApiClient } from '../k8s/api.js';
+import { loadKubeConfig } from '../k8s/kubeconfig.js';
+import { Reflector } from '../k8s/reflector.js';
+import { NAD_PATH } from '../k8s/resources.js';
+import { ApiSources, checkPodIdentity } from '../k8s/sources.js';
+import { K8sStatusWriter } from '../k8s/status-writer.js';
+import { keyOf, trimNad, trimPod, type CachedPod } from '../k8s/trim.js';
+import { PendingStatusClears } from '../store/pending-status.js';
+import type { DaemonConfig } from './config.js';
+import { DaemonEvents } from './events.js';
+import type { Metrics } from './metrics.js';
+
+export interface Cluster {
+  sources: Sources;
+  status: K8sStatusWriter;
+  synced(): boolean;
+  cachedPods(): number;
+  cachedNads(): number;
+  /** Lists and watches; once synced, the owed status clears are made. */
+  start(): void;
+  stop(): void;
+}
+
+/**
+ * The status clears DELs made while the daemon was down (src/store/pending-status.ts); kept when the API fails.
+ * `status` waits for each clear (background: false), unlike the serving writer, so a failure keeps the record.
+ */
+async function clearOwedStatus(owed: PendingStatusClears, status: K8sStatusWriter, log: Logger): Promise<void> {
+  for (const e of owed.list()) {
+    try {
+      await status.remove(e.pod, e.containerId);
+      owed.done(e);
+    } catch (err) {
+      log.warn({ pod: `${e.pod.namespace}/${e.pod.name}`, containerId: e.containerId, err: (err as Error).message }, 'owed network-status clear failed; kept for the next start');
+    }
+  }
+}
+
+export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics): Cluster {
+  const api = new ApiClient(() => loadKubeConfig(cfg.node.kubeconfig));
+  const pods = new Reflector<CachedPod>({ api, path: '/api/v1/pods', query: { fieldSelector: `spec.nodeName=${cfg.nodeName}` }, trim: (o) => trimPod(o as object), key: keyOf, log });
+  const nads = new Reflector<Nad>({ api, path: NAD_PATH, trim: (o) => trimNad(o as object), key: keyOf, log });
+  const apiSources = new ApiSources(api, pods, nads);
+  const cachedPod = (ns: string, name: string) => apiSources.cachedPod(ns, name);
+  const status = new K8sStatusWriter({ api, log, cachedPod, deadlineMs: 2000, background: true, onOutcome: (op, result) => metrics.statusWrites.inc({ op, result }) });
+  const events = new DaemonEvents({ api, log, host: cfg.nodeName, cachedPod, delSince: (pod, t) => status.delSince(pod, t) });
+  return {
+    sources: {
+      pods: apiSources,
+      cachedPod,
+      nads: apiSources,
+      status,
+      checkPod: checkPodIdentity,
+      onAdded: (pod, st) => events.added(pod, st),
+      onAddFailed: (pod, err) => events.addFailed(pod, err),
+    },
+    status,
+    synced: () => pods.synced && nads.synced,
+    cachedPods: () => pods.items.size,
+    cachedNads: () => nads.items.size,
+    start() {
+      void Promise.all([pods.start(), nads.start()]).then(async () => {
+        // Return the first lists' garbage (whole pages of untrimmed objects) at once: with --expose-gc (as
+        // deployed) this is what keeps the daemon's RSS down after start-up.
+        (globalThis as { gc?: () => void }).gc?.();
+        const owedWriter = new K8sStatusWriter({ api, log, cachedPod, deadlineMs: 10_000, background: false });
+        await clearOwedStatus(new PendingStatusClears(cfg.node.cacheDir), owedWriter, log);
+      });
+    },
+    stop() {
+      pods.stop();
+      nads.stop();
+    },
+  };
+}
