@@ -23,7 +23,7 @@ export function toConfList(conf: unknown, where: string): NetConfList {
   try {
     checkPluginType(conf.type);
   } catch (err) {
-    throw (err as CniError).prefixed(where);
+    throw (err as CniError).withContext({ where: [where] });
   }
   const list: NetConfList = { name, plugins: [conf as PluginConf] };
   if (typeof conf.cniVersion === 'string') list.cniVersion = conf.cniVersion;
@@ -38,7 +38,7 @@ function listFrom(conf: JsonObject, name: string, where: string): NetConfList {
     try {
       checkPluginType(p.type);
     } catch (err) {
-      throw (err as CniError).prefixed(`${where}: plugins[${i}]`);
+      throw (err as CniError).withContext({ where: [where, `plugins[${i}]`] });
     }
   });
   return { ...(conf as unknown as NetConfList), name, plugins: plugins as PluginConf[] };

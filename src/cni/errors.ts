@@ -20,21 +20,54 @@ export interface CniErrorJson {
   details?: string;
 }
 
+/** Where an error happened, in the terms an operator acts on; rendered once, in front of the message. */
+export interface ErrorContext {
+  /** "namespace/name" */
+  pod?: string;
+  /** When no pod is known. */
+  container?: string;
+  network?: string;
+  ifname?: string;
+  plugin?: { type: string; name: string; command: string };
+  /** Places inside the input, outermost first: a config file, a NAD, an annotation, a field. */
+  where?: string[];
+}
+
+function render(msg: string, c: ErrorContext): string {
+  const parts: string[] = [];
+  if (c.pod) parts.push(`pod ${c.pod}`);
+  else if (c.container) parts.push(`container ${c.container}`);
+  if (c.network) parts.push(c.ifname ? `network ${c.network} (${c.ifname})` : `network ${c.network}`);
+  if (c.plugin) parts.push(`plugin type="${c.plugin.type}" name="${c.plugin.name}" failed (${c.plugin.command.toLowerCase()})`);
+  parts.push(...(c.where ?? []), msg);
+  return parts.join(': ');
+}
+
 /** An error that crosses the CNI boundary: it keeps its spec code all the way to stdout. */
 export class CniError extends Error {
   readonly code: number;
   readonly details: string | undefined;
+  /** The message without its context. */
+  readonly msg: string;
+  readonly context: ErrorContext;
 
-  constructor(code: number, msg: string, details?: string) {
-    super(msg);
+  constructor(code: number, msg: string, details?: string, context: ErrorContext = {}) {
+    super(render(msg, context));
     this.name = 'CniError';
     this.code = code;
     this.details = details || undefined;
+    this.msg = msg;
+    this.context = context;
   }
 
-  /** The same error with context in front, e.g. the network that failed. */
-  prefixed(prefix: string): CniError {
-    return new CniError(this.code, `${prefix}: ${this.message}`, this.details);
+  /**
+   * The same error seen from further out: what the inner layer knew wins (it is more precise), places add up
+   * outermost first.
+   */
+  withContext(outer: ErrorContext): CniError {
+    const where = [...(outer.where ?? []), ...(this.context.where ?? [])];
+    const merged: ErrorContext = { ...outer, ...this.context, ...(where.length ? { where } : {}) };
+    return new CniError(this.code, this.msg, this.details, merged);
   }
 
   toJSON(cniVersion?: string): CniErrorJson {

@@ -89,7 +89,7 @@ async function podAttachments(input: PlanInput, firstIndex: number): Promise<Pla
   try {
     selections = parseSelections(annotation, pod.namespace);
   } catch (err) {
-    throw (err as CniError).prefixed(`${podRef(pod)}: annotation ${ANNOTATIONS.networks}`);
+    throw (err as CniError).withContext({ pod: `${pod.namespace}/${pod.name}`, where: [`annotation ${ANNOTATIONS.networks}`] });
   }
   const takeDevice = deviceAllocator(input);
   const out: PlannedAttachment[] = [];
@@ -101,7 +101,7 @@ async function podAttachments(input: PlanInput, firstIndex: number): Promise<Pla
     try {
       conf = confFromNad(nad, input.files);
     } catch (err) {
-      throw (err as CniError).prefixed(podRef(pod));
+      throw (err as CniError).withContext({ pod: `${pod.namespace}/${pod.name}` });
     }
     const resourceName = nad.annotations[ANNOTATIONS.resourceName];
     const deviceId = resourceName ? takeDevice(resourceName) : undefined;

@@ -1,7 +1,7 @@
 // ADD as a transaction: plan, save the plan, attach (in parallel when allowed), apply default routes,
 // record network-status; on any failure undo every attachment in reverse and leave nothing behind.
 import { getArg } from '../cni/args.js';
-import { CniError, toCniError } from '../cni/errors.js';
+import { CniError, toCniError, type ErrorContext } from '../cni/errors.js';
 import { formatResult } from '../cni/result.js';
 import type { JsonObject } from '../cni/types.js';
 import { buildNetworkStatus, type NetworkStatus } from '../core/network-status.js';
@@ -11,7 +11,8 @@ import { addAttachment, type Attached, delAttachment } from './attachment.js';
 import { applyDefaultRoutes } from './default-route.js';
 import { type EngineDeps, PLAN_KIND, type PodRequest, type SavedPlan } from './ports.js';
 
-const podLabel = (plan: SavedPlan) => (plan.pod ? `pod ${plan.pod.namespace}/${plan.pod.name}` : `container ${plan.containerId}`);
+/** Whom an ADD error is about: the pod when known, else the container. */
+const subjectOf = (plan: SavedPlan): ErrorContext => (plan.pod ? { pod: `${plan.pod.namespace}/${plan.pod.name}` } : { container: plan.containerId });
 
 interface Failure {
   att: PlannedAttachment;
@@ -94,10 +95,10 @@ export async function addPod(deps: EngineDeps, req: PodRequest, input: Omit<Plan
 
   const { done, started, failure } = await attachAll(deps, plan, input.config.parallelAttach);
   try {
-    if (failure) throw toCniError(failure.err).prefixed(`${podLabel(plan)}: network ${failure.att.name} (${failure.att.ifname})`);
+    if (failure) throw toCniError(failure.err).withContext({ ...subjectOf(plan), network: failure.att.name, ifname: failure.att.ifname });
     const ordered = plan.attachments.map((a) => done.find((d) => d.att === a)!);
     const rewritten = await applyDefaultRoutes(deps.routes, plan.netns, ordered).catch((err: unknown) => {
-      throw toCniError(err).prefixed(podLabel(plan));
+      throw toCniError(err).withContext(subjectOf(plan));
     });
     const attached = ordered.map((d) => ({
       name: d.att.name,
@@ -111,6 +112,6 @@ export async function addPod(deps: EngineDeps, req: PodRequest, input: Omit<Plan
     return { result: formatResult(attached[0]!.result, req.cniVersion), status };
   } catch (err) {
     await rollback(deps, plan, { started, done, failure });
-    throw err instanceof CniError ? err : toCniError(err).prefixed(podLabel(plan));
+    throw err instanceof CniError ? err : toCniError(err).withContext(subjectOf(plan));
   }
 }

@@ -48,5 +48,5 @@ export async function delAttachment(deps: EngineDeps, plan: SavedPlan, att: Plan
   const prev = cachedResult ?? deps.cache.read(key)?.result;
   const errors = await delNetworkList(deps.exec, att.conf, runtimeConfFor(plan, att), prev);
   if (errors.length === 0) deps.cache.remove(key);
-  return errors.map((e) => e.prefixed(`network ${att.name} (${att.ifname})`));
+  return errors.map((e) => e.withContext({ network: att.name, ifname: att.ifname }));
 }

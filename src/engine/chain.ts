@@ -63,7 +63,7 @@ async function call(exec: PluginExec, { command, plugin, conf }: Step, rt: Runti
   try {
     return await exec.exec({ type: plugin.type, command, stdin: goMarshal(conf), cniEnv: cniEnv(rt) });
   } catch (err) {
-    throw toCniError(err).prefixed(`plugin type="${plugin.type}" name="${String(conf.name)}" failed (${command.toLowerCase()})`);
+    throw toCniError(err).withContext({ plugin: { type: plugin.type, name: String(conf.name), command } });
   }
 }
 

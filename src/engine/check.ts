@@ -13,7 +13,7 @@ export async function checkPod(deps: EngineDeps, containerId: string, ifname: st
     try {
       await checkNetworkList(deps.exec, att.conf, runtimeConfFor(plan, att), cached);
     } catch (err) {
-      throw toCniError(err).prefixed(`network ${att.name} (${att.ifname})`);
+      throw toCniError(err).withContext({ network: att.name, ifname: att.ifname });
     }
   }
 }
