@@ -4,8 +4,7 @@ import type { CniArgs } from '../cni/args.js';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { isObject, type JsonObject, type NetConfList } from '../cni/types.js';
 import { toConfList } from '../cni/conflist.js';
-import type { SelectionElement } from './selection.js';
-import { SELECTION_FIELDS } from './selection-fields.js';
+import { SELECTION_FIELDS, type SelectionElement } from './selection-fields.js';
 import type { ConfFiles, Nad } from './sources.js';
 
 /** spec.config → conflist; an empty config means "the file in confDir with the NAD's name" (NPWG §3.4.1). */

@@ -7,8 +7,9 @@ import type { JsonObject, NetConfList } from '../cni/types.js';
 import { applySelection, confFromNad } from './delegate.js';
 import { configuredNetworks, ifnameAt, resolveConfigured } from './networks.js';
 import type { NodeConfig } from './node-config.js';
-import { parseSelections, type SelectionElement } from './selection.js';
+import { parseSelections } from './selection.js';
 import { ANNOTATIONS, type ConfFiles, type DeviceSource, type NadSource, type PodInfo } from './sources.js';
+import type { SelectionElement } from './selection-fields.js';
 
 export interface PlannedAttachment {
   /** network-status name: `ns/nad` for NADs, the config name otherwise. */

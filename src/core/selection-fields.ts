@@ -5,7 +5,21 @@ import { isIP } from 'node:net';
 import type { CniArgs } from '../cni/args.js';
 import { isObject, type JsonObject } from '../cni/types.js';
 import { interfaceNameProblem } from '../cni/validate.js';
-import type { SelectionElement } from './selection.js';
+
+/** One element of the pod's network selection (NPWG §4.1), as braid reads it. */
+export interface SelectionElement {
+  name: string;
+  namespace: string;
+  interface?: string;
+  ips?: string[];
+  mac?: string;
+  'default-route'?: string[];
+  'cni-args'?: JsonObject;
+  bandwidth?: JsonObject;
+  portMappings?: JsonObject[];
+  'infiniband-guid'?: string;
+  deviceID?: string;
+}
 
 export type FieldKey = Exclude<keyof SelectionElement, 'name' | 'namespace'>;
 

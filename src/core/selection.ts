@@ -2,21 +2,7 @@
 // Unlike Multus, the JSON form is validated as strictly as the short form (docs/adr/0003).
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { isObject, type JsonObject } from '../cni/types.js';
-import { FIELD_BY_KEY, PASSED_OVER_FIELDS, SELECTION_FIELDS } from './selection-fields.js';
-
-export interface SelectionElement {
-  name: string;
-  namespace: string;
-  interface?: string;
-  ips?: string[];
-  mac?: string;
-  'default-route'?: string[];
-  'cni-args'?: JsonObject;
-  bandwidth?: JsonObject;
-  portMappings?: JsonObject[];
-  'infiniband-guid'?: string;
-  deviceID?: string;
-}
+import { FIELD_BY_KEY, PASSED_OVER_FIELDS, SELECTION_FIELDS, type SelectionElement } from './selection-fields.js';
 
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -2,8 +2,8 @@
 import { CniError, ErrorCode } from '../../../src/cni/errors.js';
 import type { JsonObject, NetConfList } from '../../../src/cni/types.js';
 import { applySelection, confFromNad } from '../../../src/core/delegate.js';
-import type { SelectionElement } from '../../../src/core/selection.js';
 import type { ConfFiles, Nad } from '../../../src/core/sources.js';
+import type { SelectionElement } from '../../../src/core/selection-fields.js';
 
 const nad = (config: string, name = 'macvlan-a'): Nad => ({ namespace: 'ns', name, config, annotations: {} });
 
