@@ -73,8 +73,9 @@ async function rollback(deps: EngineDeps, plan: SavedPlan, { started, done, fail
     // there is expected (macvlan without its master) and is no reason to keep a record.
     const heldNothing = att === failure?.att && failure.err instanceof ListAddError && failure.err.pluginsDone === 0;
     for (const e of errors) deps.log[heldNothing ? 'warn' : 'error']({ err: e.message, network: att.name }, 'rollback: DEL failed');
+    // Kept in a plan that stays for another network's sake, it must not make every later DEL fail.
+    if (heldNothing || !cached) att.addFailed = true;
     if (heldNothing) continue;
-    if (!cached) att.addFailed = true;
     clean = false;
   }
   if (clean) deps.plans.remove(plan.containerId, plan.ifname);
