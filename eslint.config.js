@@ -56,5 +56,18 @@ export default tseslint.config(
     },
   },
   { files: ['scripts/**', 'test/**', 'bin/**'], rules: { 'no-console': 'off' } },
+  // Style targets as rules (docs/architecture.md): small functions with few parameters, every switch exhaustive,
+  // no promise left unhandled. Type-aware, so src/ only (tests and scripts are linted without types).
+  {
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      complexity: ['error', 15],
+      'max-params': ['error', 4],
+      'max-lines-per-function': ['error', { max: 50, skipBlankLines: true, skipComments: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+    },
+  },
   ...importDirections,
 );

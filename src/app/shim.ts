@@ -6,14 +6,14 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import type { ProcessIo } from '../cni/skel.js';
 import { CURRENT_VERSION, isSupportedVersion } from '../cni/version.js';
 import { unixPost, UnixPostError } from '../wire/unix-post.js';
-import { CNI_PATH, runtimeEnvOf, type DaemonReply, type DaemonRequest } from '../wire/protocol.js';
+import { CNI_PATH, runtimeEnvOf, type DaemonReply, type DaemonRequest } from '../wire/messages.js';
 
 export class DaemonUnreachable extends Error {}
 
 export async function callDaemon(socketPath: string, body: DaemonRequest, timeoutMs = 300_000): Promise<DaemonReply> {
   let res;
   try {
-    res = await unixPost(socketPath, CNI_PATH, 'application/json', JSON.stringify(body), timeoutMs);
+    res = await unixPost(socketPath, { path: CNI_PATH, contentType: 'application/json', body: JSON.stringify(body), timeoutMs });
   } catch (err) {
     if (!(err instanceof UnixPostError)) throw err;
     if (err.kind === 'timeout') throw new CniError(ErrorCode.TryAgainLater, `the braid daemon at ${socketPath} did not answer in time`);

@@ -113,7 +113,7 @@ describe('unixPost against node:http servers', () => {
       });
     });
     const body = JSON.stringify(request);
-    const res = await unixPost(path, '/cni', 'application/json', body, 5000);
+    const res = await unixPost(path, { path: '/cni', contentType: 'application/json', body: body, timeoutMs: 5000 });
     expect(res.status).toBe(200);
     expect(res.body.toString('utf8')).toBe(replyText);
     expect(seen).toMatchObject({ method: 'POST', url: '/cni', body });
@@ -147,7 +147,7 @@ describe('unixPost against node:http servers', () => {
         res.end(JSON.stringify(error));
       });
     });
-    expect((await unixPost(path, '/cni', 'application/json', '{}', 5000)).status).toBe(404);
+    expect((await unixPost(path, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 5000 })).status).toBe(404);
     expect(await callDaemon(path, request, 5000)).toEqual(error);
   });
 
@@ -156,7 +156,7 @@ describe('unixPost against node:http servers', () => {
     const server = await listenOnSocket(path, async (req) => ({ exitCode: 0, stdout: JSON.stringify({ got: req.env.CNI_COMMAND, stdin: req.stdin }) }), () => true);
     closers.push(() => new Promise((resolve) => server.close(() => resolve())));
     expect(await callDaemon(path, request, 5000)).toEqual({ exitCode: 0, stdout: JSON.stringify({ got: 'ADD', stdin: request.stdin }) });
-    const garbage = await unixPost(path, '/cni', 'application/json', 'not json', 5000);
+    const garbage = await unixPost(path, { path: '/cni', contentType: 'application/json', body: 'not json', timeoutMs: 5000 });
     expect(garbage.status).toBe(400);
     expect(JSON.parse(JSON.parse(garbage.body.toString()).stdout)).toMatchObject({ code: 6 });
   });
@@ -171,7 +171,7 @@ describe('unixPost against raw servers', () => {
     const wire = `${head200}${a.length.toString(16)}\r\n${a}\r\n${b.length.toString(16)}\r\n${b}\r\n0\r\n\r\n`;
     // Byte by byte: every boundary the parser has is crossed between two reads.
     const { path } = await rawServer((s) => trickle(s, [...wire].map((c) => c), 1));
-    const res = await unixPost(path, '/cni', 'application/json', '{}', 5000);
+    const res = await unixPost(path, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 5000 });
     expect(res).toEqual({ status: 200, body: Buffer.from(replyText) });
   });
 
@@ -181,7 +181,7 @@ describe('unixPost against raw servers', () => {
       await trickle(s, ['HTTP/1.1 100 Continue\r\n\r\n', head200.replace('chunked', 'gzip, chunked'), `12C;name=value\r\n${body}\r\n`, '0\r\nX-Trailer: 1\r\n\r\n']);
       // The socket stays open: the client must not need the close to know the body is whole.
     });
-    const res = await unixPost(path, '/cni', 'application/json', '{}', 5000);
+    const res = await unixPost(path, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 5000 });
     expect(res.status).toBe(200);
     expect(res.body.toString()).toBe(body);
   });
@@ -237,7 +237,7 @@ describe('unixPost against raw servers', () => {
     const e2 = await rejection(callDaemon(hangUp, request, 5000));
     expect(e2).toBeInstanceOf(DaemonUnreachable);
     expect(e2.message).toMatch(/^(ECONNRESET|EPIPE)$/);
-    const err = await rejection(unixPost(hangUp, '/cni', 'application/json', '{}', 5000));
+    const err = await rejection(unixPost(hangUp, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 5000 }));
     expect(err).toMatchObject({ kind: 'unreachable' });
   });
 
@@ -251,7 +251,7 @@ describe('unixPost against raw servers', () => {
     expect(err.message).toBe(`the braid daemon at ${path} did not answer in time`);
     // Also one that stops in the middle of its reply.
     const { path: stalls } = await rawServer((s) => s.write(`${head200}5\r\n{"exi`));
-    expect(await rejection(unixPost(stalls, '/cni', 'application/json', '{}', 150))).toMatchObject({ kind: 'timeout' });
+    expect(await rejection(unixPost(stalls, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 150 }))).toMatchObject({ kind: 'timeout' });
   });
 
   it('the bound is on silence, as node:http\'s timeout was: a reply still coming in is not cut off', async () => {
@@ -261,7 +261,7 @@ describe('unixPost against raw servers', () => {
       await trickle(s, [head200, ...pieces, `${replyText.length.toString(16)}\r\n${replyText}\r\n0\r\n\r\n`], 50);
     });
     const t0 = performance.now();
-    const res = await unixPost(path, '/cni', 'application/json', '{}', 400);
+    const res = await unixPost(path, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 400 });
     expect(performance.now() - t0).toBeGreaterThan(400); // longer than the bound in all
     expect(res.body.toString()).toBe(`${' '.repeat(11)}${replyText}`);
   });
