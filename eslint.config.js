@@ -29,7 +29,10 @@ const importDirections = FOLDERS.map((folder) => ({
       {
         patterns: [
           {
-            group: FOLDERS.filter((f) => f !== folder && !MAY_IMPORT[folder].includes(f)).flatMap((f) => [`../${f}/*`, `../../${f}/*`]),
+            group: FOLDERS.filter((f) => f !== folder && !MAY_IMPORT[folder].includes(f)).flatMap((f) => [
+              `../${f}/*`,
+              `../../${f}/*`,
+            ]),
             message: `src/${folder}/ may import only from ${MAY_IMPORT[folder].map((f) => `src/${f}/`).join(', ') || 'node and its packages'} (eslint.config.js, docs/architecture.md)`,
           },
         ],
@@ -45,9 +48,21 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: {
-        process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly',
-        clearInterval: 'readonly', fetch: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', structuredClone: 'readonly', performance: 'readonly',
-        AbortController: 'readonly', SharedArrayBuffer: 'readonly', Atomics: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        fetch: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        structuredClone: 'readonly',
+        performance: 'readonly',
+        AbortController: 'readonly',
+        SharedArrayBuffer: 'readonly',
+        Atomics: 'readonly',
       },
     },
     rules: {

@@ -22,11 +22,15 @@ try {
   lab = await memoryLab({ builds: inRepo(root), dir, nads: NADS, pods: PODS });
   console.log(`Daemon memory with ${NADS} NADs and ${PODS} pods on its node (RSS from /proc; node ${process.version})`);
   const variants = [
-    [`dist/braid-daemon.mjs ${flags.join(' ')} (as deployed)`, (cfg) => [...flags, join(root, 'dist/braid-daemon.mjs'), '--config', cfg]],
+    [
+      `dist/braid-daemon.mjs ${flags.join(' ')} (as deployed)`,
+      (cfg) => [...flags, join(root, 'dist/braid-daemon.mjs'), '--config', cfg],
+    ],
     ['dist/braid-daemon.mjs, no flags', (cfg) => [join(root, 'dist/braid-daemon.mjs'), '--config', cfg]],
     ['node bin/braid daemon (unbundled, dev)', (cfg) => [join(root, 'bin/braid'), 'daemon', '--config', cfg]],
   ];
-  for (const [i, [label, argv]] of variants.entries()) console.log(memoryLine(label, await lab.measure(`variant${i}`, argv)));
+  for (const [i, [label, argv]] of variants.entries())
+    console.log(memoryLine(label, await lab.measure(`variant${i}`, argv)));
 } finally {
   await lab?.stop();
   rmSync(dir, { recursive: true, force: true });

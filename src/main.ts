@@ -8,7 +8,9 @@ async function main(): Promise<void> {
     return;
   }
   if (!process.env.CNI_COMMAND) {
-    process.stderr.write('braid: a multi-network CNI plugin. The container runtime runs it with CNI_COMMAND set; see `braid --help`.\n');
+    process.stderr.write(
+      'braid: a multi-network CNI plugin. The container runtime runs it with CNI_COMMAND set; see `braid --help`.\n',
+    );
     process.exitCode = 1;
     return;
   }
@@ -18,7 +20,13 @@ async function main(): Promise<void> {
     stdin = await read();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    writeStdout(JSON.stringify({ cniVersion: '1.1.0', code: 5, msg: `error reading the network configuration from stdin: ${code}` }));
+    writeStdout(
+      JSON.stringify({
+        cniVersion: '1.1.0',
+        code: 5,
+        msg: `error reading the network configuration from stdin: ${code}`,
+      }),
+    );
     process.exitCode = 1;
     return;
   }
@@ -77,7 +85,12 @@ async function stdio(): Promise<Stdio> {
     read: async () => Buffer.from(await bun.stdin.arrayBuffer()).toString('utf8'),
     // bun finishes a pending write before the process exits.
     write: (text) => {
-      written = written.then(() => bun.write(bun.stdout, text)).then(() => {}, () => {});
+      written = written
+        .then(() => bun.write(bun.stdout, text))
+        .then(
+          () => {},
+          () => {},
+        );
     },
   };
 }

@@ -35,7 +35,10 @@ export async function cniMain(io: ProcessIo, defaults: JsonObject = {}): Promise
     try {
       return await handle(req, { config, deps, src });
     } catch (err) {
-      deps.log.error({ command: req.command, containerId: req.containerId, err: (err as Error).message }, 'request failed');
+      deps.log.error(
+        { command: req.command, containerId: req.containerId, err: (err as Error).message },
+        'request failed',
+      );
       throw err;
     }
   });

@@ -13,10 +13,16 @@ export class DaemonUnreachable extends Error {}
 export async function callDaemon(socketPath: string, body: DaemonRequest, timeoutMs = 300_000): Promise<DaemonReply> {
   let res;
   try {
-    res = await unixPost(socketPath, { path: CNI_PATH, contentType: 'application/json', body: JSON.stringify(body), timeoutMs });
+    res = await unixPost(socketPath, {
+      path: CNI_PATH,
+      contentType: 'application/json',
+      body: JSON.stringify(body),
+      timeoutMs,
+    });
   } catch (err) {
     if (!(err instanceof UnixPostError)) throw err;
-    if (err.kind === 'timeout') throw new CniError(ErrorCode.TryAgainLater, `the braid daemon at ${socketPath} did not answer in time`);
+    if (err.kind === 'timeout')
+      throw new CniError(ErrorCode.TryAgainLater, `the braid daemon at ${socketPath} did not answer in time`);
     if (err.kind === 'unreachable') throw new DaemonUnreachable(err.code);
     throw notAReply(socketPath, err.status);
   }
@@ -31,7 +37,10 @@ export async function callDaemon(socketPath: string, body: DaemonRequest, timeou
 }
 
 const notAReply = (socketPath: string, status: number | undefined) =>
-  new CniError(ErrorCode.Internal, `the braid daemon at ${socketPath} answered something that is not a reply (HTTP ${status})`);
+  new CniError(
+    ErrorCode.Internal,
+    `the braid daemon at ${socketPath} answered something that is not a reply (HTTP ${status})`,
+  );
 
 /** skel's printError, without loading skel and the request parsing behind it. */
 function printError(io: ProcessIo, err: CniError): number {
@@ -47,16 +56,28 @@ function printError(io: ProcessIo, err: CniError): number {
 }
 
 /** Returns the exit code; `inProcessDel` runs DEL locally when the daemon cannot be reached. */
-export async function forwardToDaemon(io: ProcessIo, socketPath: string, inProcessDel: () => Promise<number>): Promise<number> {
+export async function forwardToDaemon(
+  io: ProcessIo,
+  socketPath: string,
+  inProcessDel: () => Promise<number>,
+): Promise<number> {
   try {
     const reply = await callDaemon(socketPath, { env: runtimeEnvOf(io.env), stdin: io.stdin });
     io.stdout(reply.stdout);
     return reply.exitCode;
   } catch (err) {
-    if (!(err instanceof DaemonUnreachable)) return printError(io, err instanceof CniError ? err : new CniError(ErrorCode.Internal, String(err)));
+    if (!(err instanceof DaemonUnreachable))
+      return printError(io, err instanceof CniError ? err : new CniError(ErrorCode.Internal, String(err)));
     const command = io.env.CNI_COMMAND;
     if (command === 'DEL') return inProcessDel();
     const code = command === 'STATUS' ? ErrorCode.PluginNotAvailable : ErrorCode.TryAgainLater;
-    return printError(io, new CniError(code, `the braid daemon is down: cannot reach ${socketPath} (${err.message})`, 'check the braid DaemonSet pod on this node; the runtime will retry'));
+    return printError(
+      io,
+      new CniError(
+        code,
+        `the braid daemon is down: cannot reach ${socketPath} (${err.message})`,
+        'check the braid DaemonSet pod on this node; the runtime will retry',
+      ),
+    );
   }
 }

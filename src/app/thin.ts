@@ -11,6 +11,12 @@ import type { Sources } from '../engine/ports.js';
 export function thinSources(config: NodeConfig): Sources {
   const api = new ApiClient(() => loadKubeConfig(config.kubeconfig));
   const sources = new ApiSources(api);
-  const status = new K8sStatusWriter({ api, log: createLogger(config), cachedPod: () => undefined, deadlineMs: 10_000, background: false });
+  const status = new K8sStatusWriter({
+    api,
+    log: createLogger(config),
+    cachedPod: () => undefined,
+    deadlineMs: 10_000,
+    background: false,
+  });
   return { pods: sources, nads: sources, status, checkPod: checkPodIdentity };
 }

@@ -42,7 +42,8 @@ function readNodeConfig(path: string, localStore: string): JsonObject {
 
 function describe(att: PlannedAttachment, args: string): JsonObject {
   const stdins = att.conf.plugins.map((p) => pluginConfig(att.conf, p, att));
-  const config = stdins.length === 1 ? stdins[0]! : { cniVersion: att.conf.cniVersion, name: att.conf.name, plugins: stdins };
+  const config =
+    stdins.length === 1 ? stdins[0]! : { cniVersion: att.conf.cniVersion, name: att.conf.name, plugins: stdins };
   const out: JsonObject = { name: att.name, interface: att.ifname, default: att.isDefault };
   if (att.selection) {
     out.selection = att.selection;
@@ -58,11 +59,24 @@ export async function explain(opts: ExplainOptions): Promise<JsonObject> {
   const config = parseNodeConfig(raw);
   const store = new LocalStore(opts.localStore);
   const pod = await store.getPod(opts.namespace, opts.pod);
-  if (!pod) throw new CniError(ErrorCode.InvalidConfig, `pod ${opts.namespace}/${opts.pod} is not in the local store ${opts.localStore}`);
-  const args: Array<[string, string]> = [['K8S_POD_NAMESPACE', pod.namespace], ['K8S_POD_NAME', pod.name]];
+  if (!pod)
+    throw new CniError(
+      ErrorCode.InvalidConfig,
+      `pod ${opts.namespace}/${opts.pod} is not in the local store ${opts.localStore}`,
+    );
+  const args: Array<[string, string]> = [
+    ['K8S_POD_NAMESPACE', pod.namespace],
+    ['K8S_POD_NAME', pod.name],
+  ];
   if (pod.uid) args.push(['K8S_POD_UID', pod.uid]);
   const attachments = await planAttachments({
-    config, ifname: 'eth0', args, pod, nads: store, files: confDirFiles(config.confDir), devices: checkpointDevices(config.deviceCheckpointFile, config.deviceInfoDir),
+    config,
+    ifname: 'eth0',
+    args,
+    pod,
+    nads: store,
+    files: confDirFiles(config.confDir),
+    devices: checkpointDevices(config.deviceCheckpointFile, config.deviceInfoDir),
   });
   return { attachments: attachments.map((a) => describe(a, formatCniArgs(args))) };
 }

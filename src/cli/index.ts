@@ -7,9 +7,12 @@ import { BRAID_VERSION } from './version.js';
 
 export async function runCli(argv: string[]): Promise<number> {
   const program = new Command('braid').description('braid: a Kubernetes multi-network CNI meta-plugin').exitOverride();
-  program.command('version').description('print the braid version and the CNI versions it speaks').action(() => {
-    process.stdout.write(`braid ${BRAID_VERSION} (CNI 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)\n`);
-  });
+  program
+    .command('version')
+    .description('print the braid version and the CNI versions it speaks')
+    .action(() => {
+      process.stdout.write(`braid ${BRAID_VERSION} (CNI 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0)\n`);
+    });
   registerExplain(program);
   registerDaemon(program);
   registerInstall(program);

@@ -33,7 +33,9 @@ function defaultSource(): string {
   if (process.versions.bun && !process.execPath.endsWith('/bun')) return process.execPath;
   const built = fileURLToPath(new URL('../braid', import.meta.url)); // dist/cli/install.js → dist/braid
   if (existsSync(built)) return built;
-  throw new Error(`braid is running on Node and there is no compiled executable at ${built}: build it with \`npm run build\`, or pass --source FILE`);
+  throw new Error(
+    `braid is running on Node and there is no compiled executable at ${built}: build it with \`npm run build\`, or pass --source FILE`,
+  );
 }
 
 export function registerInstall(program: Command): void {
@@ -42,11 +44,17 @@ export function registerInstall(program: Command): void {
     .description('copy braid into the CNI bin dir and write 00-braid.conflist into the CNI conf dir')
     .requiredOption('--bin-dir <dir>', "the host's CNI bin dir")
     .requiredOption('--conf-dir <dir>', "the host's CNI conf dir")
-    .option('--auto', 'use the alphabetically first other config in the conf dir as the default network (waits for one)')
+    .option(
+      '--auto',
+      'use the alphabetically first other config in the conf dir as the default network (waits for one)',
+    )
     .option('--watch', 'keep the config in step with the conf dir until SIGTERM')
     .option('--cleanup', 'remove what install put there, and exit')
     .option('--settings <file>', "JSON of braid's own keys for its config entry (daemonSocket, cacheDir, …)")
-    .option('--source <file>', 'the executable to install (default: this binary when compiled, else dist/braid beside it)')
+    .option(
+      '--source <file>',
+      'the executable to install (default: this binary when compiled, else dist/braid beside it)',
+    )
     .option('--log-level <level>', 'log level', 'info')
     .action(async (o: Opts) => {
       const { cleanup, installOnce, watchConfig } = await import('../install/installer.js');
@@ -54,7 +62,14 @@ export function registerInstall(program: Command): void {
       try {
         if (o.cleanup) return cleanup({ binDir: o.binDir, confDir: o.confDir, log });
         const source = o.source ?? defaultSource();
-        const opts = { binDir: o.binDir, confDir: o.confDir, auto: !!o.auto, settings: readSettings(o.settings), log, source };
+        const opts = {
+          binDir: o.binDir,
+          confDir: o.confDir,
+          auto: !!o.auto,
+          settings: readSettings(o.settings),
+          log,
+          source,
+        };
         const ac = new AbortController();
         process.once('SIGTERM', () => ac.abort());
         process.once('SIGINT', () => ac.abort());

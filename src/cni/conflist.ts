@@ -9,9 +9,11 @@ import { checkPluginType } from './plugin-type.js';
  * errors (e.g. `delegates[1]` or `NAD default/macvlan-a`).
  */
 export function toConfList(conf: unknown, where: string): NetConfList {
-  if (!isObject(conf)) throw new CniError(ErrorCode.InvalidConfig, `${where}: the network config must be a JSON object`);
+  if (!isObject(conf))
+    throw new CniError(ErrorCode.InvalidConfig, `${where}: the network config must be a JSON object`);
   const name = conf.name;
-  if (typeof name !== 'string' || name === '') throw new CniError(ErrorCode.InvalidConfig, `${where}: the network config has no "name"`);
+  if (typeof name !== 'string' || name === '')
+    throw new CniError(ErrorCode.InvalidConfig, `${where}: the network config has no "name"`);
   const problem = networkNameProblem(name);
   if (problem) throw new CniError(ErrorCode.InvalidConfig, `${where}: network name "${name}" ${problem}`);
   if (conf.cniVersion !== undefined && typeof conf.cniVersion !== 'string') {
@@ -19,7 +21,8 @@ export function toConfList(conf: unknown, where: string): NetConfList {
   }
   if (Array.isArray(conf.plugins)) return listFrom(conf, name, where);
   if (conf.plugins !== undefined) throw new CniError(ErrorCode.InvalidConfig, `${where}: "plugins" must be a list`);
-  if (conf.type === undefined) throw new CniError(ErrorCode.InvalidConfig, `${where}: the network config has neither "type" nor "plugins"`);
+  if (conf.type === undefined)
+    throw new CniError(ErrorCode.InvalidConfig, `${where}: the network config has neither "type" nor "plugins"`);
   try {
     checkPluginType(conf.type);
   } catch (err) {
@@ -32,7 +35,8 @@ export function toConfList(conf: unknown, where: string): NetConfList {
 
 function listFrom(conf: JsonObject, name: string, where: string): NetConfList {
   const plugins = conf.plugins as unknown[];
-  if (plugins.length === 0) throw new CniError(ErrorCode.InvalidConfig, `${where}: the conflist "${name}" has no plugins`);
+  if (plugins.length === 0)
+    throw new CniError(ErrorCode.InvalidConfig, `${where}: the conflist "${name}" has no plugins`);
   plugins.forEach((p, i) => {
     if (!isObject(p)) throw new CniError(ErrorCode.InvalidConfig, `${where}: plugins[${i}] is not an object`);
     try {

@@ -38,7 +38,8 @@ function render(msg: string, c: ErrorContext): string {
   if (c.pod) parts.push(`pod ${c.pod}`);
   else if (c.container) parts.push(`container ${c.container}`);
   if (c.network) parts.push(c.ifname ? `network ${c.network} (${c.ifname})` : `network ${c.network}`);
-  if (c.plugin) parts.push(`plugin type="${c.plugin.type}" name="${c.plugin.name}" failed (${c.plugin.command.toLowerCase()})`);
+  if (c.plugin)
+    parts.push(`plugin type="${c.plugin.type}" name="${c.plugin.name}" failed (${c.plugin.command.toLowerCase()})`);
   parts.push(...(c.where ?? []), msg);
   return parts.join(': ');
 }
@@ -71,7 +72,9 @@ export class CniError extends Error {
   }
 
   toJSON(cniVersion?: string): CniErrorJson {
-    const out: CniErrorJson = cniVersion ? { cniVersion, code: this.code, msg: this.message } : { code: this.code, msg: this.message };
+    const out: CniErrorJson = cniVersion
+      ? { cniVersion, code: this.code, msg: this.message }
+      : { code: this.code, msg: this.message };
     if (this.details) out.details = this.details;
     return out;
   }

@@ -9,7 +9,13 @@ function sortKeys(value: unknown): unknown {
   return out;
 }
 
-const ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+const ESCAPES: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
 
 export function goMarshal(value: unknown): string {
   return JSON.stringify(sortKeys(value)).replace(/[<>&\u2028\u2029]/g, (c) => ESCAPES[c] ?? c);

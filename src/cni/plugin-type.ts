@@ -3,7 +3,8 @@
 import { CniError, ErrorCode } from './errors.js';
 
 export function checkPluginType(type: unknown): string {
-  if (typeof type !== 'string' || type === '') throw new CniError(ErrorCode.InvalidConfig, 'plugin config has no "type"');
+  if (typeof type !== 'string' || type === '')
+    throw new CniError(ErrorCode.InvalidConfig, 'plugin config has no "type"');
   if (type === 'braid') {
     // A NAD naming braid would run braid with that NAD's config as its node config (its own binDir, logFile,
     // cacheDir, delegates): a way for a namespace user to run any binary as root on the node, or to recurse.

@@ -39,22 +39,32 @@ export function readCommand(env: Env): CniCommand {
   const command = env.CNI_COMMAND;
   if (!command) throw new CniError(ErrorCode.InvalidEnvironment, 'required env variables [CNI_COMMAND] missing');
   if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new CniError(ErrorCode.InvalidEnvironment, `unknown CNI_COMMAND "${command}": expected one of ${COMMANDS.join(', ')}`);
+    throw new CniError(
+      ErrorCode.InvalidEnvironment,
+      `unknown CNI_COMMAND "${command}": expected one of ${COMMANDS.join(', ')}`,
+    );
   }
   return command as CniCommand;
 }
 
 function parseStdin(stdin: string): JsonObject {
   if (stdin.trim() === '') {
-    throw new CniError(ErrorCode.DecodeFailure, 'stdin is empty: the runtime must pass the network configuration as JSON');
+    throw new CniError(
+      ErrorCode.DecodeFailure,
+      'stdin is empty: the runtime must pass the network configuration as JSON',
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdin);
   } catch (err) {
-    throw new CniError(ErrorCode.DecodeFailure, `network configuration on stdin is not valid JSON: ${(err as Error).message}`);
+    throw new CniError(
+      ErrorCode.DecodeFailure,
+      `network configuration on stdin is not valid JSON: ${(err as Error).message}`,
+    );
   }
-  if (!isObject(parsed)) throw new CniError(ErrorCode.DecodeFailure, 'network configuration on stdin must be a JSON object');
+  if (!isObject(parsed))
+    throw new CniError(ErrorCode.DecodeFailure, 'network configuration on stdin must be a JSON object');
   return parsed;
 }
 
@@ -93,7 +103,8 @@ function checkCommandVersion(command: CniCommand, version: string): void {
 export function readRequest(env: Env, stdin: string): CniRequest {
   const command = readCommand(env);
   const missing = REQUIRED[command].filter((k) => env[k] === undefined || env[k] === '');
-  if (missing.length) throw new CniError(ErrorCode.InvalidEnvironment, `required env variables [${missing.join(' ')}] missing`);
+  if (missing.length)
+    throw new CniError(ErrorCode.InvalidEnvironment, `required env variables [${missing.join(' ')}] missing`);
 
   const containerId = env.CNI_CONTAINERID ?? '';
   const ifname = env.CNI_IFNAME ?? '';

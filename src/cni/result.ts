@@ -49,7 +49,13 @@ function readModern(raw: JsonObject, version: string): Result {
     if (typeof ip.interface === 'number') out.interface = ip.interface;
     return out;
   });
-  return compact({ cniVersion: version, interfaces, ips, routes: readRoutes(raw.routes, 'routes'), dns: readDns(raw.dns) });
+  return compact({
+    cniVersion: version,
+    interfaces,
+    ips,
+    routes: readRoutes(raw.routes, 'routes'),
+    dns: readDns(raw.dns),
+  });
 }
 
 function compact(r: Result): Result {

@@ -17,7 +17,8 @@ export function networkNameProblem(name: string): string | undefined {
 
 export function interfaceNameProblem(name: string): string | undefined {
   if (name === '') return 'is empty';
-  if (name.length > MAX_IFNAME) return `is ${name.length} characters long, more than the kernel's limit of ${MAX_IFNAME}`;
+  if (name.length > MAX_IFNAME)
+    return `is ${name.length} characters long, more than the kernel's limit of ${MAX_IFNAME}`;
   if (name === '.' || name === '..') return 'may not be "." or ".."';
   if (/[/:\s]/.test(name)) return 'may not contain "/", ":" or whitespace';
   return undefined;

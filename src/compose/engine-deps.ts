@@ -22,7 +22,12 @@ export interface DepsOptions {
   hostRoot?: string;
 }
 
-export function engineDeps(config: NodeConfig, io: ProcessIo, status?: StatusWriter, opts: DepsOptions = {}): EngineDeps {
+export function engineDeps(
+  config: NodeConfig,
+  io: ProcessIo,
+  status?: StatusWriter,
+  opts: DepsOptions = {},
+): EngineDeps {
   const log = opts.log ?? createLogger(config);
   const exec = new ProcessPluginExec({
     searchPath: [config.binDir, ...(io.env.CNI_PATH ?? '').split(':').filter(Boolean)],

@@ -13,7 +13,11 @@ export function confFromNad(nad: Nad, files: ConfFiles): NetConfList {
   let conf: unknown;
   if (nad.config.trim() === '') {
     conf = files.findByName(nad.name);
-    if (!conf) throw new CniError(ErrorCode.InvalidConfig, `${where}: spec.config is empty and no config file named "${nad.name}" is in confDir`);
+    if (!conf)
+      throw new CniError(
+        ErrorCode.InvalidConfig,
+        `${where}: spec.config is empty and no config file named "${nad.name}" is in confDir`,
+      );
   } else {
     try {
       conf = JSON.parse(nad.config);

@@ -7,7 +7,11 @@ import { confFromNad } from './delegate.js';
 import type { NodeConfig } from './node-config.js';
 import type { ConfFiles, NadSource } from './sources.js';
 
-export async function resolveNetworkRef(ref: string, config: NodeConfig, src: { nads: NadSource; files: ConfFiles }): Promise<NetConfList> {
+export async function resolveNetworkRef(
+  ref: string,
+  config: NodeConfig,
+  src: { nads: NadSource; files: ConfFiles },
+): Promise<NetConfList> {
   if (!ref.includes('/')) {
     const nad = await src.nads.getNad(config.defaultNetworkNamespace, ref);
     if (nad) return confFromNad(nad, src.files);

@@ -49,7 +49,10 @@ export function projectStatus(att: AttachedNetwork): NetworkStatus[] {
   const ifaces = (r.interfaces ?? []).map((it, index) => ({ it, index }));
   const sandboxed = ifaces.length === 1 ? ifaces : ifaces.filter(({ it }) => it.sandbox);
   const entries = sandboxed.length ? sandboxed : [{ it: { name: att.ifname }, index: -1 }];
-  const primary = Math.max(0, entries.findIndex(({ it }) => it.name === att.ifname));
+  const primary = Math.max(
+    0,
+    entries.findIndex(({ it }) => it.name === att.ifname),
+  );
   const lastPos = entries.length - 1;
   // With one interface (or none) every address is its; otherwise by index, unindexed ones to the last entry.
   const owns = (pos: number, index: number, ipIndex?: number) =>

@@ -21,9 +21,14 @@ export function configuredNetworks(config: NodeConfig, withDefaultNetworks = tru
   return out;
 }
 
-export function resolveConfigured(n: ConfiguredNetwork, config: NodeConfig, src: { nads: NadSource; files: ConfFiles }): Promise<NetConfList> {
+export function resolveConfigured(
+  n: ConfiguredNetwork,
+  config: NodeConfig,
+  src: { nads: NadSource; files: ConfFiles },
+): Promise<NetConfList> {
   return 'inline' in n ? Promise.resolve(toConfList(n.inline, n.where)) : resolveNetworkRef(n.ref, config, src);
 }
 
 /** The interface name braid gives the attachment at `position` when nobody named it: the runtime's for the first. */
-export const ifnameAt = (position: number, runtimeIfname: string) => (position === 0 ? runtimeIfname : `net${position}`);
+export const ifnameAt = (position: number, runtimeIfname: string) =>
+  position === 0 ? runtimeIfname : `net${position}`;

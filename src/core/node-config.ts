@@ -41,14 +41,22 @@ function validate(raw: JsonObject): void {
       ? `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`
       : `"${e.instancePath.slice(1) || '(top)'}" ${e.message}`,
   );
-  throw new CniError(ErrorCode.InvalidConfig, `invalid braid configuration: ${problems.join('; ')}`, 'see docs/configuration.md for the keys braid accepts');
+  throw new CniError(
+    ErrorCode.InvalidConfig,
+    `invalid braid configuration: ${problems.join('; ')}`,
+    'see docs/configuration.md for the keys braid accepts',
+  );
 }
 
 function resolveAliases(raw: JsonObject): JsonObject {
   const out = { ...raw };
   for (const [alias, key] of ALIASES) {
     if (!(alias in out)) continue;
-    if (key in out) throw new CniError(ErrorCode.InvalidConfig, `invalid braid configuration: both "${key}" and its Multus alias "${alias}" are set; keep one`);
+    if (key in out)
+      throw new CniError(
+        ErrorCode.InvalidConfig,
+        `invalid braid configuration: both "${key}" and its Multus alias "${alias}" are set; keep one`,
+      );
     out[key] = out[alias];
     delete out[alias];
   }
@@ -68,7 +76,8 @@ export function withNodeDefaults(request: JsonObject, defaults: JsonObject): Jso
   return { ...out, ...request };
 }
 
-const commaList = (v: unknown) => (Array.isArray(v) ? v.map(String) : String(v).split(',')).map((s) => s.trim()).filter(Boolean);
+const commaList = (v: unknown) =>
+  (Array.isArray(v) ? v.map(String) : String(v).split(',')).map((s) => s.trim()).filter(Boolean);
 
 export function parseNodeConfig(raw: JsonObject): NodeConfig {
   validate(raw);

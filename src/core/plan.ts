@@ -37,17 +37,20 @@ export interface PlanInput {
 }
 
 const podRef = (pod?: PodInfo) => (pod ? `pod ${pod.namespace}/${pod.name}` : 'pod');
-const planError = (pod: PodInfo | undefined, msg: string) => new CniError(ErrorCode.InvalidConfig, `${podRef(pod)}: ${msg}`);
+const planError = (pod: PodInfo | undefined, msg: string) =>
+  new CniError(ErrorCode.InvalidConfig, `${podRef(pod)}: ${msg}`);
 
 async function defaultNetwork(input: PlanInput): Promise<{ name: string; conf: NetConfList }> {
   const { config, pod } = input;
   const override = pod?.annotations[ANNOTATIONS.defaultNetwork];
   if (override) {
     const sels = parseSelections(override, config.defaultNetworkNamespace);
-    if (sels.length !== 1) throw planError(pod, `annotation ${ANNOTATIONS.defaultNetwork} must name exactly one network`);
+    if (sels.length !== 1)
+      throw planError(pod, `annotation ${ANNOTATIONS.defaultNetwork} must name exactly one network`);
     const sel = sels[0]!;
     const nad = await input.nads.getNad(sel.namespace, sel.name);
-    if (!nad) throw planError(pod, `default network ${sel.namespace}/${sel.name}: NetworkAttachmentDefinition not found`);
+    if (!nad)
+      throw planError(pod, `default network ${sel.namespace}/${sel.name}: NetworkAttachmentDefinition not found`);
     const conf = confFromNad(nad, input.files);
     return { name: conf.name, conf };
   }
@@ -56,7 +59,10 @@ async function defaultNetwork(input: PlanInput): Promise<{ name: string; conf: N
     const conf = await resolveConfigured(first, config, input);
     return { name: conf.name, conf };
   }
-  throw new CniError(ErrorCode.InvalidConfig, 'braid has no default network: set "clusterNetwork" or "delegates" in its configuration');
+  throw new CniError(
+    ErrorCode.InvalidConfig,
+    'braid has no default network: set "clusterNetwork" or "delegates" in its configuration',
+  );
 }
 
 function checkIsolation(input: PlanInput, sel: SelectionElement): void {
@@ -90,7 +96,10 @@ async function podAttachments(input: PlanInput, firstIndex: number): Promise<Pla
   try {
     selections = parseSelections(annotation, pod.namespace);
   } catch (err) {
-    throw (err as CniError).withContext({ pod: `${pod.namespace}/${pod.name}`, where: [`annotation ${ANNOTATIONS.networks}`] });
+    throw (err as CniError).withContext({
+      pod: `${pod.namespace}/${pod.name}`,
+      where: [`annotation ${ANNOTATIONS.networks}`],
+    });
   }
   const takeDevice = deviceAllocator(input);
   const out: PlannedAttachment[] = [];
@@ -107,7 +116,13 @@ async function podAttachments(input: PlanInput, firstIndex: number): Promise<Pla
     const resourceName = nad.annotations[ANNOTATIONS.resourceName];
     const deviceId = resourceName ? takeDevice(resourceName) : undefined;
     const d = applySelection(conf, sel, deviceId);
-    const att: PlannedAttachment = { name: `${sel.namespace}/${sel.name}`, ifname: sel.interface ?? ifnameAt(firstIndex + i, input.ifname), isDefault: false, ...d, selection: sel };
+    const att: PlannedAttachment = {
+      name: `${sel.namespace}/${sel.name}`,
+      ifname: sel.interface ?? ifnameAt(firstIndex + i, input.ifname),
+      isDefault: false,
+      ...d,
+      selection: sel,
+    };
     if (resourceName) att.resourceName = resourceName;
     if (deviceId) att.deviceId = deviceId;
     out.push(att);
@@ -119,13 +134,20 @@ function checkPlan(pod: PodInfo | undefined, atts: PlannedAttachment[]): void {
   const seen = new Map<string, string>();
   for (const a of atts) {
     const other = seen.get(a.ifname);
-    if (other) throw planError(pod, `networks ${other} and ${a.name} both use interface "${a.ifname}": give one an explicit interface name`);
+    if (other)
+      throw planError(
+        pod,
+        `networks ${other} and ${a.name} both use interface "${a.ifname}": give one an explicit interface name`,
+      );
     seen.set(a.ifname, a.name);
   }
   const gws = atts.flatMap((a) => a.selection?.['default-route'] ?? []);
   for (const fam of [4, 6]) {
     if (gws.filter((g) => isIP(g) === fam).length > 1) {
-      throw planError(pod, `more than one IPv${fam} "default-route" was requested; a pod has one default route per address family`);
+      throw planError(
+        pod,
+        `more than one IPv${fam} "default-route" was requested; a pod has one default route per address family`,
+      );
     }
   }
 }
@@ -133,16 +155,33 @@ function checkPlan(pod: PodInfo | undefined, atts: PlannedAttachment[]): void {
 export async function planAttachments(input: PlanInput): Promise<PlannedAttachment[]> {
   const { config, pod } = input;
   if (config.clusterNetwork && config.delegates.length) {
-    throw new CniError(ErrorCode.InvalidConfig, 'braid configuration sets both "clusterNetwork" and "delegates"; keep one');
+    throw new CniError(
+      ErrorCode.InvalidConfig,
+      'braid configuration sets both "clusterNetwork" and "delegates"; keep one',
+    );
   }
   const def = await defaultNetwork(input);
   const atts: PlannedAttachment[] = [
-    { name: def.name, ifname: input.ifname, isDefault: true, conf: def.conf, capabilityArgs: config.runtimeConfig, extraArgs: [] },
+    {
+      name: def.name,
+      ifname: input.ifname,
+      isDefault: true,
+      conf: def.conf,
+      capabilityArgs: config.runtimeConfig,
+      extraArgs: [],
+    },
   ];
   // The configured networks after the default one; the default network may have been overridden by the pod.
   for (const n of configuredNetworks(config, !pod || !config.systemNamespaces.includes(pod.namespace)).slice(1)) {
     const conf = await resolveConfigured(n, config, input);
-    atts.push({ name: conf.name, ifname: ifnameAt(atts.length, input.ifname), isDefault: false, conf, capabilityArgs: {}, extraArgs: [] });
+    atts.push({
+      name: conf.name,
+      ifname: ifnameAt(atts.length, input.ifname),
+      isDefault: false,
+      conf,
+      capabilityArgs: {},
+      extraArgs: [],
+    });
   }
   atts.push(...(await podAttachments(input, atts.length)));
   checkPlan(pod, atts);

@@ -61,7 +61,8 @@ const listOf = (each: (s: string) => string | undefined) => (v: unknown) => {
   }
   return undefined;
 };
-const matching = (re: RegExp, what: string) => (v: unknown) => (typeof v === 'string' && re.test(v) ? undefined : `${quoted(v)} is not ${what}`);
+const matching = (re: RegExp, what: string) => (v: unknown) =>
+  typeof v === 'string' && re.test(v) ? undefined : `${quoted(v)} is not ${what}`;
 const object = (v: unknown) => (isObject(v) ? undefined : 'must be a JSON object');
 
 export const SELECTION_FIELDS: readonly SelectionField[] = [
@@ -104,17 +105,25 @@ export const PASSED_OVER_FIELDS: readonly string[] = ['ipam-claim-reference'];
 export const FIELD_BY_KEY: ReadonlyMap<string, keyof SelectionElement> = new Map<string, keyof SelectionElement>([
   ['name', 'name'],
   ['namespace', 'namespace'],
-  ...SELECTION_FIELDS.flatMap((f) => [f.key, ...(f.aliases ?? [])].map((k): [string, FieldKey] => [k.toLowerCase(), f.key])),
+  ...SELECTION_FIELDS.flatMap((f) =>
+    [f.key, ...(f.aliases ?? [])].map((k): [string, FieldKey] => [k.toLowerCase(), f.key]),
+  ),
 ]);
 
 /** Where each field a selection requests ended up, for `braid explain`: "why did my static IP not apply?" */
-export function deliveryOf(sel: Partial<SelectionElement>, capabilityArgs: JsonObject, extraArgs: CniArgs): Record<string, string> {
+export function deliveryOf(
+  sel: Partial<SelectionElement>,
+  capabilityArgs: JsonObject,
+  extraArgs: CniArgs,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of SELECTION_FIELDS) {
     if (sel[f.key] === undefined) continue;
     if (f.capability && f.capability in capabilityArgs) out[f.key] = `runtimeConfig.${f.capability}`;
-    else if (f.legacyArg && extraArgs.some(([k]) => k === f.legacyArg!.name)) out[f.key] = `CNI_ARGS ${f.legacyArg.name}`;
-    else if (f.capability) out[f.key] = `not delivered: no plugin of the network declares the "${f.capability}" capability`;
+    else if (f.legacyArg && extraArgs.some(([k]) => k === f.legacyArg!.name))
+      out[f.key] = `CNI_ARGS ${f.legacyArg.name}`;
+    else if (f.capability)
+      out[f.key] = `not delivered: no plugin of the network declares the "${f.capability}" capability`;
     else out[f.key] = f.use ?? 'read by braid';
   }
   return out;

@@ -15,7 +15,8 @@ export function namespaceProblem(ns: string): string | undefined {
 
 /** NAD names are object names: DNS-1123 subdomains (Multus only allows labels; dots are legal in Kubernetes). */
 export function nadNameProblem(name: string): string | undefined {
-  if (name.length > 253 || !name.split('.').every((p) => LABEL.test(p))) return `network name "${name}" is not a valid DNS-1123 name`;
+  if (name.length > 253 || !name.split('.').every((p) => LABEL.test(p)))
+    return `network name "${name}" is not a valid DNS-1123 name`;
   return undefined;
 }
 
@@ -57,7 +58,11 @@ function parseJsonForm(text: string): Array<Partial<SelectionElement>> {
   } catch (err) {
     throw new CniError(ErrorCode.InvalidConfig, `networks annotation is not valid JSON: ${(err as Error).message}`);
   }
-  if (!Array.isArray(parsed)) throw new CniError(ErrorCode.InvalidConfig, 'networks annotation in JSON form must be a list of selection elements: [{"name": …}]');
+  if (!Array.isArray(parsed))
+    throw new CniError(
+      ErrorCode.InvalidConfig,
+      'networks annotation in JSON form must be a list of selection elements: [{"name": …}]',
+    );
   return parsed.map((el, i) => {
     const where = `network ${i + 1}`;
     if (!isObject(el)) throw fail(where, 'is not a JSON object');
@@ -70,7 +75,11 @@ function parseJsonForm(text: string): Array<Partial<SelectionElement>> {
       // keys with a dot are NPWG §4.1.2 vendor extensions: ignored
     }
     // Reported after the loop so that the message can name the network, wherever its "name" key is.
-    if (unknown.length) throw fail(`${where} ("${String(out.name ?? '')}")`, `unknown key "${unknown[0]}" (vendor keys must be reverse-DNS, e.g. "org.example.key")`);
+    if (unknown.length)
+      throw fail(
+        `${where} ("${String(out.name ?? '')}")`,
+        `unknown key "${unknown[0]}" (vendor keys must be reverse-DNS, e.g. "org.example.key")`,
+      );
     return out as Partial<SelectionElement>;
   });
 }

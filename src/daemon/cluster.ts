@@ -36,19 +36,48 @@ async function clearOwedStatus(owed: PendingStatusClears, status: K8sStatusWrite
       await status.remove(e.pod, e.containerId);
       owed.done(e);
     } catch (err) {
-      log.warn({ pod: `${e.pod.namespace}/${e.pod.name}`, containerId: e.containerId, err: (err as Error).message }, 'owed network-status clear failed; kept for the next start');
+      log.warn(
+        { pod: `${e.pod.namespace}/${e.pod.name}`, containerId: e.containerId, err: (err as Error).message },
+        'owed network-status clear failed; kept for the next start',
+      );
     }
   }
 }
 
+/** The two informers: NADs everywhere, pods of this node only. */
+function informers(api: ApiClient, cfg: DaemonConfig, log: Logger) {
+  const pods = new Reflector<CachedPod>({
+    api,
+    path: '/api/v1/pods',
+    query: { fieldSelector: `spec.nodeName=${cfg.nodeName}` },
+    trim: (o) => trimPod(o as object),
+    key: keyOf,
+    log,
+  });
+  const nads = new Reflector<Nad>({ api, path: NAD_PATH, trim: (o) => trimNad(o as object), key: keyOf, log });
+  return { pods, nads };
+}
+
 export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics): Cluster {
   const api = new ApiClient(() => loadKubeConfig(cfg.node.kubeconfig));
-  const pods = new Reflector<CachedPod>({ api, path: '/api/v1/pods', query: { fieldSelector: `spec.nodeName=${cfg.nodeName}` }, trim: (o) => trimPod(o as object), key: keyOf, log });
-  const nads = new Reflector<Nad>({ api, path: NAD_PATH, trim: (o) => trimNad(o as object), key: keyOf, log });
+  const { pods, nads } = informers(api, cfg, log);
   const apiSources = new ApiSources(api, pods, nads);
   const cachedPod = (ns: string, name: string) => apiSources.cachedPod(ns, name);
-  const status = new K8sStatusWriter({ api, log, cachedPod, deadlineMs: 2000, background: true, onOutcome: (op, result) => metrics.statusWrites.inc({ op, result }) });
-  const events = new DaemonEvents({ api, log, host: cfg.nodeName, cachedPod, delSince: (pod, t) => status.delSince(pod, t) });
+  const status = new K8sStatusWriter({
+    api,
+    log,
+    cachedPod,
+    deadlineMs: 2000,
+    background: true,
+    onOutcome: (op, result) => metrics.statusWrites.inc({ op, result }),
+  });
+  const events = new DaemonEvents({
+    api,
+    log,
+    host: cfg.nodeName,
+    cachedPod,
+    delSince: (pod, t) => status.delSince(pod, t),
+  });
   return {
     sources: {
       pods: apiSources,

@@ -24,7 +24,10 @@ const DAEMON_KEYS: Record<string, { ok: (v: unknown) => boolean; must: string }>
   nodeName: { ok: isString, must: 'must be a string' },
   socketPath: { ok: isString, must: 'must be a string' },
   metricsAddress: { ok: isString, must: 'must be a string' },
-  maxConcurrentRequests: { ok: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1, must: 'must be a whole number of at least 1' },
+  maxConcurrentRequests: {
+    ok: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1,
+    must: 'must be a whole number of at least 1',
+  },
   drainSeconds: { ok: (v) => typeof v === 'number' && v >= 0, must: 'must be a number of at least 0' },
   hostRoot: { ok: isString, must: 'must be a string' },
 };
@@ -38,7 +41,8 @@ export const DEFAULT_METRICS_ADDRESS = '0.0.0.0:10366';
 /** Without trailing slashes; absolute, since delegates run chrooted into it. */
 function hostRootOf(raw: JsonObject): string | undefined {
   const hostRoot = (raw.hostRoot as string | undefined)?.replace(/\/+$/, '');
-  if (hostRoot !== undefined && !hostRoot.startsWith('/')) throw invalid('"hostRoot" must be an absolute path (the DaemonSet mounts the host\'s / at /hostroot)');
+  if (hostRoot !== undefined && !hostRoot.startsWith('/'))
+    throw invalid('"hostRoot" must be an absolute path (the DaemonSet mounts the host\'s / at /hostroot)');
   return hostRoot || undefined;
 }
 
@@ -46,9 +50,18 @@ export function parseDaemonConfig(raw: JsonObject, env: Record<string, string | 
   const nodeKeys: JsonObject = { type: 'braid' };
   for (const [k, v] of Object.entries(raw)) if (!(k in DAEMON_KEYS)) nodeKeys[k] = v;
   const node = parseNodeConfig(nodeKeys);
-  for (const [k, rule] of Object.entries(DAEMON_KEYS)) if (raw[k] !== undefined && !rule.ok(raw[k])) throw invalid(`"${k}" ${rule.must}`);
-  const own = { socketPath: '/run/braid/braid.sock', metricsAddress: DEFAULT_METRICS_ADDRESS, maxConcurrentRequests: 16, drainSeconds: 30, nodeName: env.NODE_NAME, ...raw };
-  if (!own.nodeName) throw invalid('braid daemon needs "nodeName" in its configuration or NODE_NAME in its environment');
+  for (const [k, rule] of Object.entries(DAEMON_KEYS))
+    if (raw[k] !== undefined && !rule.ok(raw[k])) throw invalid(`"${k}" ${rule.must}`);
+  const own = {
+    socketPath: '/run/braid/braid.sock',
+    metricsAddress: DEFAULT_METRICS_ADDRESS,
+    maxConcurrentRequests: 16,
+    drainSeconds: 30,
+    nodeName: env.NODE_NAME,
+    ...raw,
+  };
+  if (!own.nodeName)
+    throw invalid('braid daemon needs "nodeName" in its configuration or NODE_NAME in its environment');
   const hostRoot = hostRootOf(raw);
   return {
     node,
@@ -66,8 +79,12 @@ export function readDaemonConfig(path: string, env: Record<string, string | unde
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new CniError(ErrorCode.InvalidConfig, `cannot read the daemon configuration ${path}: ${(err as Error).message}`);
+    throw new CniError(
+      ErrorCode.InvalidConfig,
+      `cannot read the daemon configuration ${path}: ${(err as Error).message}`,
+    );
   }
-  if (!isObject(parsed)) throw new CniError(ErrorCode.InvalidConfig, `the daemon configuration ${path} must be a JSON object`);
+  if (!isObject(parsed))
+    throw new CniError(ErrorCode.InvalidConfig, `the daemon configuration ${path} must be a JSON object`);
   return parseDaemonConfig(parsed, env);
 }

@@ -28,11 +28,20 @@ function registerGauges(metrics: Metrics, limiter: Limiter, cluster: Cluster): v
   metrics.gauge('braid_resident_memory_bytes', 'resident set size of the daemon', () => process.memoryUsage.rss());
   metrics.gauge('braid_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed);
   metrics.gauge('braid_status_backlog', 'network-status writes waiting to be retried', () => cluster.status.backlog);
-  metrics.gauge('braid_status_pods_writing', 'pods with a network-status write on its way', () => cluster.status.inFlight);
+  metrics.gauge(
+    'braid_status_pods_writing',
+    'pods with a network-status write on its way',
+    () => cluster.status.inFlight,
+  );
 }
 
 /** /metrics, /healthz and /readyz; a listener that cannot start is fatal (a half-started daemon is worse than none). */
-async function metricsListener(cfg: DaemonConfig, metrics: Metrics, cluster: Cluster, draining: () => boolean): Promise<Server[]> {
+async function metricsListener(
+  cfg: DaemonConfig,
+  metrics: Metrics,
+  cluster: Cluster,
+  draining: () => boolean,
+): Promise<Server[]> {
   if (!cfg.metricsAddress) return [];
   const probes = {
     healthy: () => !draining(),
@@ -44,12 +53,19 @@ async function metricsListener(cfg: DaemonConfig, metrics: Metrics, cluster: Clu
     },
   };
   const listening = await listenForMetrics(cfg.metricsAddress, metrics, probes).catch((err: NodeJS.ErrnoException) => {
-    throw new CniError(ErrorCode.Internal, `cannot listen for metrics on ${cfg.metricsAddress}: ${err.code ?? err.message}`, 'set "metricsAddress" in the daemon configuration to a free address, or "" to turn the listener off');
+    throw new CniError(
+      ErrorCode.Internal,
+      `cannot listen for metrics on ${cfg.metricsAddress}: ${err.code ?? err.message}`,
+      'set "metricsAddress" in the daemon configuration to a free address, or "" to turn the listener off',
+    );
   });
   return [listening];
 }
 
-export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(cfg.node, { component: 'daemon', node: cfg.nodeName })): Promise<RunningDaemon> {
+export async function startDaemon(
+  cfg: DaemonConfig,
+  log: Logger = createLogger(cfg.node, { component: 'daemon', node: cfg.nodeName }),
+): Promise<RunningDaemon> {
   const metrics = new Metrics();
   const cluster = connectCluster(cfg, log, metrics);
   const limiter = new Limiter(cfg.maxConcurrentRequests);
@@ -57,7 +73,15 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
   let draining = false;
   const nodeDefaults = Object.fromEntries(Object.entries(cfg.node.raw).filter(([k]) => k !== 'type'));
   writeFileAtomic(nodeDefaultsPathOf(cfg.socketPath), JSON.stringify(nodeDefaults), 0o644);
-  const serve = requestServer({ cfg, log, metrics, limiter, sources: { ...cluster.sources, status: cluster.status }, nodeDefaults, draining: () => draining });
+  const serve = requestServer({
+    cfg,
+    log,
+    metrics,
+    limiter,
+    sources: { ...cluster.sources, status: cluster.status },
+    nodeDefaults,
+    draining: () => draining,
+  });
   // Metrics first: the socket appears only once every listener is up.
   const servers = await metricsListener(cfg, metrics, cluster, () => draining);
   servers.push(await listenOnSocket(cfg.socketPath, serve, () => !draining));
@@ -69,9 +93,13 @@ export async function startDaemon(cfg: DaemonConfig, log: Logger = createLogger(
     async stop() {
       draining = true;
       const deadline = Date.now() + cfg.drainSeconds * 1000;
-      while ((limiter.active > 0 || limiter.queued > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while ((limiter.active > 0 || limiter.queued > 0) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       // The answers went out before their status writes: let those land too, within the same drain.
-      await Promise.race([cluster.status.settled(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+      await Promise.race([
+        cluster.status.settled(),
+        new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
+      ]);
       cluster.stop();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
       log.info('braid daemon stopped');

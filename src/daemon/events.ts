@@ -23,7 +23,13 @@ export class DaemonEvents {
   /** One AddedInterface per attachment: "Add net1 [10.1.1.5] from ns/nad". */
   added(pod: PodRef, status: NetworkStatus[]): void {
     for (const s of status) {
-      this.sender.send({ pod, host: this.o.host, type: 'Normal', reason: 'AddedInterface', message: `Add ${s.interface ?? '?'} [${(s.ips ?? []).join(', ')}] from ${s.name}` });
+      this.sender.send({
+        pod,
+        host: this.o.host,
+        type: 'Normal',
+        reason: 'AddedInterface',
+        message: `Add ${s.interface ?? '?'} [${(s.ips ?? []).join(', ')}] from ${s.name}`,
+      });
     }
   }
 

@@ -33,18 +33,22 @@ export class Limiter {
   /** Runs `fn` after every earlier call with the same key, within the global limit. */
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const before = this.perKey.get(key) ?? Promise.resolve();
-    const mine = before.catch(() => undefined).then(async () => {
-      await this.slot();
-      try {
-        return await fn();
-      } finally {
-        this.release();
-      }
-    });
+    const mine = before
+      .catch(() => undefined)
+      .then(async () => {
+        await this.slot();
+        try {
+          return await fn();
+        } finally {
+          this.release();
+        }
+      });
     this.perKey.set(key, mine);
-    void mine.catch(() => undefined).then(() => {
-      if (this.perKey.get(key) === mine) this.perKey.delete(key);
-    });
+    void mine
+      .catch(() => undefined)
+      .then(() => {
+        if (this.perKey.get(key) === mine) this.perKey.delete(key);
+      });
     return mine;
   }
 }

@@ -5,11 +5,18 @@ const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 type Labels = Record<string, string>;
 // Label values escape backslash, double quote and line feed as \\, \" and \n (text exposition format 0.0.4).
 const escape = (v: string) => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
-const key = (l: Labels) => Object.entries(l).sort().map(([k, v]) => `${k}="${escape(v)}"`).join(',');
+const key = (l: Labels) =>
+  Object.entries(l)
+    .sort()
+    .map(([k, v]) => `${k}="${escape(v)}"`)
+    .join(',');
 
 class Histogram {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
 
   observe(labels: Labels, seconds: number): void {
     const k = key(labels);
@@ -27,7 +34,11 @@ class Histogram {
     for (const [k, s] of this.series) {
       const sep = k ? ',' : '';
       BUCKETS.forEach((b, i) => lines.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${s.counts[i]}`));
-      lines.push(`${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}`, `${this.name}_sum{${k}} ${s.sum}`, `${this.name}_count{${k}} ${s.count}`);
+      lines.push(
+        `${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}`,
+        `${this.name}_sum{${k}} ${s.sum}`,
+        `${this.name}_count{${k}} ${s.count}`,
+      );
     }
     return lines.join('\n');
   }
@@ -35,7 +46,10 @@ class Histogram {
 
 class Counter {
   private readonly series = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
 
   inc(labels: Labels, by = 1): void {
     const k = key(labels);
@@ -52,7 +66,10 @@ class Counter {
 export class Metrics {
   readonly requests = new Counter('braid_requests_total', 'CNI requests served, by command and result');
   readonly requestSeconds = new Histogram('braid_request_duration_seconds', 'CNI request latency, by command');
-  readonly delegateSeconds = new Histogram('braid_delegate_duration_seconds', 'Delegate plugin latency, by plugin type and command');
+  readonly delegateSeconds = new Histogram(
+    'braid_delegate_duration_seconds',
+    'Delegate plugin latency, by plugin type and command',
+  );
   readonly statusWrites = new Counter('braid_status_writes_total', 'network-status writes, by result');
   private gauges: Array<() => string> = [];
 
@@ -61,6 +78,9 @@ export class Metrics {
   }
 
   render(): string {
-    return `${[this.requests, this.requestSeconds, this.delegateSeconds, this.statusWrites].map((m) => m.render()).concat(this.gauges.map((g) => g())).join('\n')}\n`;
+    return `${[this.requests, this.requestSeconds, this.delegateSeconds, this.statusWrites]
+      .map((m) => m.render())
+      .concat(this.gauges.map((g) => g()))
+      .join('\n')}\n`;
   }
 }

@@ -18,7 +18,15 @@ export async function runDaemon(configFile: string): Promise<void> {
  */
 export function exitOnFatal(err: unknown): never {
   const e = toCniError(err);
-  const line = { level: 'fatal', time: new Date().toISOString(), name: 'braid', component: 'daemon', code: e.code, msg: e.message, ...(e.details ? { details: e.details } : {}) };
+  const line = {
+    level: 'fatal',
+    time: new Date().toISOString(),
+    name: 'braid',
+    component: 'daemon',
+    code: e.code,
+    msg: e.message,
+    ...(e.details ? { details: e.details } : {}),
+  };
   process.stderr.write(`${JSON.stringify(line)}\n`);
   process.exit(1);
 }

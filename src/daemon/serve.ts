@@ -36,7 +36,9 @@ function timedExec(exec: PluginExec, metrics: Metrics): PluginExec {
   };
 }
 
-const shuttingDown = JSON.stringify(new CniError(ErrorCode.TryAgainLater, 'the braid daemon is shutting down').toJSON());
+const shuttingDown = JSON.stringify(
+  new CniError(ErrorCode.TryAgainLater, 'the braid daemon is shutting down').toJSON(),
+);
 
 export function requestServer(ctx: ServeContext): (r: DaemonRequest) => Promise<DaemonReply> {
   const { cfg, log, metrics, sources } = ctx;
@@ -48,13 +50,22 @@ export function requestServer(ctx: ServeContext): (r: DaemonRequest) => Promise<
     const io = { env: r.env, stdin: r.stdin, stdout: (t: string) => (stdout += t), stderr: () => undefined };
     const key = `${r.env.CNI_CONTAINERID ?? ''}/${r.env.CNI_IFNAME ?? ''}`;
     const exitCode = await ctx.limiter.run(key, () =>
-      runSkel(io, async (req) => {
-        // The daemon's node keys are the defaults; the runtime's config wins key by key (issue 8).
-        const config = parseNodeConfig(withNodeDefaults(req.config, ctx.nodeDefaults));
-        // Delegates get the runtime's environment and the host's root, as if the runtime ran them (ADR 0013).
-        const deps = engineDeps(config, io, sources.status, { log, processEnv: r.env, wrapExec: (e) => timedExec(e, metrics), ...(cfg.hostRoot ? { hostRoot: cfg.hostRoot } : {}) });
-        return handle(req, { config, deps, src: sources });
-      }, (err) => log.warn({ command, container: r.env.CNI_CONTAINERID, err: (err as Error).message }, 'request failed')),
+      runSkel(
+        io,
+        async (req) => {
+          // The daemon's node keys are the defaults; the runtime's config wins key by key (issue 8).
+          const config = parseNodeConfig(withNodeDefaults(req.config, ctx.nodeDefaults));
+          // Delegates get the runtime's environment and the host's root, as if the runtime ran them (ADR 0013).
+          const deps = engineDeps(config, io, sources.status, {
+            log,
+            processEnv: r.env,
+            wrapExec: (e) => timedExec(e, metrics),
+            ...(cfg.hostRoot ? { hostRoot: cfg.hostRoot } : {}),
+          });
+          return handle(req, { config, deps, src: sources });
+        },
+        (err) => log.warn({ command, container: r.env.CNI_CONTAINERID, err: (err as Error).message }, 'request failed'),
+      ),
     );
     metrics.requests.inc({ command, result: exitCode === 0 ? 'success' : 'error' });
     metrics.requestSeconds.observe({ command }, (performance.now() - t0) / 1000);

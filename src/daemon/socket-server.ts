@@ -48,20 +48,44 @@ export function parseDaemonRequest(text: string): DaemonRequest {
   } catch {
     throw new CniError(ErrorCode.DecodeFailure, 'not a CNI request: the body is not JSON');
   }
-  if (!isObject(v) || !isObject(v.env) || typeof v.stdin !== 'string' || !Object.values(v.env).every((x) => typeof x === 'string')) {
-    throw new CniError(ErrorCode.DecodeFailure, 'not a CNI request: expected {"env": {CNI_* strings}, "stdin": string}');
+  if (
+    !isObject(v) ||
+    !isObject(v.env) ||
+    typeof v.stdin !== 'string' ||
+    !Object.values(v.env).every((x) => typeof x === 'string')
+  ) {
+    throw new CniError(
+      ErrorCode.DecodeFailure,
+      'not a CNI request: expected {"env": {CNI_* strings}, "stdin": string}',
+    );
   }
   return { env: v.env as Record<string, string>, stdin: v.stdin };
 }
 
-export async function listenOnSocket(socketPath: string, handle: CniRequestHandler, healthy: () => boolean): Promise<Server> {
+export async function listenOnSocket(
+  socketPath: string,
+  handle: CniRequestHandler,
+  healthy: () => boolean,
+): Promise<Server> {
   const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/healthz') return send(res, healthy() ? 200 : 503, healthy() ? 'ok' : 'not ready');
-    if (req.method !== 'POST' || req.url !== CNI_PATH) return send(res, 404, errorReply(new CniError(ErrorCode.InvalidConfig, `no such endpoint: ${req.method} ${req.url}`)));
+    if (req.method === 'GET' && req.url === '/healthz')
+      return send(res, healthy() ? 200 : 503, healthy() ? 'ok' : 'not ready');
+    if (req.method !== 'POST' || req.url !== CNI_PATH)
+      return send(
+        res,
+        404,
+        errorReply(new CniError(ErrorCode.InvalidConfig, `no such endpoint: ${req.method} ${req.url}`)),
+      );
     readBody(req)
       .then((text) => handle(parseDaemonRequest(text)))
       .then((reply) => send(res, 200, reply))
-      .catch((err: unknown) => send(res, err instanceof CniError ? 400 : 500, errorReply(err instanceof CniError ? err : new CniError(ErrorCode.Internal, String(err)))));
+      .catch((err: unknown) =>
+        send(
+          res,
+          err instanceof CniError ? 400 : 500,
+          errorReply(err instanceof CniError ? err : new CniError(ErrorCode.Internal, String(err))),
+        ),
+      );
   });
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
   rmSync(socketPath, { force: true }); // a stale socket from a crashed daemon

@@ -12,7 +12,8 @@ import { applyDefaultRoutes } from './default-route.js';
 import { type EngineDeps, PLAN_KIND, type PodRequest, type SavedPlan } from './ports.js';
 
 /** Whom an ADD error is about: the pod when known, else the container. */
-const subjectOf = (plan: SavedPlan): ErrorContext => (plan.pod ? { pod: `${plan.pod.namespace}/${plan.pod.name}` } : { container: plan.containerId });
+const subjectOf = (plan: SavedPlan): ErrorContext =>
+  plan.pod ? { pod: `${plan.pod.namespace}/${plan.pod.name}` } : { container: plan.containerId };
 
 interface Failure {
   att: PlannedAttachment;
@@ -72,7 +73,8 @@ async function rollback(deps: EngineDeps, plan: SavedPlan, { started, done, fail
     // A network whose first plugin failed holds nothing (a failing plugin cleans up after itself): a DEL error
     // there is expected (macvlan without its master) and is no reason to keep a record.
     const heldNothing = att === failure?.att && failure.err instanceof ListAddError && failure.err.pluginsDone === 0;
-    for (const e of errors) deps.log[heldNothing ? 'warn' : 'error']({ err: e.message, network: att.name }, 'rollback: DEL failed');
+    for (const e of errors)
+      deps.log[heldNothing ? 'warn' : 'error']({ err: e.message, network: att.name }, 'rollback: DEL failed');
     // Kept in a plan that stays for another network's sake, it must not make every later DEL fail.
     if (heldNothing || !cached) att.addFailed = true;
     if (heldNothing) continue;
@@ -88,15 +90,26 @@ export interface AddOutcome {
   status: NetworkStatus[];
 }
 
-export async function addPod(deps: EngineDeps, req: PodRequest, input: Omit<PlanInput, 'ifname' | 'args'>): Promise<AddOutcome> {
+export async function addPod(
+  deps: EngineDeps,
+  req: PodRequest,
+  input: Omit<PlanInput, 'ifname' | 'args'>,
+): Promise<AddOutcome> {
   const attachments = await planAttachments({ ...input, ifname: req.ifname, args: req.args });
-  const pod = input.pod ? { namespace: input.pod.namespace, name: input.pod.name, uid: input.pod.uid ?? getArg(req.args, 'K8S_POD_UID') } : undefined;
+  const pod = input.pod
+    ? { namespace: input.pod.namespace, name: input.pod.name, uid: input.pod.uid ?? getArg(req.args, 'K8S_POD_UID') }
+    : undefined;
   const plan: SavedPlan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };
   deps.plans.save(plan);
 
   const { done, started, failure } = await attachAll(deps, plan, input.config.parallelAttach);
   try {
-    if (failure) throw toCniError(failure.err).withContext({ ...subjectOf(plan), network: failure.att.name, ifname: failure.att.ifname });
+    if (failure)
+      throw toCniError(failure.err).withContext({
+        ...subjectOf(plan),
+        network: failure.att.name,
+        ifname: failure.att.ifname,
+      });
     const ordered = plan.attachments.map((a) => done.find((d) => d.att === a)!);
     const rewritten = await applyDefaultRoutes(deps.routes, plan.netns, ordered).catch((err: unknown) => {
       throw toCniError(err).withContext(subjectOf(plan));
@@ -106,7 +119,10 @@ export async function addPod(deps: EngineDeps, req: PodRequest, input: Omit<Plan
       ifname: d.att.ifname,
       isDefault: d.att.isDefault,
       result: rewritten.get(d) ?? d.result,
-      deviceInfo: d.att.resourceName && d.att.deviceId ? input.devices?.deviceInfo(d.att.resourceName, d.att.deviceId) : undefined,
+      deviceInfo:
+        d.att.resourceName && d.att.deviceId
+          ? input.devices?.deviceInfo(d.att.resourceName, d.att.deviceId)
+          : undefined,
     }));
     const status = buildNetworkStatus(attached);
     if (deps.status && plan.pod) await deps.status.write(plan.pod, plan.containerId, status);

@@ -17,7 +17,11 @@ export function runtimeConfFor(plan: SavedPlan, att: PlannedAttachment): Runtime
   };
 }
 
-export const cacheKey = (plan: SavedPlan, att: PlannedAttachment) => ({ networkName: att.conf.name, containerId: plan.containerId, ifName: att.ifname });
+export const cacheKey = (plan: SavedPlan, att: PlannedAttachment) => ({
+  networkName: att.conf.name,
+  containerId: plan.containerId,
+  ifName: att.ifname,
+});
 
 export interface Attached {
   att: PlannedAttachment;
@@ -43,7 +47,12 @@ export async function addAttachment(deps: EngineDeps, plan: SavedPlan, att: Plan
 }
 
 /** DEL of one attachment; the cache entry goes only when every plugin succeeded, so a retry still has prevResult. */
-export async function delAttachment(deps: EngineDeps, plan: SavedPlan, att: PlannedAttachment, cachedResult?: unknown): Promise<CniError[]> {
+export async function delAttachment(
+  deps: EngineDeps,
+  plan: SavedPlan,
+  att: PlannedAttachment,
+  cachedResult?: unknown,
+): Promise<CniError[]> {
   const key = cacheKey(plan, att);
   const prev = cachedResult ?? deps.cache.read(key)?.result;
   const errors = await delNetworkList(deps.exec, att.conf, runtimeConfFor(plan, att), prev);

@@ -29,7 +29,12 @@ export function resultAsVersion(raw: unknown, version: string): unknown {
 }
 
 /** The exact stdin libcni would give `plugin` of `list`: name and cniVersion injected, runtimeConfig per capability. */
-export function pluginConfig(list: NetConfList, plugin: PluginConf, rt: Pick<RuntimeConf, 'capabilityArgs'>, extra: JsonObject = {}): JsonObject {
+export function pluginConfig(
+  list: NetConfList,
+  plugin: PluginConf,
+  rt: Pick<RuntimeConf, 'capabilityArgs'>,
+  extra: JsonObject = {},
+): JsonObject {
   const conf: JsonObject = { ...plugin, name: list.name, cniVersion: listVersion(list), ...extra };
   const rc: JsonObject = {};
   const caps = plugin.capabilities;
@@ -75,7 +80,10 @@ export interface AddOutcome {
 
 /** An ADD that failed after `pluginsDone` plugins of the list had succeeded (those may hold resources). */
 export class ListAddError extends CniError {
-  constructor(cause: CniError, readonly pluginsDone: number) {
+  constructor(
+    cause: CniError,
+    readonly pluginsDone: number,
+  ) {
     super(cause.code, cause.message, cause.details);
   }
 }
@@ -109,7 +117,12 @@ function cachedPrev(list: NetConfList, cached: unknown): JsonObject {
 }
 
 /** DEL runs every plugin in reverse and keeps going past failures, so one broken plugin leaks nothing else. */
-export async function delNetworkList(exec: PluginExec, list: NetConfList, rt: RuntimeConf, cached?: unknown): Promise<CniError[]> {
+export async function delNetworkList(
+  exec: PluginExec,
+  list: NetConfList,
+  rt: RuntimeConf,
+  cached?: unknown,
+): Promise<CniError[]> {
   const errors: CniError[] = [];
   const extra = cachedPrev(list, cached);
   for (const plugin of [...list.plugins].reverse()) {
@@ -123,20 +136,35 @@ export async function delNetworkList(exec: PluginExec, list: NetConfList, rt: Ru
 }
 
 /** CHECK needs 0.4.0 and a cached result; lists that disable it or predate it are skipped (libcni). */
-export async function checkNetworkList(exec: PluginExec, list: NetConfList, rt: RuntimeConf, cached: unknown): Promise<void> {
+export async function checkNetworkList(
+  exec: PluginExec,
+  list: NetConfList,
+  rt: RuntimeConf,
+  cached: unknown,
+): Promise<void> {
   if (list.disableCheck || !atLeast(listVersion(list), '0.4.0')) return;
-  if (cached === undefined) throw new CniError(999, `network "${list.name}" on ${rt.ifname}: no cached result to check against`);
+  if (cached === undefined)
+    throw new CniError(999, `network "${list.name}" on ${rt.ifname}: no cached result to check against`);
   const extra = cachedPrev(list, cached);
-  for (const plugin of list.plugins) await call(exec, { command: 'CHECK', plugin, conf: pluginConfig(list, plugin, rt, extra) }, rt);
+  for (const plugin of list.plugins)
+    await call(exec, { command: 'CHECK', plugin, conf: pluginConfig(list, plugin, rt, extra) }, rt);
 }
 
-const statusEnv = (path: string[]): RuntimeConf => ({ containerId: '', netns: '', ifname: '', args: [], capabilityArgs: {}, path });
+const statusEnv = (path: string[]): RuntimeConf => ({
+  containerId: '',
+  netns: '',
+  ifname: '',
+  args: [],
+  capabilityArgs: {},
+  path,
+});
 
 /** STATUS (CNI 1.1): each plugin of a 1.1.0+ list; older lists have no STATUS and count as ready. */
 export async function statusNetworkList(exec: PluginExec, list: NetConfList, path: string[]): Promise<void> {
   if (!atLeast(listVersion(list), '1.1.0')) return;
   const rt = statusEnv(path);
-  for (const plugin of list.plugins) await call(exec, { command: 'STATUS', plugin, conf: pluginConfig(list, plugin, rt) }, rt);
+  for (const plugin of list.plugins)
+    await call(exec, { command: 'STATUS', plugin, conf: pluginConfig(list, plugin, rt) }, rt);
 }
 
 export interface ValidAttachment {
@@ -145,13 +173,22 @@ export interface ValidAttachment {
 }
 
 /** GC (CNI 1.1): each plugin of a 1.1.0+ list that does not disable it gets the attachments still in use. */
-export async function gcNetworkList(exec: PluginExec, list: NetConfList, valid: ValidAttachment[], path: string[]): Promise<CniError[]> {
+export async function gcNetworkList(
+  exec: PluginExec,
+  list: NetConfList,
+  valid: ValidAttachment[],
+  path: string[],
+): Promise<CniError[]> {
   if (list.disableGC || !atLeast(listVersion(list), '1.1.0')) return [];
   const rt = statusEnv(path);
   const errors: CniError[] = [];
   for (const plugin of list.plugins) {
     try {
-      await call(exec, { command: 'GC', plugin, conf: pluginConfig(list, plugin, rt, { 'cni.dev/valid-attachments': valid }) }, rt);
+      await call(
+        exec,
+        { command: 'GC', plugin, conf: pluginConfig(list, plugin, rt, { 'cni.dev/valid-attachments': valid }) },
+        rt,
+      );
     } catch (err) {
       errors.push(toCniError(err));
     }

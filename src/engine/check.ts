@@ -6,7 +6,11 @@ import type { EngineDeps } from './ports.js';
 
 export async function checkPod(deps: EngineDeps, containerId: string, ifname: string): Promise<void> {
   const read = deps.plans.read(containerId, ifname);
-  if (!('plan' in read)) throw new CniError(ErrorCode.UnknownContainer, `CHECK: braid has no record of container ${containerId} on ${ifname}`);
+  if (!('plan' in read))
+    throw new CniError(
+      ErrorCode.UnknownContainer,
+      `CHECK: braid has no record of container ${containerId} on ${ifname}`,
+    );
   const plan = read.plan;
   for (const att of plan.attachments) {
     const cached = deps.cache.read(cacheKey(plan, att))?.result;

@@ -33,7 +33,11 @@ function expand6(ip: string): string {
 const isDefaultFor = (r: Route, fam: number) => (fam === 4 ? r.dst === '0.0.0.0/0' : r.dst === '::/0');
 
 /** Applies the requested default routes; returns the results rewritten to match what is in the pod. */
-export async function applyDefaultRoutes(editor: RouteEditor, netns: string, attached: Attached[]): Promise<Map<Attached, Result>> {
+export async function applyDefaultRoutes(
+  editor: RouteEditor,
+  netns: string,
+  attached: Attached[],
+): Promise<Map<Attached, Result>> {
   const changed = new Map<Attached, Result>();
   for (const fam of [4, 6] as const) {
     const owner = attached.find((a) => a.att.selection?.['default-route']?.some((g) => isIP(g) === fam));
@@ -41,7 +45,10 @@ export async function applyDefaultRoutes(editor: RouteEditor, netns: string, att
     const gw = owner.att.selection!['default-route']!.find((g) => isIP(g) === fam)!;
     const subnet = attached.flatMap((a) => a.result.ips ?? []).find((ip) => inSubnet(gw, ip.address));
     if (!subnet) {
-      throw new CniError(ErrorCode.InvalidConfig, `network ${owner.att.name}: default-route gateway ${gw} is outside every attached subnet`);
+      throw new CniError(
+        ErrorCode.InvalidConfig,
+        `network ${owner.att.name}: default-route gateway ${gw} is outside every attached subnet`,
+      );
     }
     await editor.setDefaultRoute(netns, fam, gw, owner.att.ifname);
     for (const a of attached) {

@@ -8,12 +8,25 @@ import { delAttachment } from './attachment.js';
 import { type EngineDeps, PLAN_KIND, type PodRef, type PodRequest, type SavedPlan } from './ports.js';
 
 /** Attachments rebuilt from cache entries when the plan is gone or corrupt. */
-export function attachmentsFromCache(deps: EngineDeps, req: Pick<PodRequest, 'containerId' | 'ifname'>): PlannedAttachment[] {
+export function attachmentsFromCache(
+  deps: EngineDeps,
+  req: Pick<PodRequest, 'containerId' | 'ifname'>,
+): PlannedAttachment[] {
   const out: PlannedAttachment[] = [];
   for (const e of deps.cache.listForContainer(req.containerId)) {
     try {
-      const conf = toConfList(JSON.parse(Buffer.from(e.config, 'base64').toString('utf8')), `cached network ${e.networkName}`);
-      out.push({ name: e.networkName, ifname: e.ifName, isDefault: e.ifName === req.ifname, conf, capabilityArgs: e.capabilityArgs ?? {}, extraArgs: [] });
+      const conf = toConfList(
+        JSON.parse(Buffer.from(e.config, 'base64').toString('utf8')),
+        `cached network ${e.networkName}`,
+      );
+      out.push({
+        name: e.networkName,
+        ifname: e.ifName,
+        isDefault: e.ifName === req.ifname,
+        conf,
+        capabilityArgs: e.capabilityArgs ?? {},
+        extraArgs: [],
+      });
     } catch (err) {
       deps.log.error({ err: (err as Error).message, network: e.networkName }, 'DEL: unreadable cache entry');
     }
@@ -34,9 +47,16 @@ export interface DelOptions {
  * independent then, and are now), the default network last, since ADD attached it first and a secondary's plugin
  * may rely on it (routes via eth0, a CNI daemon reached through the pod network).
  */
-async function delAttachments(deps: EngineDeps, plan: SavedPlan, parallel: boolean): Promise<Array<[PlannedAttachment, CniError[]]>> {
+async function delAttachments(
+  deps: EngineDeps,
+  plan: SavedPlan,
+  parallel: boolean,
+): Promise<Array<[PlannedAttachment, CniError[]]>> {
   const reversed = [...plan.attachments].reverse();
-  const run = async (att: PlannedAttachment): Promise<[PlannedAttachment, CniError[]]> => [att, await delAttachment(deps, plan, att)];
+  const run = async (att: PlannedAttachment): Promise<[PlannedAttachment, CniError[]]> => [
+    att,
+    await delAttachment(deps, plan, att),
+  ];
   const out: Array<[PlannedAttachment, CniError[]]> = [];
   if (parallel) out.push(...(await Promise.all(reversed.filter((a) => !a.isDefault).map(run))));
   for (const att of parallel ? reversed.filter((a) => a.isDefault) : reversed) out.push(await run(att));
@@ -44,10 +64,19 @@ async function delAttachments(deps: EngineDeps, plan: SavedPlan, parallel: boole
 }
 
 /** What DEL works from: the saved plan, else the result cache, else (`guessing`) the configured networks. */
-async function planForDel(deps: EngineDeps, req: PodRequest, fallback: () => Promise<PlannedAttachment[]>, pod?: PodRef): Promise<{ plan: SavedPlan; guessing: boolean }> {
+async function planForDel(
+  deps: EngineDeps,
+  req: PodRequest,
+  fallback: () => Promise<PlannedAttachment[]>,
+  pod?: PodRef,
+): Promise<{ plan: SavedPlan; guessing: boolean }> {
   const read = deps.plans.read(req.containerId, req.ifname);
   if ('plan' in read) return { plan: read.plan, guessing: false };
-  if ('corrupt' in read) deps.log.warn({ containerId: req.containerId, reason: read.corrupt }, 'DEL: saved plan is corrupt; using the result cache');
+  if ('corrupt' in read)
+    deps.log.warn(
+      { containerId: req.containerId, reason: read.corrupt },
+      'DEL: saved plan is corrupt; using the result cache',
+    );
   let attachments = attachmentsFromCache(deps, req);
   const guessing = attachments.length === 0;
   if (guessing) attachments = await fallback();
@@ -59,24 +88,39 @@ function countedErrors(deps: EngineDeps, results: Array<[PlannedAttachment, CniE
   const errors: CniError[] = [];
   for (const [att, attErrors] of results) {
     // macvlan's DEL fails when its master is gone: tried again here, but it must not keep the pod from being deleted.
-    if (att.addFailed) for (const e of attErrors) deps.log.warn({ err: e.message, network: att.name }, 'DEL of a failed attachment: error ignored');
+    if (att.addFailed)
+      for (const e of attErrors)
+        deps.log.warn({ err: e.message, network: att.name }, 'DEL of a failed attachment: error ignored');
     else errors.push(...attErrors);
   }
   return errors;
 }
 
-export async function delPod(deps: EngineDeps, req: PodRequest, fallback: () => Promise<PlannedAttachment[]>, opts: DelOptions = {}): Promise<void> {
+export async function delPod(
+  deps: EngineDeps,
+  req: PodRequest,
+  fallback: () => Promise<PlannedAttachment[]>,
+  opts: DelOptions = {},
+): Promise<void> {
   /** With no record at all, braid cannot know what was attached: DEL is best effort and reports success. */
   const { plan, guessing } = await planForDel(deps, req, fallback, opts.pod);
   const errors = countedErrors(deps, await delAttachments(deps, plan, opts.parallel ?? false));
   const who = plan.pod ?? opts.pod;
   if (deps.status && who) {
-    await deps.status.remove(who, req.containerId).catch((err: unknown) => deps.log.warn({ err: (err as Error).message }, 'DEL: network-status not updated'));
+    await deps.status
+      .remove(who, req.containerId)
+      .catch((err: unknown) => deps.log.warn({ err: (err as Error).message }, 'DEL: network-status not updated'));
   }
   if (errors.length && guessing) {
-    deps.log.warn({ containerId: req.containerId, errors: errors.map((e) => e.message) }, 'DEL without any record: delegate errors ignored');
+    deps.log.warn(
+      { containerId: req.containerId, errors: errors.map((e) => e.message) },
+      'DEL without any record: delegate errors ignored',
+    );
   } else if (errors.length) {
-    throw new CniError(errors[0]!.code ?? ErrorCode.Internal, `DEL of container ${req.containerId} left errors: ${errors.map((e) => e.message).join(' / ')}`);
+    throw new CniError(
+      errors[0]!.code ?? ErrorCode.Internal,
+      `DEL of container ${req.containerId} left errors: ${errors.map((e) => e.message).join(' / ')}`,
+    );
   }
   deps.plans.remove(req.containerId, req.ifname);
 }

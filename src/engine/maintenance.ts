@@ -12,18 +12,28 @@ export async function statusAll(deps: EngineDeps, networks: NetConfList[], path:
       await statusNetworkList(deps.exec, list, path);
     } catch (err) {
       const e = err as CniError;
-      throw new CniError(e.code ?? ErrorCode.PluginNotAvailable, `network ${list.name} is not ready: ${e.message}`, e.details);
+      throw new CniError(
+        e.code ?? ErrorCode.PluginNotAvailable,
+        `network ${list.name} is not ready: ${e.message}`,
+        e.details,
+      );
     }
   }
 }
 
-const isValid = (valid: ValidAttachment[], plan: SavedPlan) => valid.some((v) => v.containerID === plan.containerId && v.ifname === plan.ifname);
+const isValid = (valid: ValidAttachment[], plan: SavedPlan) =>
+  valid.some((v) => v.containerID === plan.containerId && v.ifname === plan.ifname);
 
 /**
  * Removes every attachment of containers the runtime no longer lists, then lets each delegate
  * collect its own garbage with the attachments that stay.
  */
-export async function gcAll(deps: EngineDeps, valid: ValidAttachment[], networks: NetConfList[], path: string[]): Promise<void> {
+export async function gcAll(
+  deps: EngineDeps,
+  valid: ValidAttachment[],
+  networks: NetConfList[],
+  path: string[],
+): Promise<void> {
   const errors: CniError[] = [];
   const plans = deps.plans.list();
   for (const plan of plans.filter((p) => !isValid(valid, p))) {
@@ -32,10 +42,24 @@ export async function gcAll(deps: EngineDeps, valid: ValidAttachment[], networks
   }
   // Attachments with a cache entry but no plan (a plan lost to a crash or a disk error) are collected too.
   const planned = new Set(plans.map((p) => p.containerId));
-  const orphans = new Set(deps.cache.listAll().map((e) => e.containerId).filter((id) => !planned.has(id) && !valid.some((v) => v.containerID === id)));
+  const orphans = new Set(
+    deps.cache
+      .listAll()
+      .map((e) => e.containerId)
+      .filter((id) => !planned.has(id) && !valid.some((v) => v.containerID === id)),
+  );
   for (const containerId of orphans) {
     const first = deps.cache.listForContainer(containerId)[0]!;
-    const plan: SavedPlan = { kind: PLAN_KIND, containerId, ifname: first.ifName, netns: first.netns ?? '', cniVersion: '', args: first.cniArgs ?? [], path, attachments: [] };
+    const plan: SavedPlan = {
+      kind: PLAN_KIND,
+      containerId,
+      ifname: first.ifName,
+      netns: first.netns ?? '',
+      cniVersion: '',
+      args: first.cniArgs ?? [],
+      path,
+      attachments: [],
+    };
     plan.attachments = attachmentsFromCache(deps, { containerId, ifname: '' });
     for (const att of [...plan.attachments].reverse()) errors.push(...(await delAttachment(deps, plan, att)));
   }
@@ -43,7 +67,11 @@ export async function gcAll(deps: EngineDeps, valid: ValidAttachment[], networks
   const byName = new Map(networks.map((n) => [n.name, n]));
   for (const p of kept) for (const a of p.attachments) if (!byName.has(a.conf.name)) byName.set(a.conf.name, a.conf);
   for (const list of byName.values()) {
-    const stillUsed = kept.flatMap((p) => p.attachments.filter((a) => a.conf.name === list.name).map((a) => ({ containerID: p.containerId, ifname: a.ifname })));
+    const stillUsed = kept.flatMap((p) =>
+      p.attachments
+        .filter((a) => a.conf.name === list.name)
+        .map((a) => ({ containerID: p.containerId, ifname: a.ifname })),
+    );
     errors.push(...(await gcNetworkList(deps.exec, list, stillUsed, path)));
   }
   if (errors.length) throw new CniError(errors[0]!.code, `GC left errors: ${errors.map((e) => e.message).join(' / ')}`);

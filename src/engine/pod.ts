@@ -24,12 +24,18 @@ export function podRefOf(req: CniRequest): PodRef | undefined {
  * The pod named in CNI_ARGS (namespace "default" when absent, as podman passes none). With the
  * pod-annotations capability, the selection comes from the runtime and needs no API read.
  */
-export async function lookupPod(req: CniRequest, runtimeConfig: Record<string, unknown>, src: Sources): Promise<PodInfo | undefined> {
+export async function lookupPod(
+  req: CniRequest,
+  runtimeConfig: Record<string, unknown>,
+  src: Sources,
+): Promise<PodInfo | undefined> {
   const ref = podRefOf(req);
   if (!ref || !src.pods) return undefined;
   const fromRuntime = runtimeValue(runtimeConfig, POD_ANNOTATIONS_CAP);
   if (isObject(fromRuntime)) {
-    const annotations = Object.fromEntries(Object.entries(fromRuntime).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const annotations = Object.fromEntries(
+      Object.entries(fromRuntime).filter(([, v]) => typeof v === 'string'),
+    ) as Record<string, string>;
     // The UID is still checked when the cache has the pod; the API server is not asked.
     const cached = src.cachedPod?.(ref.namespace, ref.name);
     if (cached?.uid) src.checkPod?.(cached, ref.namespace, ref.name, ref.uid);

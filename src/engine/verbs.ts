@@ -53,7 +53,14 @@ async function fallbackAttachments({ config, deps }: VerbContext, ifname: string
   for (const [i, n] of configuredNetworks(config).entries()) {
     try {
       const conf = await resolveConfigured(n, config, { nads: noNads, files });
-      out.push({ name: conf.name, ifname: ifnameAt(i, ifname), isDefault: i === 0, conf, capabilityArgs: {}, extraArgs: [] });
+      out.push({
+        name: conf.name,
+        ifname: ifnameAt(i, ifname),
+        isDefault: i === 0,
+        conf,
+        capabilityArgs: {},
+        extraArgs: [],
+      });
     } catch (err) {
       deps.log.warn({ err: (err as Error).message }, 'DEL: network skipped');
     }
@@ -63,7 +70,8 @@ async function fallbackAttachments({ config, deps }: VerbContext, ifname: string
 
 function validAttachments(config: NodeConfig): ValidAttachment[] {
   const v = config.raw['cni.dev/valid-attachments'] ?? config.raw['cni.dev/attachments'];
-  if (!Array.isArray(v)) throw new CniError(ErrorCode.InvalidConfig, 'GC needs "cni.dev/valid-attachments" in the configuration');
+  if (!Array.isArray(v))
+    throw new CniError(ErrorCode.InvalidConfig, 'GC needs "cni.dev/valid-attachments" in the configuration');
   return v.filter(isObject).map((a) => ({ containerID: String(a.containerID), ifname: String(a.ifname) }));
 }
 
@@ -74,7 +82,13 @@ async function add(req: CniRequest, ctx: VerbContext): Promise<unknown> {
   const devices = deps.files.devices(config.deviceCheckpointFile, config.deviceInfoDir);
   const ref = pod ? { namespace: pod.namespace, name: pod.name, ...(pod.uid ? { uid: pod.uid } : {}) } : undefined;
   try {
-    const out = await addPod(deps, podRequest(req), { config, nads: src.nads, files: deps.files.confFiles(config.confDir), devices, ...(pod ? { pod } : {}) });
+    const out = await addPod(deps, podRequest(req), {
+      config,
+      nads: src.nads,
+      files: deps.files.confFiles(config.confDir),
+      devices,
+      ...(pod ? { pod } : {}),
+    });
     if (ref) src.onAdded?.(ref, out.status);
     return out.result;
   } catch (err) {
@@ -87,7 +101,10 @@ export const VERBS: Record<Verb, Handler> = {
   ADD: add,
   DEL: (req, ctx) => {
     const pod = podRefOf(req);
-    return delPod(ctx.deps, podRequest(req), () => fallbackAttachments(ctx, req.ifname), { ...(pod ? { pod } : {}), parallel: ctx.config.parallelAttach });
+    return delPod(ctx.deps, podRequest(req), () => fallbackAttachments(ctx, req.ifname), {
+      ...(pod ? { pod } : {}),
+      parallel: ctx.config.parallelAttach,
+    });
   },
   CHECK: (req, { deps }) => checkPod(deps, req.containerId, req.ifname),
   STATUS: async (req, ctx) => {

@@ -39,7 +39,9 @@ export function desiredConfig(o: Pick<InstallOptions, 'confDir' | 'auto' | 'sett
   if (!o.auto) return renderConflist(buildNodeConflist({ settings: o.settings }));
   const primary = findPrimary(o.confDir);
   if (!primary) return undefined;
-  return renderConflist(buildNodeConflist({ primaryPath: primary.path, primary: primary.config, settings: o.settings }));
+  return renderConflist(
+    buildNodeConflist({ primaryPath: primary.path, primary: primary.config, settings: o.settings }),
+  );
 }
 
 /** Writes the config when it differs from what is there; returns whether it wrote. */
@@ -50,7 +52,10 @@ export function syncConfig(o: Pick<InstallOptions, 'confDir' | 'auto' | 'setting
   const have = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
   if (have === want) return false;
   writeFileAtomic(path, want, 0o644);
-  o.log.info({ path, reason: have === undefined ? 'missing' : 'changed' }, have === undefined ? 'wrote braid config' : 'rewrote braid config');
+  o.log.info(
+    { path, reason: have === undefined ? 'missing' : 'changed' },
+    have === undefined ? 'wrote braid config' : 'rewrote braid config',
+  );
   return true;
 }
 

@@ -24,8 +24,14 @@ export interface NodeConflistInput {
 }
 
 export function buildNodeConflist(input: NodeConflistInput): JsonObject {
-  const version = typeof input.primary?.cniVersion === 'string' && isSupportedVersion(input.primary.cniVersion) ? input.primary.cniVersion : '1.0.0';
-  const capabilities = { ...(input.primary ? capabilitiesOf(input.primary) : {}), 'io.kubernetes.cri.pod-annotations': true };
+  const version =
+    typeof input.primary?.cniVersion === 'string' && isSupportedVersion(input.primary.cniVersion)
+      ? input.primary.cniVersion
+      : '1.0.0';
+  const capabilities = {
+    ...(input.primary ? capabilitiesOf(input.primary) : {}),
+    'io.kubernetes.cri.pod-annotations': true,
+  };
   const entry: JsonObject = { type: 'braid', ...input.settings, capabilities };
   if (input.primaryPath) entry.clusterNetwork = input.primaryPath;
   return { cniVersion: version, name: 'braid', plugins: [entry] };

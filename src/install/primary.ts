@@ -26,7 +26,9 @@ function readConfig(path: string): JsonObject | undefined {
 export function findPrimary(confDir: string): Primary | undefined {
   let names: string[];
   try {
-    names = readdirSync(confDir).filter((n) => CONF_EXT.test(n) && n !== BRAID_CONFLIST && !n.startsWith('.')).sort();
+    names = readdirSync(confDir)
+      .filter((n) => CONF_EXT.test(n) && n !== BRAID_CONFLIST && !n.startsWith('.'))
+      .sort();
   } catch {
     return undefined;
   }

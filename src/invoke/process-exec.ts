@@ -68,8 +68,14 @@ function failedRun(who: string, out: RunOutcome, timeoutMs: number): CniError | 
       'if the plugin is only slow, raise "pluginTimeoutSeconds" in braid\'s configuration',
     );
   }
-  if (out.signal) return new CniError(ErrorCode.Internal, `${who} was killed by ${out.signal}`, snippet(out.stderr) || snippet(out.stdout) || 'no output at all');
-  if (out.exitCode === undefined) return new CniError(ErrorCode.Internal, `${who} could not be run: ${out.message ?? 'unknown error'}`);
+  if (out.signal)
+    return new CniError(
+      ErrorCode.Internal,
+      `${who} was killed by ${out.signal}`,
+      snippet(out.stderr) || snippet(out.stdout) || 'no output at all',
+    );
+  if (out.exitCode === undefined)
+    return new CniError(ErrorCode.Internal, `${who} could not be run: ${out.message ?? 'unknown error'}`);
   return undefined;
 }
 
@@ -79,7 +85,8 @@ function parseStdout(who: string, stdout: string, exitCode: number): unknown {
   try {
     return JSON.parse(stdout);
   } catch {
-    if (exitCode === 0) throw new CniError(ErrorCode.DecodeFailure, `${who} printed output that is not JSON: ${snippet(stdout)}`);
+    if (exitCode === 0)
+      throw new CniError(ErrorCode.DecodeFailure, `${who} printed output that is not JSON: ${snippet(stdout)}`);
     return undefined;
   }
 }

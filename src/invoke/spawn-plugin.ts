@@ -28,7 +28,11 @@ export function killGroup(pid: number | undefined): void {
  * Resolves once the process has exited and its pipes are closed. On timeout the whole group is killed: killing
  * only the plugin leaves its children (an IPAM plugin it exec'd, a `sleep` in a script) holding stdout open.
  */
-export function runPlugin(file: string, args: string[], o: { stdin: string; env: Record<string, string>; timeoutMs: number }): Promise<RunOutcome> {
+export function runPlugin(
+  file: string,
+  args: string[],
+  o: { stdin: string; env: Record<string, string>; timeoutMs: number },
+): Promise<RunOutcome> {
   return new Promise((resolve) => {
     const child = spawn(file, args, { env: o.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -41,7 +45,12 @@ export function runPlugin(file: string, args: string[], o: { stdin: string; env:
       settled = true;
       clearTimeout(timer);
       if (!exited) killGroup(child.pid);
-      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut, ...r });
+      resolve({
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        timedOut,
+        ...r,
+      });
     };
     const timer = setTimeout(() => {
       timedOut = !exited; // exited but its pipes are still held by leftovers: not a hang of the plugin itself
@@ -53,7 +62,9 @@ export function runPlugin(file: string, args: string[], o: { stdin: string; env:
     child.once('error', (e: NodeJS.ErrnoException) => {
       if (child.pid === undefined) finish({ message: e.message, ...(e.code ? { code: e.code } : {}) });
     });
-    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => finish({ ...(code !== null ? { exitCode: code } : {}), ...(signal ? { signal } : {}) }));
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) =>
+      finish({ ...(code !== null ? { exitCode: code } : {}), ...(signal ? { signal } : {}) }),
+    );
     child.stdin.on('error', () => undefined); // EPIPE: a plugin that does not read its stdin (VERSION) is fine
     child.stdin.end(o.stdin);
   });

@@ -47,18 +47,41 @@ export class ApiClient {
     }
   }
 
+  /** Headers, credentials and (for https) the shared keep-alive agent. */
+  private async options(
+    method: string,
+    url: URL,
+    body: string | undefined,
+    contentType?: string,
+  ): Promise<RequestOptions> {
+    const ro: RequestOptions = { method, headers: { Accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(ro);
+    if (url.protocol === 'https:') {
+      this.agent ??= new Agent({
+        keepAlive: true,
+        maxSockets: 8,
+        ca: ro.ca,
+        cert: ro.cert,
+        key: ro.key,
+        ...(ro.rejectUnauthorized !== undefined ? { rejectUnauthorized: ro.rejectUnauthorized } : {}),
+      });
+      ro.agent = this.agent;
+    }
+    if (body !== undefined) {
+      Object.assign(ro.headers!, {
+        'Content-Type': contentType ?? 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+      });
+    }
+    return ro;
+  }
+
   private async once<T>(method: string, path: string, opts: RequestOpts, deadline: number): Promise<T> {
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new ApiError('invalid', undefined, 'kubeconfig has no current cluster');
     const url = new URL(cluster.server.replace(/\/+$/, '') + path); // keeps a path prefix (API proxies)
-    const ro: RequestOptions = { method, headers: { Accept: 'application/json' } };
-    await this.kc.applyToHTTPSOptions(ro);
-    if (url.protocol === 'https:') {
-      this.agent ??= new Agent({ keepAlive: true, maxSockets: 8, ca: ro.ca, cert: ro.cert, key: ro.key, ...(ro.rejectUnauthorized !== undefined ? { rejectUnauthorized: ro.rejectUnauthorized } : {}) });
-      ro.agent = this.agent;
-    }
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    if (body !== undefined) Object.assign(ro.headers!, { 'Content-Type': opts.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    const ro = await this.options(method, url, body, opts.contentType);
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     const timeoutMs = Math.max(1, deadline - Date.now());
     return new Promise<T>((resolve, reject) => {
@@ -72,30 +95,40 @@ export class ApiClient {
         res.on('error', fail);
         res.on('end', () => {
           clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            try {
-              resolve((text ? JSON.parse(text) : undefined) as T);
-            } catch {
-              reject(new ApiError('server', status, `API server answered ${method} ${url.pathname} with something that is not JSON`));
-            }
-            return;
-          }
-          let message = `HTTP ${status}`;
           try {
-            message = (JSON.parse(text) as { message?: string }).message ?? message;
-          } catch {
-            // not a Status object
+            resolve(
+              answerOf<T>(`${method} ${url.pathname}`, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')),
+            );
+          } catch (err) {
+            reject(err as Error);
           }
-          reject(new ApiError(kindOfStatus(status), status, `${method} ${url.pathname}: ${message}`));
         });
       });
       // Cuts the request off, answer or not, when its time is up (the handlers above run after this line).
-      const timer = setTimeout(() => req.destroy(new ApiError('connection', undefined, `${method} ${url.pathname}: no answer within ${timeoutMs} ms`)), timeoutMs);
+      const cutOff = () =>
+        new ApiError('connection', undefined, `${method} ${url.pathname}: no answer within ${timeoutMs} ms`);
+      const timer = setTimeout(() => req.destroy(cutOff()), timeoutMs);
       req.on('error', fail);
       if (body !== undefined) req.write(body);
       req.end();
     });
   }
+}
+
+/** A 2xx answer's JSON, or the ApiError its status and Status object make. */
+function answerOf<T>(what: string, status: number, text: string): T {
+  if (status >= 200 && status < 300) {
+    try {
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch {
+      throw new ApiError('server', status, `API server answered ${what} with something that is not JSON`);
+    }
+  }
+  let message = `HTTP ${status}`;
+  try {
+    message = (JSON.parse(text) as { message?: string }).message ?? message;
+  } catch {
+    // not a Status object
+  }
+  throw new ApiError(kindOfStatus(status), status, `${what}: ${message}`);
 }

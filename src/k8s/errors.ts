@@ -1,5 +1,15 @@
 // Kubernetes API errors classified by HTTP status (never by message text).
-export type ApiErrorKind = 'notFound' | 'conflict' | 'gone' | 'tooManyRequests' | 'unauthorized' | 'forbidden' | 'server' | 'connection' | 'invalid' | 'other';
+export type ApiErrorKind =
+  | 'notFound'
+  | 'conflict'
+  | 'gone'
+  | 'tooManyRequests'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'server'
+  | 'connection'
+  | 'invalid'
+  | 'other';
 
 export class ApiError extends Error {
   constructor(
@@ -21,7 +31,16 @@ export class ApiError extends Error {
   }
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_SOCKET', 'ABORT_ERR']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'ABORT_ERR',
+]);
 
 export function kindOfStatus(status: number): ApiErrorKind {
   if (status === 404) return 'notFound';
@@ -43,11 +62,14 @@ function statusMessage(body: unknown): string | undefined {
       return body.slice(0, 200) || undefined;
     }
   }
-  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') return (body as { message: string }).message;
+  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string')
+    return (body as { message: string }).message;
   return undefined;
 }
 
-type Thrown = { code?: unknown; statusCode?: unknown; body?: unknown; message?: string; cause?: { code?: string }; type?: string } | undefined;
+type Thrown =
+  | { code?: unknown; statusCode?: unknown; body?: unknown; message?: string; cause?: { code?: string }; type?: string }
+  | undefined;
 
 /** ApiException carries the HTTP status as .code; Watch errors carry it as .statusCode. */
 function statusOf(e: Thrown): number | undefined {
@@ -59,7 +81,8 @@ function statusOf(e: Thrown): number | undefined {
 function connectionCode(e: Thrown): string | undefined {
   const code = typeof e?.code === 'string' ? e.code : e?.cause?.code;
   if (code && CONNECTION_CODES.has(code)) return code;
-  if (e?.type === 'system' || /fetch failed|socket hang up|ECONN/.test(e?.message ?? '')) return code ?? e?.message ?? 'connection failed';
+  if (e?.type === 'system' || /fetch failed|socket hang up|ECONN/.test(e?.message ?? ''))
+    return code ?? e?.message ?? 'connection failed';
   return undefined;
 }
 
@@ -68,7 +91,8 @@ export function classifyApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const e = err as Thrown;
   const status = statusOf(e);
-  if (status !== undefined) return new ApiError(kindOfStatus(status), status, statusMessage(e?.body) ?? (e?.message || `HTTP ${status}`));
+  if (status !== undefined)
+    return new ApiError(kindOfStatus(status), status, statusMessage(e?.body) ?? (e?.message || `HTTP ${status}`));
   const conn = connectionCode(e);
   if (conn !== undefined) return new ApiError('connection', undefined, `cannot reach the API server: ${conn}`);
   return new ApiError('other', undefined, e?.message ?? String(err));

@@ -12,7 +12,12 @@ interface ListBody {
 }
 
 /** Calls `each` with every item; returns the list's resourceVersion. */
-export async function listPages(api: ApiClient, path: string, query: Record<string, string>, each: (raw: unknown) => void): Promise<string> {
+export async function listPages(
+  api: ApiClient,
+  path: string,
+  query: Record<string, string>,
+  each: (raw: unknown) => void,
+): Promise<string> {
   let next: string | undefined;
   let resourceVersion = '';
   do {

@@ -84,7 +84,11 @@ export class Reflector<T> {
   private async watch(): Promise<void> {
     while (!this.stopped) {
       const end = await watchOnce({
-        api: this.o.api, path: this.o.path, query: this.o.query ?? {}, resourceVersion: this.resourceVersion, log: this.o.log,
+        api: this.o.api,
+        path: this.o.path,
+        query: this.o.query ?? {},
+        resourceVersion: this.resourceVersion,
+        log: this.o.log,
         timeoutSeconds: this.o.watchTimeoutSeconds ?? Math.round(300 * (1 + this.random())),
         onEvent: (phase, raw) => this.apply(phase, raw),
         onConnected: (ac) => {

@@ -5,7 +5,8 @@ import { classifyApiError } from './errors.js';
 import { type CachedPod, trimNad, trimPod } from './trim.js';
 
 export const NAD_PATH = '/apis/k8s.cni.cncf.io/v1/network-attachment-definitions';
-const podPath = (ns: string, name: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`;
+const podPath = (ns: string, name: string) =>
+  `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`;
 
 async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
   try {
@@ -22,13 +23,27 @@ export async function getPod(api: ApiClient, ns: string, name: string): Promise<
 }
 
 export async function getNad(api: ApiClient, ns: string, name: string): Promise<Nad | undefined> {
-  const raw = await orUndefined(api.request('GET', `/apis/k8s.cni.cncf.io/v1/namespaces/${encodeURIComponent(ns)}/network-attachment-definitions/${encodeURIComponent(name)}`));
+  const raw = await orUndefined(
+    api.request(
+      'GET',
+      `/apis/k8s.cni.cncf.io/v1/namespaces/${encodeURIComponent(ns)}/network-attachment-definitions/${encodeURIComponent(name)}`,
+    ),
+  );
   return raw ? trimNad(raw as object) : undefined;
 }
 
 /** One merge patch of annotations (null removes a key). */
-export async function patchPodAnnotations(api: ApiClient, pod: { namespace: string; name: string }, annotations: Record<string, string | null>, timeoutMs?: number): Promise<CachedPod> {
-  const raw = await api.request('PATCH', podPath(pod.namespace, pod.name), { body: { metadata: { annotations } }, contentType: 'application/merge-patch+json', ...(timeoutMs ? { timeoutMs } : {}) });
+export async function patchPodAnnotations(
+  api: ApiClient,
+  pod: { namespace: string; name: string },
+  annotations: Record<string, string | null>,
+  timeoutMs?: number,
+): Promise<CachedPod> {
+  const raw = await api.request('PATCH', podPath(pod.namespace, pod.name), {
+    body: { metadata: { annotations } },
+    contentType: 'application/merge-patch+json',
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
   return trimPod(raw as object);
 }
 
@@ -48,7 +63,13 @@ export async function createEvent(api: ApiClient, e: EventSpec, timeoutMs?: numb
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { generateName: `${e.pod.name}.`, namespace: e.pod.namespace },
-      involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: e.pod.namespace, name: e.pod.name, ...(e.pod.uid ? { uid: e.pod.uid } : {}) },
+      involvedObject: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        namespace: e.pod.namespace,
+        name: e.pod.name,
+        ...(e.pod.uid ? { uid: e.pod.uid } : {}),
+      },
       type: e.type,
       reason: e.reason,
       message: e.message,

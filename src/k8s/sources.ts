@@ -25,7 +25,10 @@ export class ApiSources implements PodSource, NadSource {
     try {
       return await getPod(this.api, ns, name);
     } catch (err) {
-      throw new CniError(ErrorCode.TryAgainLater, `pod ${ns}/${name}: cannot read it from the API server: ${classifyApiError(err).message}`);
+      throw new CniError(
+        ErrorCode.TryAgainLater,
+        `pod ${ns}/${name}: cannot read it from the API server: ${classifyApiError(err).message}`,
+      );
     }
   }
 
@@ -35,17 +38,30 @@ export class ApiSources implements PodSource, NadSource {
     try {
       return await getNad(this.api, ns, name);
     } catch (err) {
-      throw new CniError(ErrorCode.TryAgainLater, `network ${ns}/${name}: cannot read it from the API server: ${classifyApiError(err).message}`);
+      throw new CniError(
+        ErrorCode.TryAgainLater,
+        `network ${ns}/${name}: cannot read it from the API server: ${classifyApiError(err).message}`,
+      );
     }
   }
 }
 
 /** The pod the runtime means: it must exist, and its UID must match K8S_POD_UID when both are known. */
 export function checkPodIdentity(pod: PodInfo | undefined, ns: string, name: string, uid: string | undefined): PodInfo {
-  if (!pod) throw new CniError(ErrorCode.UnknownContainer, `pod ${ns}/${name} does not exist`, 'it may have been deleted while its sandbox was being created');
-  const staticPod = pod.annotations['kubernetes.io/config.source'] && pod.annotations['kubernetes.io/config.source'] !== 'api';
+  if (!pod)
+    throw new CniError(
+      ErrorCode.UnknownContainer,
+      `pod ${ns}/${name} does not exist`,
+      'it may have been deleted while its sandbox was being created',
+    );
+  const staticPod =
+    pod.annotations['kubernetes.io/config.source'] && pod.annotations['kubernetes.io/config.source'] !== 'api';
   if (uid && pod.uid && uid !== pod.uid && !staticPod) {
-    throw new CniError(ErrorCode.UnknownContainer, `pod ${ns}/${name}: expected UID ${uid} but the API server has ${pod.uid}`, 'the pod was deleted and recreated with the same name');
+    throw new CniError(
+      ErrorCode.UnknownContainer,
+      `pod ${ns}/${name}: expected UID ${uid} but the API server has ${pod.uid}`,
+      'the pod was deleted and recreated with the same name',
+    );
   }
   return pod;
 }

@@ -61,7 +61,9 @@ export class K8sStatusWriter implements StatusWriter {
   async write(pod: PodRef, containerId: string, status: NetworkStatus[]): Promise<void> {
     const annotations = { [ANNOTATIONS.networkStatus]: JSON.stringify(status), [OWNER]: containerId };
     if (this.o.background) {
-      void this.inLane(keyOf(pod), () => this.patch(pod, 'write', annotations)).catch((err: unknown) => this.dropped(pod, 'write', err));
+      void this.inLane(keyOf(pod), () => this.patch(pod, 'write', annotations)).catch((err: unknown) =>
+        this.dropped(pod, 'write', err),
+      );
       return;
     }
     await this.patch(pod, 'write', annotations).catch((err: unknown) => {
@@ -151,7 +153,9 @@ export class K8sStatusWriter implements StatusWriter {
   private async patch(pod: PodRef, op: 'write' | 'clear', annotations: Annotations): Promise<void> {
     const key = keyOf(pod);
     try {
-      await withRetry((timeoutMs) => patchPodAnnotations(this.o.api, pod, annotations, timeoutMs), { deadlineMs: this.o.deadlineMs });
+      await withRetry((timeoutMs) => patchPodAnnotations(this.o.api, pod, annotations, timeoutMs), {
+        deadlineMs: this.o.deadlineMs,
+      });
       this.pending.delete(key); // an older deferred write must not land on top of this one
       this.noteLanded(key, annotations[OWNER] ?? null);
       this.o.onOutcome?.(op, 'landed');

@@ -15,7 +15,13 @@ export interface CachedPod extends PodInfo {
   resourceVersion: string;
 }
 
-const KEEP_POD_ANNOTATIONS = [ANNOTATIONS.networks, ANNOTATIONS.defaultNetwork, ANNOTATIONS.networkStatus, 'kubernetes.io/config.source', 'braid.k8s.io/network-status-owner'];
+const KEEP_POD_ANNOTATIONS = [
+  ANNOTATIONS.networks,
+  ANNOTATIONS.defaultNetwork,
+  ANNOTATIONS.networkStatus,
+  'kubernetes.io/config.source',
+  'braid.k8s.io/network-status-owner',
+];
 
 const NONE: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
@@ -36,14 +42,24 @@ function intern(ns: string): string {
 
 export function trimPod(obj: { metadata?: Meta }): CachedPod {
   const m = obj.metadata ?? {};
-  const pod: CachedPod = { namespace: intern(m.namespace ?? 'default'), name: m.name ?? '', annotations: pick(m.annotations, KEEP_POD_ANNOTATIONS), resourceVersion: m.resourceVersion ?? '' };
+  const pod: CachedPod = {
+    namespace: intern(m.namespace ?? 'default'),
+    name: m.name ?? '',
+    annotations: pick(m.annotations, KEEP_POD_ANNOTATIONS),
+    resourceVersion: m.resourceVersion ?? '',
+  };
   if (m.uid) pod.uid = m.uid;
   return pod;
 }
 
 export function trimNad(obj: { metadata?: Meta; spec?: { config?: string } }): Nad {
   const m = obj.metadata ?? {};
-  return { namespace: intern(m.namespace ?? 'default'), name: m.name ?? '', config: obj.spec?.config ?? '', annotations: pick(m.annotations, [ANNOTATIONS.resourceName]) };
+  return {
+    namespace: intern(m.namespace ?? 'default'),
+    name: m.name ?? '',
+    config: obj.spec?.config ?? '',
+    annotations: pick(m.annotations, [ANNOTATIONS.resourceName]),
+  };
 }
 
 export const keyOf = (o: { namespace: string; name: string }) => `${o.namespace}/${o.name}`;

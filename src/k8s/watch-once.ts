@@ -41,19 +41,29 @@ export function watchOnce(o: WatchOnceOptions): Promise<WatchEnd> {
       if (e) o.log.debug({ path: o.path, err: e.message }, 'watch ended');
       resolve(e?.kind === 'gone' ? 'gone' : how);
     };
-    const query = { ...o.query, resourceVersion: o.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: o.timeoutSeconds };
+    const query = {
+      ...o.query,
+      resourceVersion: o.resourceVersion,
+      allowWatchBookmarks: true,
+      timeoutSeconds: o.timeoutSeconds,
+    };
     new Watch(o.api.config)
-      .watch(o.path, query, (phase, raw: WatchEvent) => {
-        if (phase === 'ERROR') error = raw?.code ?? 500;
-        else if (error === undefined) {
-          events++;
-          o.onEvent(phase, raw);
-        }
-      }, (err: unknown) => {
-        if (error !== undefined) return end(error === 410 ? 'gone' : 'failed');
-        if (err) return end('failed', err);
-        end(events > 0 || Date.now() - started >= HEALTHY_WATCH_MS ? 'closed' : 'failed');
-      })
+      .watch(
+        o.path,
+        query,
+        (phase, raw: WatchEvent) => {
+          if (phase === 'ERROR') error = raw?.code ?? 500;
+          else if (error === undefined) {
+            events++;
+            o.onEvent(phase, raw);
+          }
+        },
+        (err: unknown) => {
+          if (error !== undefined) return end(error === 410 ? 'gone' : 'failed');
+          if (err) return end('failed', err);
+          end(events > 0 || Date.now() - started >= HEALTHY_WATCH_MS ? 'closed' : 'failed');
+        },
+      )
       .then((controller) => {
         ac = controller;
         o.onConnected(controller);

@@ -9,11 +9,17 @@ import { removeFile, writeFileAtomic } from '../store/atomic.js';
 import { readManifests } from './manifests.js';
 
 const strings = (v: unknown): Record<string, string> =>
-  isObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string> : {};
+  isObject(v)
+    ? (Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string>)
+    : {};
 
 function meta(o: JsonObject): { name: string; namespace: string; uid?: string; annotations: Record<string, string> } {
   const m = isObject(o.metadata) ? o.metadata : {};
-  const out = { name: String(m.name ?? ''), namespace: String(m.namespace ?? 'default'), annotations: strings(m.annotations) };
+  const out = {
+    name: String(m.name ?? ''),
+    namespace: String(m.namespace ?? 'default'),
+    annotations: strings(m.annotations),
+  };
   return typeof m.uid === 'string' ? { ...out, uid: m.uid } : out;
 }
 
@@ -25,7 +31,8 @@ export class LocalStore implements PodSource, NadSource, StatusWriter {
   /** DEL builds this from CNI_ARGS alone, so a name that is not a plain path segment is refused. */
   statusPath(namespace: string, name: string): string {
     for (const part of [namespace, name]) {
-      if (part === '' || part === '.' || part === '..' || /[/\\\0]/.test(part)) throw new Error(`"${part}" is not a pod namespace or name`);
+      if (part === '' || part === '.' || part === '..' || /[/\\\0]/.test(part))
+        throw new Error(`"${part}" is not a pod namespace or name`);
     }
     return join(this.dir, 'status', namespace, `${name}.json`);
   }
@@ -39,7 +46,12 @@ export class LocalStore implements PodSource, NadSource, StatusWriter {
       if (object.kind === 'NetworkAttachmentDefinition') {
         const spec = isObject(object.spec) ? object.spec : {};
         const m = meta(object);
-        nads.push({ namespace: m.namespace, name: m.name, annotations: m.annotations, config: typeof spec.config === 'string' ? spec.config : '' });
+        nads.push({
+          namespace: m.namespace,
+          name: m.name,
+          annotations: m.annotations,
+          config: typeof spec.config === 'string' ? spec.config : '',
+        });
       }
     }
     this.cache = { pods, nads };

@@ -31,7 +31,10 @@ function parseFile(root: string, file: string): Manifest[] {
     const err = doc.errors[0];
     if (err) {
       const line = err.linePos?.[0]?.line ?? '?';
-      throw new CniError(ErrorCode.InvalidConfig, `local store: ${relative(root, file)} line ${line}: ${err.message.split('\n')[0]}`);
+      throw new CniError(
+        ErrorCode.InvalidConfig,
+        `local store: ${relative(root, file)} line ${line}: ${err.message.split('\n')[0]}`,
+      );
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;

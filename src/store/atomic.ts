@@ -33,7 +33,7 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600, durabl
 
 /** writeSync may take only part of the buffer (a nearly full disk takes what fits): renaming that in loses data. */
 function writeAll(fd: number, buf: Buffer): void {
-  for (let off = 0; off < buf.length; ) {
+  for (let off = 0; off < buf.length;) {
     const n = writeSync(fd, buf, off, buf.length - off);
     if (n <= 0) throw new Error(`write took no bytes after ${off} of ${buf.length}`);
     off += n;

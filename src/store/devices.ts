@@ -9,12 +9,17 @@ interface CheckpointEntry {
   DeviceIDs?: string[] | Record<string, string[]>;
 }
 
-export function checkpointDevices(checkpointFile: string, deviceInfoDir = '/var/run/k8s.cni.cncf.io/devinfo/dp'): DeviceSource {
+export function checkpointDevices(
+  checkpointFile: string,
+  deviceInfoDir = '/var/run/k8s.cni.cncf.io/devinfo/dp',
+): DeviceSource {
   let entries: CheckpointEntry[] | undefined;
   const load = (): CheckpointEntry[] => {
     if (entries) return entries;
     try {
-      const parsed = JSON.parse(readFileSync(checkpointFile, 'utf8')) as { Data?: { PodDeviceEntries?: CheckpointEntry[] } };
+      const parsed = JSON.parse(readFileSync(checkpointFile, 'utf8')) as {
+        Data?: { PodDeviceEntries?: CheckpointEntry[] };
+      };
       entries = parsed.Data?.PodDeviceEntries ?? [];
     } catch {
       entries = [];

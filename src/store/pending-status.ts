@@ -39,7 +39,12 @@ export class PendingStatusClears implements StatusWriter {
       const file = join(this.dir, name);
       try {
         const v = JSON.parse(readFileSync(file, 'utf8')) as { pod: PodRef; containerId: string };
-        if (typeof v.containerId === 'string' && typeof v.pod?.namespace === 'string' && typeof v.pod?.name === 'string') out.push({ file, pod: v.pod, containerId: v.containerId });
+        if (
+          typeof v.containerId === 'string' &&
+          typeof v.pod?.namespace === 'string' &&
+          typeof v.pod?.name === 'string'
+        )
+          out.push({ file, pod: v.pod, containerId: v.containerId });
         else removeFile(file);
       } catch {
         removeFile(file);

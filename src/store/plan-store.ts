@@ -6,7 +6,6 @@ import { isObject } from '../cni/types.js';
 import { PLAN_KIND, type PlanRead, type PlanStore, type SavedPlan } from '../engine/ports.js';
 import { removeFile, writeFileAtomic } from './atomic.js';
 
-
 /**
  * `<containerId>-<ifname>.json` with ':', '-' and '/' in either part written `:XX` (hex), so a '-' only separates and
  * no two attachments share a name. Before issue 12 neither part was escaped: "c-y" on eth0 and "c" on "y-eth0"
@@ -22,7 +21,8 @@ const oldFileName = (containerId: string, ifname: string): string | undefined =>
   return name.includes('/') || name === fileName(containerId, ifname) ? undefined : name;
 };
 
-const belongsTo = (plan: SavedPlan, containerId: string, ifname: string) => plan.containerId === containerId && plan.ifname === ifname;
+const belongsTo = (plan: SavedPlan, containerId: string, ifname: string) =>
+  plan.containerId === containerId && plan.ifname === ifname;
 
 export class FilePlanStore implements PlanStore {
   constructor(private readonly cacheDir: string) {}
@@ -97,8 +97,10 @@ function load(path: string): PlanRead {
   }
   try {
     const parsed: unknown = JSON.parse(text);
-    if (!isObject(parsed) || parsed.kind !== PLAN_KIND || !Array.isArray(parsed.attachments)) return { corrupt: 'not a braid plan' };
-    if (typeof parsed.containerId !== 'string' || typeof parsed.ifname !== 'string') return { corrupt: 'the plan names no container or ifname' };
+    if (!isObject(parsed) || parsed.kind !== PLAN_KIND || !Array.isArray(parsed.attachments))
+      return { corrupt: 'not a braid plan' };
+    if (typeof parsed.containerId !== 'string' || typeof parsed.ifname !== 'string')
+      return { corrupt: 'the plan names no container or ifname' };
     return { plan: parsed as unknown as SavedPlan };
   } catch (err) {
     return { corrupt: (err as Error).message };

@@ -67,7 +67,12 @@ function readEntry(path: string): CacheEntry | undefined {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
     if (!isObject(parsed) || parsed.kind !== CACHE_KIND || typeof parsed.config !== 'string') return undefined;
-    if (typeof parsed.networkName !== 'string' || typeof parsed.containerId !== 'string' || typeof parsed.ifName !== 'string') return undefined;
+    if (
+      typeof parsed.networkName !== 'string' ||
+      typeof parsed.containerId !== 'string' ||
+      typeof parsed.ifName !== 'string'
+    )
+      return undefined;
     return parsed as unknown as CacheEntry;
   } catch {
     return undefined;

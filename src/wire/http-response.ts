@@ -41,7 +41,10 @@ function framingOf(headerLines: string[]): Framing {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim().toLowerCase();
+    const value = line
+      .slice(colon + 1)
+      .trim()
+      .toLowerCase();
     if (name === 'transfer-encoding') chunked = value.split(',').some((v) => v.trim() === 'chunked');
     else if (name === 'content-length') length = value;
   }
@@ -73,12 +76,17 @@ class ResponseParser {
   }
 
   end(): UnixPostResponse {
-    if (this.code === undefined) throw new UnixPostError('unreachable', 'ECONNRESET', 'the socket closed before any answer');
+    if (this.code === undefined)
+      throw new UnixPostError('unreachable', 'ECONNRESET', 'the socket closed before any answer');
     if (this.framing === 'close') {
       this.readBody();
       return this.done();
     }
-    throw this.bad(this.framing === 'length' ? `the body ended ${this.remaining} bytes short` : 'the chunked body ended before its last chunk');
+    throw this.bad(
+      this.framing === 'length'
+        ? `the body ended ${this.remaining} bytes short`
+        : 'the chunked body ended before its last chunk',
+    );
   }
 
   private done(): UnixPostResponse {
@@ -93,13 +101,19 @@ class ResponseParser {
   private readHead(): boolean {
     const end = this.buf.indexOf(HEAD_END);
     if (end < 0) {
-      if (this.buf.length > MAX_HEAD_BYTES) throw new UnixPostError('unreachable', 'EPROTO', 'not an HTTP response: no end of head');
+      if (this.buf.length > MAX_HEAD_BYTES)
+        throw new UnixPostError('unreachable', 'EPROTO', 'not an HTTP response: no end of head');
       return false;
     }
     const [statusLine = '', ...headerLines] = this.buf.subarray(0, end).toString('latin1').split('\r\n');
     this.buf = this.buf.subarray(end + HEAD_END.length);
     const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(statusLine);
-    if (!m) throw new UnixPostError('unreachable', 'EPROTO', `not an HTTP response: ${JSON.stringify(statusLine.slice(0, 80))}`);
+    if (!m)
+      throw new UnixPostError(
+        'unreachable',
+        'EPROTO',
+        `not an HTTP response: ${JSON.stringify(statusLine.slice(0, 80))}`,
+      );
     const code = Number(m[1]);
     if (code >= 100 && code < 200 && code !== 101) return true; // 100 Continue and the like: the real head follows
     this.code = code;

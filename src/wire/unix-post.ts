@@ -26,7 +26,10 @@ export interface PostRequest {
   timeoutMs: number;
 }
 
-export async function unixPost(socketPath: string, { path, contentType, body, timeoutMs }: PostRequest): Promise<UnixPostResponse> {
+export async function unixPost(
+  socketPath: string,
+  { path, contentType, body, timeoutMs }: PostRequest,
+): Promise<UnixPostResponse> {
   const payload = Buffer.from(body, 'utf8');
   // Host is required of HTTP/1.1 (node:http's server answers 400 without it). Connection: close lets a reply
   // without a length end at the close. One buffer, so head and body usually leave in one send.
@@ -50,7 +53,10 @@ function exchange(dial: Dial, socketPath: string, request: Buffer, timeoutMs: nu
     };
     const idle = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => finish(new UnixPostError('timeout', 'ETIMEDOUT', `no answer from ${socketPath} for ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => finish(new UnixPostError('timeout', 'ETIMEDOUT', `no answer from ${socketPath} for ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     };
     const parse = (step: () => UnixPostResponse | undefined) => {
       try {

@@ -24,8 +24,19 @@ async function attached(name: string) {
   const run = (command: string, storeDir = store) =>
     runBraid({
       node,
-      stdin: braidConfig({ cniVersion: '1.1.0', cacheDir: join(dir, 'cache'), delegates: [bridge('1.0.0', dir)], extra: { localStore: storeDir } }),
-      env: cniEnv({ command, containerId: 'c1', netns: pod, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1' }),
+      stdin: braidConfig({
+        cniVersion: '1.1.0',
+        cacheDir: join(dir, 'cache'),
+        delegates: [bridge('1.0.0', dir)],
+        extra: { localStore: storeDir },
+      }),
+      env: cniEnv({
+        command,
+        containerId: 'c1',
+        netns: pod,
+        ifname: 'eth0',
+        args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1',
+      }),
     });
   expect((await run('ADD')).exitCode).toBe(0);
   expect(leases(join(dir, 'ipam'), 'mv')).toHaveLength(1);
@@ -65,14 +76,34 @@ describe('DEL resilience', () => {
   it('no plan and no cache with a clusterNetwork file (as braid install writes): DEL still removes it', async () => {
     const dir = tmp.sub('clusterfile');
     const confFile = join(dir, '10-br.conflist');
-    writeFileSync(confFile, JSON.stringify({ cniVersion: '1.0.0', name: 'br-net', plugins: [{ ...bridge('1.0.0', dir), cniVersion: undefined, name: undefined }] }));
+    writeFileSync(
+      confFile,
+      JSON.stringify({
+        cniVersion: '1.0.0',
+        name: 'br-net',
+        plugins: [{ ...bridge('1.0.0', dir), cniVersion: undefined, name: undefined }],
+      }),
+    );
     const node = lab.node();
     const pod = lab.pod();
     const run = (command: string) =>
       runBraid({
         node,
-        stdin: { cniVersion: '1.1.0', name: 'braid', type: 'braid', cacheDir: join(dir, 'cache'), binDir: '/usr/lib/cni', clusterNetwork: confFile },
-        env: cniEnv({ command, containerId: 'c1', netns: pod, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1' }),
+        stdin: {
+          cniVersion: '1.1.0',
+          name: 'braid',
+          type: 'braid',
+          cacheDir: join(dir, 'cache'),
+          binDir: '/usr/lib/cni',
+          clusterNetwork: confFile,
+        },
+        env: cniEnv({
+          command,
+          containerId: 'c1',
+          netns: pod,
+          ifname: 'eth0',
+          args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1',
+        }),
       });
     expect((await run('ADD')).exitCode).toBe(0);
     expect(leases(join(dir, 'ipam'), 'br-net')).toHaveLength(1);

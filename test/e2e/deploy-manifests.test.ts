@@ -25,8 +25,15 @@ interface K8sObject {
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   [key: string]: unknown;
 }
-interface VolumeMount { name: string; mountPath: string; mountPropagation?: string; readOnly?: boolean }
-interface Probe { httpGet?: { path: string; port: number | string } }
+interface VolumeMount {
+  name: string;
+  mountPath: string;
+  mountPropagation?: string;
+  readOnly?: boolean;
+}
+interface Probe {
+  httpGet?: { path: string; port: number | string };
+}
 interface Container {
   name: string;
   image: string;
@@ -40,7 +47,11 @@ interface Container {
   lifecycle?: unknown;
   volumeMounts?: VolumeMount[];
 }
-interface Volume { name: string; hostPath?: { path: string; type?: string }; configMap?: { name: string } }
+interface Volume {
+  name: string;
+  hostPath?: { path: string; type?: string };
+  configMap?: { name: string };
+}
 interface PodSpec {
   serviceAccountName?: string;
   terminationGracePeriodSeconds?: number;
@@ -49,9 +60,16 @@ interface PodSpec {
   volumes?: Volume[];
 }
 interface DaemonSet extends K8sObject {
-  spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+  };
 }
-interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
 
 const kubectl = (() => {
   try {
@@ -60,7 +78,10 @@ const kubectl = (() => {
     return undefined;
   }
 })();
-if (!kubectl) console.warn('kubectl is not installed: skipping the checks of the deploy/ manifests (they need `kubectl kustomize`)');
+if (!kubectl)
+  console.warn(
+    'kubectl is not installed: skipping the checks of the deploy/ manifests (they need `kubectl kustomize`)',
+  );
 const extraKubectls = (process.env.BRAID_EXTRA_KUBECTL ?? '').split(':').filter(Boolean);
 
 const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
@@ -70,10 +91,12 @@ const IMAGE = 'ghcr.io/braid-cni/braid';
 function render(dir: string, bin = kubectl!): K8sObject[] {
   const r = spawnSync(bin, ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`${bin} kustomize ${dir} failed (exit ${r.status}): ${r.stderr}`);
-  return parseAllDocuments(r.stdout).map((d) => {
-    if (d.errors.length) throw new Error(`${dir}: unreadable YAML from kubectl: ${d.errors[0]!.message}`);
-    return d.toJS() as K8sObject;
-  }).filter(Boolean);
+  return parseAllDocuments(r.stdout)
+    .map((d) => {
+      if (d.errors.length) throw new Error(`${dir}: unreadable YAML from kubectl: ${d.errors[0]!.message}`);
+      return d.toJS() as K8sObject;
+    })
+    .filter(Boolean);
 }
 
 const ofKind = <T extends K8sObject = K8sObject>(objs: K8sObject[], kind: string, name?: string): T[] =>
@@ -83,7 +106,10 @@ function one<T extends K8sObject = K8sObject>(objs: K8sObject[], kind: string, n
   if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
   return found[0]!;
 }
-const containersOf = (ds: DaemonSet) => [...(ds.spec.template.spec.initContainers ?? []), ...ds.spec.template.spec.containers];
+const containersOf = (ds: DaemonSet) => [
+  ...(ds.spec.template.spec.initContainers ?? []),
+  ...ds.spec.template.spec.containers,
+];
 const container = (ds: DaemonSet, name: string) => {
   const c = containersOf(ds).find((x) => x.name === name);
   if (!c) throw new Error(`${ds.metadata.name} has no container ${name}`);
@@ -106,16 +132,24 @@ async function validateWithModels(o: K8sObject): Promise<void> {
   const group = o.apiVersion.includes('/') ? o.apiVersion : 'v1';
   // No extension: kubernetes-models 4 has no exports map, and jest's resolver finds its files only this way.
   const mod = (await import(`kubernetes-models/${group}/${o.kind}`)) as Record<string, unknown>;
-  const Model = (mod[o.kind] ?? (mod.default as Record<string, unknown> | undefined)?.[o.kind]) as new (data: unknown) => { validate(): void };
+  const Model = (mod[o.kind] ?? (mod.default as Record<string, unknown> | undefined)?.[o.kind]) as new (
+    data: unknown,
+  ) => { validate(): void };
   new Model(o).validate();
 }
 
-interface Attribute { baseName: string; type: string }
+interface Attribute {
+  baseName: string;
+  type: string;
+}
 const modelCache = new Map<string, Attribute[]>();
 async function attributesOf(type: string): Promise<Attribute[]> {
   let attrs = modelCache.get(type);
   if (!attrs) {
-    const mod = (await import(`@kubernetes/client-node/dist/gen/models/${type}.js`)) as Record<string, { attributeTypeMap: Attribute[] }>;
+    const mod = (await import(`@kubernetes/client-node/dist/gen/models/${type}.js`)) as Record<
+      string,
+      { attributeTypeMap: Attribute[] }
+    >;
     const cls = mod[type];
     if (!cls) throw new Error(`@kubernetes/client-node has no model ${type}`);
     attrs = cls.attributeTypeMap;
@@ -130,12 +164,14 @@ async function unknownFields(value: unknown, type: string, path: string, out: st
   if (value === null || value === undefined || LEAF_TYPES.has(type)) return out;
   const array = /^Array<(.+)>$/.exec(type);
   if (array) {
-    if (Array.isArray(value)) for (const [i, v] of value.entries()) await unknownFields(v, array[1]!, `${path}[${i}]`, out);
+    if (Array.isArray(value))
+      for (const [i, v] of value.entries()) await unknownFields(v, array[1]!, `${path}[${i}]`, out);
     return out;
   }
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
   if (map) {
-    if (typeof value === 'object') for (const [k, v] of Object.entries(value)) await unknownFields(v, map[1]!, `${path}[${k}]`, out);
+    if (typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) await unknownFields(v, map[1]!, `${path}[${k}]`, out);
     return out;
   }
   if (typeof value !== 'object' || Array.isArray(value)) return out; // a wrong type is the validator's finding
@@ -159,16 +195,26 @@ const modelName = (o: K8sObject) => `${o.apiVersion.split('/').pop()!.replace(/^
  * the path from their caller (`${path}`) are counted at their callers.
  */
 function verbsUsedBySource(): string[] {
-  const files = (readdirSync(join(REPO, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.includes('generated'));
+  const files = (readdirSync(join(REPO, 'src'), { recursive: true }) as string[]).filter(
+    (f) => f.endsWith('.ts') && !f.includes('generated'),
+  );
   const used = new Set<string>();
   const resourceOf = (text: string, where: string) => {
     if (/pods|podPath/i.test(text)) return '/pods';
     if (/network-attachment-definitions|NAD_PATH/.test(text)) return 'k8s.cni.cncf.io/network-attachment-definitions';
     if (/\/events/.test(text)) return '/events';
     if (/^(`\$\{[\w.]+\}|[\w.]+\s*[,)])/.test(text.trim())) return undefined; // a path from the caller
-    throw new Error(`${where}: cannot tell which resource "${text}" is; teach this test (and deploy/rbac.yaml) about it`);
+    throw new Error(
+      `${where}: cannot tell which resource "${text}" is; teach this test (and deploy/rbac.yaml) about it`,
+    );
   };
-  const verbOf: Record<string, string> = { GET: 'get', POST: 'create', PATCH: 'patch', PUT: 'update', DELETE: 'delete' };
+  const verbOf: Record<string, string> = {
+    GET: 'get',
+    POST: 'create',
+    PATCH: 'patch',
+    PUT: 'update',
+    DELETE: 'delete',
+  };
   for (const f of files) {
     const src = readFileSync(join(REPO, 'src', f), 'utf8');
     for (const m of src.matchAll(/new Reflector<[^>]*>\(\{[^}]*?path:\s*([^,}]+)/g)) {
@@ -190,7 +236,9 @@ function verbsUsedBySource(): string[] {
 }
 
 const rbacVerbs = (rules: Rule[]) =>
-  rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res} ${v}`)))).sort();
+  rules
+    .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res} ${v}`))))
+    .sort();
 
 // ---- the image ----
 
@@ -199,8 +247,15 @@ function dockerfile() {
   const text = readFileSync(join(REPO, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
   const stages = text.split(/^FROM /m).slice(1);
   const final = stages[stages.length - 1]!;
-  const copies = [...final.matchAll(/^COPY\s+(?:--from=\S+\s+)?(\S+)\s+(\S+)\s*$/gm)].map((m) => ({ from: m[1]!, to: m[2]! }));
-  const apt = /apt-get install([^&\n]*)/.exec(final)?.[1]?.split(/\s+/).filter((w) => w && !w.startsWith('-')) ?? [];
+  const copies = [...final.matchAll(/^COPY\s+(?:--from=\S+\s+)?(\S+)\s+(\S+)\s*$/gm)].map((m) => ({
+    from: m[1]!,
+    to: m[2]!,
+  }));
+  const apt =
+    /apt-get install([^&\n]*)/
+      .exec(final)?.[1]
+      ?.split(/\s+/)
+      .filter((w) => w && !w.startsWith('-')) ?? [];
   return { stages: stages.length, base: final.split(/\s/)[0]!, copies, apt, firstStage: stages[0]! };
 }
 
@@ -225,11 +280,20 @@ function dockerfile() {
 
   it('render the CRD, namespace, RBAC, ConfigMap and DaemonSet, and the cleanup', () => {
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ClusterRole/braid', 'ClusterRoleBinding/braid', 'ConfigMap/braid-config', 'CustomResourceDefinition/network-attachment-definitions.k8s.cni.cncf.io',
-      'DaemonSet/braid', 'Namespace/braid-system', 'ServiceAccount/braid',
+      'ClusterRole/braid',
+      'ClusterRoleBinding/braid',
+      'ConfigMap/braid-config',
+      'CustomResourceDefinition/network-attachment-definitions.k8s.cni.cncf.io',
+      'DaemonSet/braid',
+      'Namespace/braid-system',
+      'ServiceAccount/braid',
     ]);
-    expect(cleanupObjs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['DaemonSet/braid-cleanup', 'Namespace/braid-cleanup']);
-    for (const o of objs.filter((x) => ['ServiceAccount', 'ConfigMap', 'DaemonSet'].includes(x.kind))) expect([o.kind, o.metadata.namespace]).toEqual([o.kind, 'braid-system']);
+    expect(cleanupObjs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'DaemonSet/braid-cleanup',
+      'Namespace/braid-cleanup',
+    ]);
+    for (const o of objs.filter((x) => ['ServiceAccount', 'ConfigMap', 'DaemonSet'].includes(x.kind)))
+      expect([o.kind, o.metadata.namespace]).toEqual([o.kind, 'braid-system']);
     expect(cleanupDs.metadata.namespace).toBe('braid-cleanup');
   });
 
@@ -242,7 +306,8 @@ function dockerfile() {
       } catch (err) {
         problems.push(`${what}: ${(err as Error).message}`);
       }
-      for (const f of await unknownFields(o, modelName(o), what)) problems.push(`${f}: not a field of ${o.apiVersion} ${o.kind}`);
+      for (const f of await unknownFields(o, modelName(o), what))
+        problems.push(`${f}: not a field of ${o.apiVersion} ${o.kind}`);
     }
     expect(problems).toEqual([]);
   });
@@ -252,14 +317,23 @@ function dockerfile() {
     broken.spec.template.spec.containers[0]!.terminationMessagePolicy = 'FallbackToLogs';
     await expect(validateWithModels(broken)).rejects.toThrow(/terminationMessagePolicy/);
     (broken.spec.template.spec.containers[0]!.volumeMounts![0] as unknown as Obj).mountPropogation = 'HostToContainer';
-    expect(await unknownFields(broken, modelName(broken), 'ds')).toContain('ds.spec.template.spec.containers[0].volumeMounts[0].mountPropogation');
+    expect(await unknownFields(broken, modelName(broken), 'ds')).toContain(
+      'ds.spec.template.spec.containers[0].volumeMounts[0].mountPropogation',
+    );
   });
 
   it('every object and pod template carries the app.kubernetes.io labels; selectors stay out of them', () => {
-    const want = { 'app.kubernetes.io/name': 'braid', 'app.kubernetes.io/part-of': 'braid', 'app.kubernetes.io/version': VERSION };
+    const want = {
+      'app.kubernetes.io/name': 'braid',
+      'app.kubernetes.io/part-of': 'braid',
+      'app.kubernetes.io/version': VERSION,
+    };
     const labelled = [
       ...all().map((o) => ({ what: `${o.kind}/${o.metadata.name}`, labels: o.metadata.labels ?? {} })),
-      ...daemonSets().map((d) => ({ what: `${d.metadata.name} pod template`, labels: d.spec.template.metadata.labels })),
+      ...daemonSets().map((d) => ({
+        what: `${d.metadata.name} pod template`,
+        labels: d.spec.template.metadata.labels,
+      })),
     ];
     for (const { what, labels } of labelled) {
       expect([what, labels]).toEqual([what, expect.objectContaining(want)]);
@@ -282,40 +356,56 @@ function dockerfile() {
     }
   });
 
-  it('RBAC grants exactly the requests the code makes, to the daemon\'s service account', () => {
+  it("RBAC grants exactly the requests the code makes, to the daemon's service account", () => {
     const role = one(objs, 'ClusterRole', 'braid') as K8sObject & { rules: Rule[] };
     const granted = rbacVerbs(role.rules);
     expect(granted).toEqual([
       '/events create',
-      '/pods get', '/pods list', '/pods patch', '/pods watch',
-      'k8s.cni.cncf.io/network-attachment-definitions get', 'k8s.cni.cncf.io/network-attachment-definitions list',
+      '/pods get',
+      '/pods list',
+      '/pods patch',
+      '/pods watch',
+      'k8s.cni.cncf.io/network-attachment-definitions get',
+      'k8s.cni.cncf.io/network-attachment-definitions list',
       'k8s.cni.cncf.io/network-attachment-definitions watch',
     ]);
     expect(granted).toEqual(verbsUsedBySource());
     const sa = one(objs, 'ServiceAccount');
     const binding = one(objs, 'ClusterRoleBinding') as K8sObject & { roleRef: Obj; subjects: Obj[] };
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace }]);
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: role.metadata.name,
+    });
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace },
+    ]);
     expect(ds.spec.template.spec.serviceAccountName).toBe(sa.metadata.name);
   });
 
   it('the CRD is the standard NetworkAttachmentDefinition, with the short names nad and net-attach-def', () => {
-    const crd = one(objs, 'CustomResourceDefinition') as K8sObject & { spec: { group: string; scope: string; names: Obj; versions: Obj[] } };
+    const crd = one(objs, 'CustomResourceDefinition') as K8sObject & {
+      spec: { group: string; scope: string; names: Obj; versions: Obj[] };
+    };
     expect(crd.spec.group).toBe('k8s.cni.cncf.io');
     expect(crd.spec.scope).toBe('Namespaced');
     expect(crd.spec.names).toEqual({
-      plural: 'network-attachment-definitions', singular: 'network-attachment-definition', kind: 'NetworkAttachmentDefinition', shortNames: ['nad', 'net-attach-def'],
+      plural: 'network-attachment-definitions',
+      singular: 'network-attachment-definition',
+      kind: 'NetworkAttachmentDefinition',
+      shortNames: ['nad', 'net-attach-def'],
     });
     expect(crd.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([['v1', true, true]]);
   });
 
-  it('the ConfigMap\'s files are valid braid configurations that agree with each other and with the mounts', () => {
+  it("the ConfigMap's files are valid braid configurations that agree with each other and with the mounts", () => {
     const cfg = parseDaemonConfig(daemonJson as never, { NODE_NAME: 'node-1' });
     parseNodeConfig({ type: 'braid', ...settingsJson } as never);
     expect(settingsJson.daemonSocket).toBe(cfg.socketPath);
     expect(settingsJson.cacheDir).toBe(daemonJson.cacheDir);
     const daemon = container(ds, 'daemon');
-    const mountOf = (path: string) => daemon.volumeMounts!.find((m) => path === m.mountPath || path.startsWith(`${m.mountPath}/`));
+    const mountOf = (path: string) =>
+      daemon.volumeMounts!.find((m) => path === m.mountPath || path.startsWith(`${m.mountPath}/`));
     expect(mountOf(cfg.socketPath)?.name).toBe('run-braid');
     expect(mountOf(daemonJson.cacheDir as string)?.name).toBe('cache');
     expect(volume(ds, 'cache').hostPath?.path).toBe(daemonJson.cacheDir);
@@ -324,13 +414,17 @@ function dockerfile() {
     expect(ds.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(cfg.drainSeconds + 10);
   });
 
-  it('the daemon sees the host\'s / at hostRoot, read-write, with mounts propagated from the host', () => {
+  it("the daemon sees the host's / at hostRoot, read-write, with mounts propagated from the host", () => {
     expect(daemonJson.hostRoot).toBe('/hostroot');
     expect(volume(ds, 'hostroot').hostPath).toEqual({ path: '/', type: 'Directory' });
     const mount = container(ds, 'daemon').volumeMounts!.find((m) => m.name === 'hostroot');
     expect(mount).toEqual({ name: 'hostroot', mountPath: daemonJson.hostRoot, mountPropagation: 'HostToContainer' });
     // Only the daemon runs delegates.
-    expect(containersOf(ds).filter((c) => c.volumeMounts?.some((m) => m.name === 'hostroot')).map((c) => c.name)).toEqual(['daemon']);
+    expect(
+      containersOf(ds)
+        .filter((c) => c.volumeMounts?.some((m) => m.name === 'hostroot'))
+        .map((c) => c.name),
+    ).toEqual(['daemon']);
   });
 
   it('one metrics port, clear of common node agents, in daemon.json, the container port, the probes and docs/install.md', () => {
@@ -341,7 +435,8 @@ function dockerfile() {
     expect(taken).not.toContain(Number(port));
     const daemon = container(ds, 'daemon');
     expect(daemon.ports).toEqual([{ name: 'metrics', containerPort: Number(port), protocol: 'TCP' }]);
-    const portOf = (p: number | string | undefined) => (typeof p === 'string' ? daemon.ports!.find((x) => x.name === p)?.containerPort : p);
+    const portOf = (p: number | string | undefined) =>
+      typeof p === 'string' ? daemon.ports!.find((x) => x.name === p)?.containerPort : p;
     expect(daemon.readinessProbe?.httpGet?.path).toBe('/readyz');
     expect(daemon.livenessProbe?.httpGet?.path).toBe('/healthz');
     expect(portOf(daemon.readinessProbe?.httpGet?.port)).toBe(Number(port));
@@ -368,10 +463,15 @@ function dockerfile() {
     // Every artifact the image carries is used, and each is what `npm run build` writes.
     const used = new Set(daemonSets().flatMap((d) => containersOf(d).flatMap((c) => c.command ?? [])));
     expect(dests.filter((p) => !used.has(p))).toEqual([]);
-    const scripts = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     for (const { from } of df.copies) {
       const rel = relative('/src', from);
-      expect([from, Object.values(scripts).some((s) => s.includes(`--outfile ${rel}`) || s.includes(`--outfile=${rel}`))]).toEqual([from, true]);
+      expect([
+        from,
+        Object.values(scripts).some((s) => s.includes(`--outfile ${rel}`) || s.includes(`--outfile=${rel}`)),
+      ]).toEqual([from, true]);
     }
     expect(dests.sort()).toEqual(['/opt/braid/braid-daemon.mjs', '/usr/local/bin/braid']);
   });
@@ -384,15 +484,28 @@ function dockerfile() {
     expect(df.firstStage).toMatch(/npm run build/);
     expect(df.base).toBe('node:22-bookworm-slim');
     expect(df.apt).toEqual(expect.arrayContaining(['iproute2', 'iptables']));
-    const ignored = readFileSync(join(REPO, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ignored = readFileSync(join(REPO, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', 'dist-test', '.git']));
-    for (const needed of ['src', 'scripts', 'schemas', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) expect(ignored).not.toContain(needed);
+    for (const needed of [
+      'src',
+      'scripts',
+      'schemas',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+    ])
+      expect(ignored).not.toContain(needed);
   });
 
-  it('install and cleanup use flags braid install has, on the host\'s CNI directories', () => {
+  it("install and cleanup use flags braid install has, on the host's CNI directories", () => {
     const cli = readFileSync(join(REPO, 'src/cli/install.ts'), 'utf8');
     const known = new Set([...cli.matchAll(/[Oo]ption\('(--[a-z-]+)/g)].map((m) => m[1]!));
-    const hostPathOf = (d: DaemonSet, c: Container, dir: string) => volume(d, c.volumeMounts!.find((m) => m.mountPath === dir)!.name).hostPath?.path;
+    const hostPathOf = (d: DaemonSet, c: Container, dir: string) =>
+      volume(d, c.volumeMounts!.find((m) => m.mountPath === dir)!.name).hostPath?.path;
     const installers = [container(ds, 'install'), container(ds, 'config-watch'), container(cleanupDs, 'remove-config')];
     for (const c of installers) {
       const cmd = c.command!;
@@ -404,7 +517,15 @@ function dockerfile() {
     }
     expect(container(ds, 'install').command).toContain('--auto');
     expect(container(ds, 'config-watch').command).toEqual(expect.arrayContaining(['--auto', '--watch']));
-    expect(container(cleanupDs, 'remove-config').command).toEqual(['/usr/local/bin/braid', 'install', '--cleanup', '--bin-dir', '/opt/cni/bin', '--conf-dir', '/etc/cni/net.d']);
+    expect(container(cleanupDs, 'remove-config').command).toEqual([
+      '/usr/local/bin/braid',
+      'install',
+      '--cleanup',
+      '--bin-dir',
+      '/opt/cni/bin',
+      '--conf-dir',
+      '/etc/cni/net.d',
+    ]);
   });
 
   it('a rolling update never removes the CNI config; the uninstall DaemonSet removes config, executable and state', () => {
@@ -413,7 +534,10 @@ function dockerfile() {
       expect([c.name, c.lifecycle]).toEqual([c.name, undefined]);
       expect(c.command).not.toContain('--cleanup');
     }
-    expect((ds.spec as unknown as { updateStrategy: Obj }).updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } });
+    expect((ds.spec as unknown as { updateStrategy: Obj }).updateStrategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 1 },
+    });
     const state = container(cleanupDs, 'remove-state');
     const hostPaths = state.volumeMounts!.map((m) => [m.mountPath, volume(cleanupDs, m.name).hostPath?.path]);
     const onHost = (p: string) => {
@@ -427,7 +551,10 @@ function dockerfile() {
   });
 
   it('privileged pods run in namespaces whose Pod Security level allows them', () => {
-    for (const [ns, list] of [['braid-system', objs], ['braid-cleanup', cleanupObjs]] as const) {
+    for (const [ns, list] of [
+      ['braid-system', objs],
+      ['braid-cleanup', cleanupObjs],
+    ] as const) {
       expect(one(list, 'Namespace', ns).metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
     }
   });
@@ -438,7 +565,9 @@ function dockerfile() {
       tmp = mkdtempSync(join(tmpdir(), 'braid-kustomize-'));
     });
     afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-    const images = (list: K8sObject[]) => [...new Set(ofKind<DaemonSet>(list, 'DaemonSet').flatMap((d) => containersOf(d).map((c) => c.image)))];
+    const images = (list: K8sObject[]) => [
+      ...new Set(ofKind<DaemonSet>(list, 'DaemonSet').flatMap((d) => containersOf(d).map((c) => c.image))),
+    ];
 
     it('deploy/ and deploy/uninstall/ run the image of this version', () => {
       expect(images(objs)).toEqual([`${IMAGE}:${VERSION}`]);
@@ -449,12 +578,15 @@ function dockerfile() {
       // An overlay in a directory of its own, as docs/install.md shows. `bases` so that kubectl 1.20 reads it too.
       const dir = join(tmp, 'overlay');
       mkdirSync(dir);
-      writeFileSync(join(dir, 'kustomization.yaml'), stringifyYaml({
-        apiVersion: 'kustomize.config.k8s.io/v1beta1',
-        kind: 'Kustomization',
-        bases: [relative(dir, join(REPO, 'deploy'))],
-        images: [{ name: IMAGE, newName: 'registry.example.com/net/braid', newTag: '0.1.0-rc1' }],
-      }));
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        stringifyYaml({
+          apiVersion: 'kustomize.config.k8s.io/v1beta1',
+          kind: 'Kustomization',
+          bases: [relative(dir, join(REPO, 'deploy'))],
+          images: [{ name: IMAGE, newName: 'registry.example.com/net/braid', newTag: '0.1.0-rc1' }],
+        }),
+      );
       expect(images(render(dir))).toEqual(['registry.example.com/net/braid:0.1.0-rc1']);
 
       cpSync(join(REPO, 'deploy'), join(tmp, 'deploy'), { recursive: true });
@@ -463,7 +595,9 @@ function dockerfile() {
       // newTag on the existing entry. Done by hand on a copy (kubectl has no `edit`).
       for (const sub of ['deploy', 'deploy/uninstall']) {
         const file = join(tmp, sub, 'kustomization.yaml');
-        const k = parseYaml(readFileSync(file, 'utf8')) as { images: { name: string; newName?: string; newTag?: string }[] };
+        const k = parseYaml(readFileSync(file, 'utf8')) as {
+          images: { name: string; newName?: string; newTag?: string }[];
+        };
         expect(k.images.map((i) => i.name)).toEqual([IMAGE]);
         k.images[0]!.newName = 'registry.example.com/braid';
         k.images[0]!.newTag = 'dev';
@@ -474,8 +608,13 @@ function dockerfile() {
   });
 });
 
-(kubectl && extraKubectls.length ? describe : describe.skip)('the deploy/ manifests with other kubectl builds (BRAID_EXTRA_KUBECTL)', () => {
-  it(`${extraKubectls.join(', ') || 'none given'}: the same objects`, () => {
-    for (const bin of extraKubectls) for (const dir of ['deploy', 'deploy/uninstall']) expect(render(join(REPO, dir), bin)).toEqual(render(join(REPO, dir)));
-  });
-});
+(kubectl && extraKubectls.length ? describe : describe.skip)(
+  'the deploy/ manifests with other kubectl builds (BRAID_EXTRA_KUBECTL)',
+  () => {
+    it(`${extraKubectls.join(', ') || 'none given'}: the same objects`, () => {
+      for (const bin of extraKubectls)
+        for (const dir of ['deploy', 'deploy/uninstall'])
+          expect(render(join(REPO, dir), bin)).toEqual(render(join(REPO, dir)));
+    });
+  },
+);

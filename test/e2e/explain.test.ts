@@ -11,12 +11,32 @@ afterAll(() => tmp.remove());
 function setup(annotation: string) {
   const dir = tmp.sub(annotation.replace(/\W/g, '_'));
   const store = writeStore(join(dir, 'store'), {
-    'nads.yaml': nadYaml('telco', 'data', { cniVersion: '0.4.0', type: 'macvlan', master: 'eth1', capabilities: { ips: true }, ipam: { type: 'static' } }),
+    'nads.yaml': nadYaml('telco', 'data', {
+      cniVersion: '0.4.0',
+      type: 'macvlan',
+      master: 'eth1',
+      capabilities: { ips: true },
+      ipam: { type: 'static' },
+    }),
     'pod.yaml': podYaml('telco', 'upf', { 'k8s.v1.cni.cncf.io/networks': annotation }),
   });
   const config = join(dir, 'braid.json');
-  writeFileSync(config, JSON.stringify({ cniVersion: '1.1.0', name: 'braid', type: 'braid', cacheDir: join(dir, 'cache'), delegates: [{ cniVersion: '1.0.0', name: 'mgmt', type: 'bridge' }] }));
-  return (...extra: string[]) => execa(BRAID_BIN, ['explain', '--local-store', store, '--namespace', 'telco', '--pod', 'upf', '--config', config, ...extra], { reject: false });
+  writeFileSync(
+    config,
+    JSON.stringify({
+      cniVersion: '1.1.0',
+      name: 'braid',
+      type: 'braid',
+      cacheDir: join(dir, 'cache'),
+      delegates: [{ cniVersion: '1.0.0', name: 'mgmt', type: 'bridge' }],
+    }),
+  );
+  return (...extra: string[]) =>
+    execa(
+      BRAID_BIN,
+      ['explain', '--local-store', store, '--namespace', 'telco', '--pod', 'upf', '--config', config, ...extra],
+      { reject: false },
+    );
 }
 
 describe('braid explain', () => {
@@ -25,13 +45,31 @@ describe('braid explain', () => {
     expect(out.exitCode).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual({
       attachments: [
-        { name: 'mgmt', interface: 'eth0', default: true, config: { cniVersion: '1.0.0', name: 'mgmt', type: 'bridge' }, cniArgs: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=telco;K8S_POD_NAME=upf;K8S_POD_UID=00000000-0000-4000-8000-00000000000f' },
         {
-          name: 'telco/data', interface: 'data0', default: false,
+          name: 'mgmt',
+          interface: 'eth0',
+          default: true,
+          config: { cniVersion: '1.0.0', name: 'mgmt', type: 'bridge' },
+          cniArgs:
+            'IgnoreUnknown=1;K8S_POD_NAMESPACE=telco;K8S_POD_NAME=upf;K8S_POD_UID=00000000-0000-4000-8000-00000000000f',
+        },
+        {
+          name: 'telco/data',
+          interface: 'data0',
+          default: false,
           selection: { name: 'data', namespace: 'telco', interface: 'data0', ips: ['10.1.1.5/24'] },
           delivery: { interface: 'the CNI_IFNAME of its delegate', ips: 'runtimeConfig.ips' },
-          config: { cniVersion: '0.4.0', name: 'data', type: 'macvlan', master: 'eth1', capabilities: { ips: true }, ipam: { type: 'static' }, runtimeConfig: { ips: ['10.1.1.5/24'] } },
-          cniArgs: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=telco;K8S_POD_NAME=upf;K8S_POD_UID=00000000-0000-4000-8000-00000000000f',
+          config: {
+            cniVersion: '0.4.0',
+            name: 'data',
+            type: 'macvlan',
+            master: 'eth1',
+            capabilities: { ips: true },
+            ipam: { type: 'static' },
+            runtimeConfig: { ips: ['10.1.1.5/24'] },
+          },
+          cniArgs:
+            'IgnoreUnknown=1;K8S_POD_NAMESPACE=telco;K8S_POD_NAME=upf;K8S_POD_UID=00000000-0000-4000-8000-00000000000f',
         },
       ],
     });

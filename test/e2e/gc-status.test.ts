@@ -16,7 +16,11 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const config = (extra: Record<string, unknown> = {}) => ({
-  cniVersion: '1.1.0', name: 'braid', type: 'braid', cacheDir: join(dir, 'cache'), binDir: bin,
+  cniVersion: '1.1.0',
+  name: 'braid',
+  type: 'braid',
+  cacheDir: join(dir, 'cache'),
+  binDir: bin,
   delegates: [
     { cniVersion: '1.1.0', name: 'main-net', type: 'main' },
     { cniVersion: '1.1.0', name: 'side-net', plugins: [{ type: 'side' }] },
@@ -27,8 +31,17 @@ const config = (extra: Record<string, unknown> = {}) => ({
 
 function run(command: string, env: Record<string, string> = {}, conf = config()) {
   return spawnSync('bin/braid', [], {
-    input: JSON.stringify(conf), encoding: 'utf8',
-    env: { PATH: process.env.PATH, BRAID_TEST_PLUGIN_DIR: dir, CNI_COMMAND: command, CNI_PATH: bin, CNI_NETNS: '/var/run/netns/x', CNI_IFNAME: 'eth0', ...env },
+    input: JSON.stringify(conf),
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      BRAID_TEST_PLUGIN_DIR: dir,
+      CNI_COMMAND: command,
+      CNI_PATH: bin,
+      CNI_NETNS: '/var/run/netns/x',
+      CNI_IFNAME: 'eth0',
+      ...env,
+    },
   });
 }
 
@@ -40,10 +53,16 @@ describe('STATUS', () => {
   });
 
   it('a delegate that is not ready makes braid not ready, naming the network', () => {
-    plugins.answer('side', 'STATUS', { exitCode: 1, result: { cniVersion: '1.1.0', code: 50, msg: 'side daemon down' } });
+    plugins.answer('side', 'STATUS', {
+      exitCode: 1,
+      result: { cniVersion: '1.1.0', code: 50, msg: 'side daemon down' },
+    });
     const out = run('STATUS');
     expect(out.status).toBe(1);
-    expect(JSON.parse(out.stdout)).toMatchObject({ code: 50, msg: expect.stringContaining('network side-net is not ready') });
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      code: 50,
+      msg: expect.stringContaining('network side-net is not ready'),
+    });
   });
 });
 
@@ -62,7 +81,11 @@ describe('GC', () => {
     const gcs = calls.filter((c) => c.command === 'GC');
     expect(gcs.map((c) => c.plugin)).toEqual(['main', 'side']);
     expect(JSON.parse(gcs[1]!.stdin)['cni.dev/valid-attachments']).toEqual([{ containerID: 'keep', ifname: 'net1' }]);
-    expect(readdirSync(join(dir, 'cache', 'results')).sort()).toEqual(['main-net-keep-eth0', 'old-net-keep-net2', 'side-net-keep-net1']);
+    expect(readdirSync(join(dir, 'cache', 'results')).sort()).toEqual([
+      'main-net-keep-eth0',
+      'old-net-keep-net2',
+      'side-net-keep-net1',
+    ]);
     expect(readdirSync(join(dir, 'cache', 'plans'))).toEqual(['keep-eth0.json']);
   });
 
@@ -71,13 +94,22 @@ describe('GC', () => {
     rmSync(join(dir, 'cache', 'plans', 'orphan-eth0.json'));
     const out = run('GC', {}, config({ 'cni.dev/valid-attachments': [] }));
     expect(out.status).toBe(0);
-    expect(plugins.calls().filter((c) => c.command === 'DEL').map((c) => `${c.plugin} ${c.containerId}`).sort()).toEqual(['main orphan', 'old orphan', 'side orphan']);
+    expect(
+      plugins
+        .calls()
+        .filter((c) => c.command === 'DEL')
+        .map((c) => `${c.plugin} ${c.containerId}`)
+        .sort(),
+    ).toEqual(['main orphan', 'old orphan', 'side orphan']);
     expect(readdirSync(join(dir, 'cache', 'results'))).toEqual([]);
   });
 
   it('GC without the valid-attachments list is a configuration error', () => {
     const out = run('GC');
     expect(out.status).toBe(1);
-    expect(JSON.parse(out.stdout)).toMatchObject({ code: 7, msg: expect.stringContaining('cni.dev/valid-attachments') });
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      code: 7,
+      msg: expect.stringContaining('cni.dev/valid-attachments'),
+    });
   });
 });

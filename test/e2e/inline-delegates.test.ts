@@ -45,7 +45,9 @@ const scenarios: Record<string, Scenario> = {
 };
 
 const cases = Object.keys(scenarios).flatMap((scenario) =>
-  ['0.4.0', '1.0.0'].flatMap((delegateVersion) => ['1.1.0', '0.3.1'].map((braidVersion) => ({ scenario, delegateVersion, braidVersion }))),
+  ['0.4.0', '1.0.0'].flatMap((delegateVersion) =>
+    ['1.1.0', '0.3.1'].map((braidVersion) => ({ scenario, delegateVersion, braidVersion })),
+  ),
 );
 
 /** What the spec says braid must print: the delegate's result, re-versioned (0.3.x/0.4.0 carry ips[].version). */
@@ -68,7 +70,8 @@ const cachedResult = (cacheDir: string, net: string, cid: string, ifname: string
   JSON.parse(readFileSync(join(cacheDir, 'results', `${net}-${cid}-${ifname}`), 'utf8'));
 
 /** CHECK and DEL succeed silently: exit 0, nothing on stdout, nothing logged. */
-const ok = (r: BraidRun) => expect({ exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+const ok = (r: BraidRun) =>
+  expect({ exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }).toEqual({ exitCode: 0, stdout: '', stderr: '' });
 
 describe('inline delegates with real plugins', () => {
   const lab = new NetnsLab();
@@ -80,54 +83,74 @@ describe('inline delegates with real plugins', () => {
     expect(leftoverNetns(lab.prefix)).toEqual([]);
   });
 
-  it.concurrent.each(cases)('$scenario: delegates at $delegateVersion, braid asked at $braidVersion', async ({ scenario, delegateVersion, braidVersion }) => {
-    const s = scenarios[scenario]!;
-    const node = lab.node();
-    const pod = lab.pod();
-    const dir = tmp.sub(`${scenario}-${delegateVersion}-${braidVersion}`);
-    const cacheDir = join(dir, 'cache');
-    const main = s.make(delegateVersion, dir);
-    const stdin = braidConfig({ cniVersion: braidVersion, cacheDir, delegates: [main, side(delegateVersion, dir)] });
-    const cid = 'c1';
-    const braid = (command: string, containerId = cid) =>
-      runBraid({ node, stdin, env: cniEnv({ command, containerId, netns: pod, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1' }) });
+  it.concurrent.each(cases)(
+    '$scenario: delegates at $delegateVersion, braid asked at $braidVersion',
+    async ({ scenario, delegateVersion, braidVersion }) => {
+      const s = scenarios[scenario]!;
+      const node = lab.node();
+      const pod = lab.pod();
+      const dir = tmp.sub(`${scenario}-${delegateVersion}-${braidVersion}`);
+      const cacheDir = join(dir, 'cache');
+      const main = s.make(delegateVersion, dir);
+      const stdin = braidConfig({ cniVersion: braidVersion, cacheDir, delegates: [main, side(delegateVersion, dir)] });
+      const cid = 'c1';
+      const braid = (command: string, containerId = cid) =>
+        runBraid({
+          node,
+          stdin,
+          env: cniEnv({
+            command,
+            containerId,
+            netns: pod,
+            ifname: 'eth0',
+            args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1',
+          }),
+        });
 
-    // ADD prints the default delegate's result, converted to braid's version.
-    const add = await braid('ADD');
-    expect({ exitCode: add.exitCode, stdout: add.exitCode ? add.stdout + add.stderr : 'ok' }).toEqual({ exitCode: 0, stdout: 'ok' });
-    const raw = cachedResult(cacheDir, main.name, cid, 'eth0').result;
-    expect(raw.cniVersion).toBe(delegateVersion); // the delegate kept its own version
-    expect(add.json).toEqual(converted(raw, braidVersion));
-    for (const ip of add.json.ips) expect('version' in ip).toBe(braidVersion.startsWith('0.'));
+      // ADD prints the default delegate's result, converted to braid's version.
+      const add = await braid('ADD');
+      expect({ exitCode: add.exitCode, stdout: add.exitCode ? add.stdout + add.stderr : 'ok' }).toEqual({
+        exitCode: 0,
+        stdout: 'ok',
+      });
+      const raw = cachedResult(cacheDir, main.name, cid, 'eth0').result;
+      expect(raw.cniVersion).toBe(delegateVersion); // the delegate kept its own version
+      expect(add.json).toEqual(converted(raw, braidVersion));
+      for (const ip of add.json.ips) expect('version' in ip).toBe(braidVersion.startsWith('0.'));
 
-    // The interfaces are in the pod, with the addresses and MAC the result reports.
-    const links = podLinks(pod);
-    expect(links.map((l) => l.ifname).sort()).toEqual(['eth0', 'lo', 'net1']);
-    const eth0 = links.find((l) => l.ifname === 'eth0')!;
-    expect(eth0.ipv4).toEqual(add.json.ips.map((ip: { address: string }) => ip.address));
-    expect(add.json.interfaces.find((i: { sandbox?: string }) => i.sandbox)?.mac).toBe(eth0.mac);
-    const sideRaw = cachedResult(cacheDir, 'side-net', cid, 'net1').result;
-    expect(links.find((l) => l.ifname === 'net1')!.ipv4).toEqual([sideRaw.ips[0].address]);
-    for (const net of s.hostLocal) expect(leases(join(dir, 'ipam'), net)).toHaveLength(1);
-    s.afterAdd?.(pod);
+      // The interfaces are in the pod, with the addresses and MAC the result reports.
+      const links = podLinks(pod);
+      expect(links.map((l) => l.ifname).sort()).toEqual(['eth0', 'lo', 'net1']);
+      const eth0 = links.find((l) => l.ifname === 'eth0')!;
+      expect(eth0.ipv4).toEqual(add.json.ips.map((ip: { address: string }) => ip.address));
+      expect(add.json.interfaces.find((i: { sandbox?: string }) => i.sandbox)?.mac).toBe(eth0.mac);
+      const sideRaw = cachedResult(cacheDir, 'side-net', cid, 'net1').result;
+      expect(links.find((l) => l.ifname === 'net1')!.ipv4).toEqual([sideRaw.ips[0].address]);
+      for (const net of s.hostLocal) expect(leases(join(dir, 'ipam'), net)).toHaveLength(1);
+      s.afterAdd?.(pod);
 
-    // CHECK: allowed from 0.4.0 on; a 0.3.1 runtime gets skel's "does not allow CHECK" (code 1).
-    const check = await braid('CHECK');
-    if (braidVersion === '0.3.1') {
-      expect([check.exitCode, check.json?.code, check.json?.msg]).toEqual([1, 1, 'config version does not allow CHECK']);
-    } else {
-      ok(check);
-    }
+      // CHECK: allowed from 0.4.0 on; a 0.3.1 runtime gets skel's "does not allow CHECK" (code 1).
+      const check = await braid('CHECK');
+      if (braidVersion === '0.3.1') {
+        expect([check.exitCode, check.json?.code, check.json?.msg]).toEqual([
+          1,
+          1,
+          'config version does not allow CHECK',
+        ]);
+      } else {
+        ok(check);
+      }
 
-    // DEL removes interfaces, cache entries, the plan and the leases; DEL is idempotent.
-    ok(await braid('DEL'));
-    expect(podLinks(pod).map((l) => l.ifname)).toEqual(['lo']);
-    expect(listFiles(join(cacheDir, 'results'))).toEqual([]);
-    expect(listFiles(join(cacheDir, 'plans'))).toEqual([]);
-    for (const net of [...s.hostLocal, 'side-net']) expect(leases(join(dir, 'ipam'), net)).toEqual([]);
-    for (const d of s.stateDirs ?? []) expect(listFiles(join(dir, d))).toEqual([]);
-    ok(await braid('DEL'));
-    ok(await braid('DEL', 'never-added'));
-    expect(listFiles(join(cacheDir, 'results'))).toEqual([]);
-  });
+      // DEL removes interfaces, cache entries, the plan and the leases; DEL is idempotent.
+      ok(await braid('DEL'));
+      expect(podLinks(pod).map((l) => l.ifname)).toEqual(['lo']);
+      expect(listFiles(join(cacheDir, 'results'))).toEqual([]);
+      expect(listFiles(join(cacheDir, 'plans'))).toEqual([]);
+      for (const net of [...s.hostLocal, 'side-net']) expect(leases(join(dir, 'ipam'), net)).toEqual([]);
+      for (const d of s.stateDirs ?? []) expect(listFiles(join(dir, d))).toEqual([]);
+      ok(await braid('DEL'));
+      ok(await braid('DEL', 'never-added'));
+      expect(listFiles(join(cacheDir, 'results'))).toEqual([]);
+    },
+  );
 });

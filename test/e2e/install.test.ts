@@ -28,32 +28,55 @@ function dirs(name: string) {
 }
 
 const install = (d: ReturnType<typeof dirs>, ...extra: string[]) =>
-  execa(BRAID_BIN, ['install', '--bin-dir', d.binDir, '--conf-dir', d.confDir, '--source', BINARY, '--log-level', 'warn', ...extra], { reject: false });
+  execa(
+    BRAID_BIN,
+    ['install', '--bin-dir', d.binDir, '--conf-dir', d.confDir, '--source', BINARY, '--log-level', 'warn', ...extra],
+    { reject: false },
+  );
 
 const readConf = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 
 const primary = (version: string, caps = { portMappings: true }) => ({
-  cniVersion: version, name: 'k8s-pod-network', plugins: [{ type: 'bridge', bridge: 'x' }, { type: 'portmap', capabilities: caps }],
+  cniVersion: version,
+  name: 'k8s-pod-network',
+  plugins: [
+    { type: 'bridge', bridge: 'x' },
+    { type: 'portmap', capabilities: caps },
+  ],
 });
 
 describe('braid install', () => {
   it('with a primary present: copies the executable and writes the config from it', async () => {
     const d = dirs('present');
     writeFileSync(join(d.confDir, '10-net.conflist'), JSON.stringify(primary('0.4.0')));
-    writeFileSync(join(d.confDir, '20-other.conf'), JSON.stringify({ cniVersion: '1.0.0', name: 'other', type: 'ptp' }));
+    writeFileSync(
+      join(d.confDir, '20-other.conf'),
+      JSON.stringify({ cniVersion: '1.0.0', name: 'other', type: 'ptp' }),
+    );
     const out = await install(d, '--auto');
     expect(out.exitCode).toBe(0);
     expect(readFileSync(join(d.binDir, 'braid')).equals(readFileSync(BINARY))).toBe(true);
     expect(readConf(d.conf)).toEqual({
-      cniVersion: '0.4.0', name: 'braid',
-      plugins: [{ type: 'braid', capabilities: { portMappings: true, 'io.kubernetes.cri.pod-annotations': true }, clusterNetwork: join(d.confDir, '10-net.conflist') }],
+      cniVersion: '0.4.0',
+      name: 'braid',
+      plugins: [
+        {
+          type: 'braid',
+          capabilities: { portMappings: true, 'io.kubernetes.cri.pod-annotations': true },
+          clusterNetwork: join(d.confDir, '10-net.conflist'),
+        },
+      ],
     });
   });
 
   it('without --source: the compiled binary installs itself, bin/braid (Node) installs dist/braid', async () => {
     const d = dirs('nosource');
     writeFileSync(join(d.confDir, '10-net.conflist'), JSON.stringify(primary('1.0.0')));
-    const out = await execa(BRAID_BIN, ['install', '--bin-dir', d.binDir, '--conf-dir', d.confDir, '--auto', '--log-level', 'warn'], { reject: false });
+    const out = await execa(
+      BRAID_BIN,
+      ['install', '--bin-dir', d.binDir, '--conf-dir', d.confDir, '--auto', '--log-level', 'warn'],
+      { reject: false },
+    );
     expect(out.exitCode).toBe(0);
     expect(readFileSync(join(d.binDir, 'braid')).equals(readFileSync(BINARY))).toBe(true);
   });
@@ -65,9 +88,15 @@ describe('braid install', () => {
     await execa('cp', ['-r', join(REPO, 'dist'), copy]);
     try {
       rmSync(join(copy, 'braid'));
-      const out = await execa(process.execPath, [join(copy, 'main.js'), 'install', '--bin-dir', d.binDir, '--conf-dir', d.confDir], { reject: false });
+      const out = await execa(
+        process.execPath,
+        [join(copy, 'main.js'), 'install', '--bin-dir', d.binDir, '--conf-dir', d.confDir],
+        { reject: false },
+      );
       expect(out.exitCode).toBe(1);
-      expect(out.stderr).toMatch(/no compiled executable at .*braid: build it with `npm run build`, or pass --source FILE/);
+      expect(out.stderr).toMatch(
+        /no compiled executable at .*braid: build it with `npm run build`, or pass --source FILE/,
+      );
       expect(existsSync(join(d.binDir, 'braid'))).toBe(false);
     } finally {
       rmSync(copy, { recursive: true, force: true });
@@ -101,9 +130,16 @@ describe('braid install', () => {
     const proc = install(d, '--auto', '--watch');
     running.push(proc);
     await eventually(async () => existsSync(d.conf), 'the first config');
-    writeFileSync(join(d.confDir, '10-net.conflist'), JSON.stringify(primary('1.0.0', { portMappings: true, bandwidth: true } as never)));
+    writeFileSync(
+      join(d.confDir, '10-net.conflist'),
+      JSON.stringify(primary('1.0.0', { portMappings: true, bandwidth: true } as never)),
+    );
     await eventually(async () => readConf(d.conf).cniVersion === '1.0.0', 'the regenerated config');
-    expect(readConf(d.conf).plugins[0].capabilities).toEqual({ portMappings: true, bandwidth: true, 'io.kubernetes.cri.pod-annotations': true });
+    expect(readConf(d.conf).plugins[0].capabilities).toEqual({
+      portMappings: true,
+      bandwidth: true,
+      'io.kubernetes.cri.pod-annotations': true,
+    });
     renameSync(d.conf, `${d.conf}.cilium_bak`); // multus-cni#972
     await eventually(async () => existsSync(d.conf), 'the restored config');
     proc.kill('SIGTERM');
@@ -122,15 +158,32 @@ describe('braid install', () => {
 
   it('the installed config and executable attach a pod end to end with real plugins', async () => {
     const d = dirs('e2e');
-    writeFileSync(join(d.confDir, '10-bridge.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'br-net', plugins: [{ ...bridge('1.0.0', d.root), cniVersion: undefined, name: undefined }] }));
-    writeFileSync(join(d.root, 'settings.json'), JSON.stringify({ cacheDir: join(d.root, 'cache'), binDir: '/usr/lib/cni' }));
+    writeFileSync(
+      join(d.confDir, '10-bridge.conflist'),
+      JSON.stringify({
+        cniVersion: '1.0.0',
+        name: 'br-net',
+        plugins: [{ ...bridge('1.0.0', d.root), cniVersion: undefined, name: undefined }],
+      }),
+    );
+    writeFileSync(
+      join(d.root, 'settings.json'),
+      JSON.stringify({ cacheDir: join(d.root, 'cache'), binDir: '/usr/lib/cni' }),
+    );
     expect((await install(d, '--auto', '--settings', join(d.root, 'settings.json'))).exitCode).toBe(0);
     // What a libcni runtime hands the installed plugin: its entry with name and cniVersion injected.
     const list = readConf(d.conf);
     const stdin = { ...list.plugins[0], name: list.name, cniVersion: list.cniVersion };
     const node = lab.node();
     const pod = lab.pod();
-    const env = (command: string) => cniEnv({ command, containerId: 'inst1', netns: pod, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1' });
+    const env = (command: string) =>
+      cniEnv({
+        command,
+        containerId: 'inst1',
+        netns: pod,
+        ifname: 'eth0',
+        args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1',
+      });
     const bin = join(d.binDir, 'braid');
     const add = await runBraid({ node, stdin, env: env('ADD'), bin });
     expect(add.stderr).toBe('');

@@ -21,7 +21,14 @@ function fixture(name: string, annotation: string, extraNads: string[] = []) {
   const store = writeStore(join(dir, 'store'), {
     'nads.yaml': [
       nadYaml('default', 'mv-dyn', { ...macvlan('1.0.0', dir), name: 'mv-dyn' }),
-      nadYaml('default', 'mv-static', { cniVersion: '0.4.0', type: 'macvlan', master: 'mvm0', mode: 'bridge', capabilities: { ips: true, mac: true }, ipam: { type: 'static' } }),
+      nadYaml('default', 'mv-static', {
+        cniVersion: '0.4.0',
+        type: 'macvlan',
+        master: 'mvm0',
+        mode: 'bridge',
+        capabilities: { ips: true, mac: true },
+        ipam: { type: 'static' },
+      }),
       ...extraNads,
     ].join('---\n'),
     'pod.yaml': podYaml('default', 'p1', { 'k8s.v1.cni.cncf.io/networks': annotation }),
@@ -29,12 +36,23 @@ function fixture(name: string, annotation: string, extraNads: string[] = []) {
   const node = lab.node();
   const pod = lab.pod();
   const config = (extra: Record<string, unknown> = {}) =>
-    braidConfig({ cniVersion: '1.1.0', cacheDir: join(dir, 'cache'), delegates: [bridge('1.0.0', dir)], extra: { localStore: store, ...extra } });
+    braidConfig({
+      cniVersion: '1.1.0',
+      cacheDir: join(dir, 'cache'),
+      delegates: [bridge('1.0.0', dir)],
+      extra: { localStore: store, ...extra },
+    });
   const run = (command: string, extra: Record<string, unknown> = {}, containerId = `c-${name}`) =>
     runBraid({
       node,
       stdin: config(extra),
-      env: cniEnv({ command, containerId, netns: pod, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1' }),
+      env: cniEnv({
+        command,
+        containerId,
+        netns: pod,
+        ifname: 'eth0',
+        args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1',
+      }),
     });
   return { dir, store, node, pod, run, statusFile: join(store, 'status', 'default', 'p1.json') };
 }
@@ -68,7 +86,14 @@ describe.each([true, false])('local store, parallelAttach=%s', (parallel) => {
 
     const status = JSON.parse(readFileSync(f.statusFile, 'utf8'));
     expect(status).toEqual([
-      { name: 'br-net', interface: 'eth0', ips: ['10.88.10.2'], mac: links.eth0!.mac, default: true, gateway: ['10.88.10.1'] },
+      {
+        name: 'br-net',
+        interface: 'eth0',
+        ips: ['10.88.10.2'],
+        mac: links.eth0!.mac,
+        default: true,
+        gateway: ['10.88.10.1'],
+      },
       { name: 'default/mv-static', interface: 'net1', ips: ['192.168.77.50'], mac: STATIC_MAC },
       { name: 'default/mv-dyn', interface: 'data0', ips: ['192.168.77.100'], mac: links.data0!.mac },
     ]);
@@ -83,7 +108,12 @@ describe.each([true, false])('local store, parallelAttach=%s', (parallel) => {
 
 describe('local store: failures roll back', () => {
   it('a pod whose second network fails is rolled back completely', async () => {
-    const broken = nadYaml('default', 'broken', { cniVersion: '1.0.0', type: 'macvlan', master: 'nosuchmaster', ipam: { type: 'host-local', dataDir: 'x', ranges: [[{ subnet: '10.5.0.0/24' }]] } });
+    const broken = nadYaml('default', 'broken', {
+      cniVersion: '1.0.0',
+      type: 'macvlan',
+      master: 'nosuchmaster',
+      ipam: { type: 'host-local', dataDir: 'x', ranges: [[{ subnet: '10.5.0.0/24' }]] },
+    });
     const f = fixture('rollback', 'mv-dyn,broken', [broken]);
     const add = await f.run('ADD');
     expect(add.exitCode).toBe(1);

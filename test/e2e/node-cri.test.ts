@@ -20,9 +20,19 @@ const SUBNET = '10.89.0';
 
 beforeAll(async () => {
   if (unavailable) return;
-  const seed = [macvlanNad('mv-a', '192.168.91.0/24'), macvlanNad('mv-b', '192.168.92.0/24'), podObject('web-0', NETWORKS), podObject('web-1', NETWORKS)];
+  const seed = [
+    macvlanNad('mv-a', '192.168.91.0/24'),
+    macvlanNad('mv-b', '192.168.92.0/24'),
+    podObject('web-0', NETWORKS),
+    podObject('web-1', NETWORKS),
+  ];
   n = await BraidNode.start(lab, { seed, subnet: `${SUBNET}.0/24` });
-  ctd = await startContainerd({ dir: tmp.sub('ctd'), wrap: n.host.prefix, binDir: '/opt/cni/bin', confDir: '/etc/cni/net.d' });
+  ctd = await startContainerd({
+    dir: tmp.sub('ctd'),
+    wrap: n.host.prefix,
+    binDir: '/opt/cni/bin',
+    confDir: '/etc/cni/net.d',
+  });
   await ctd.waitNetworkReady();
 }, 120_000);
 
@@ -36,8 +46,15 @@ afterAll(async () => {
   }
 });
 
-const runPod = (name: string) => ctd.runPod({ name, namespace: 'default', uid: `uid-${name}`, annotations: { 'k8s.v1.cni.cncf.io/networks': NETWORKS } });
-const statusNames = async (name: string) => (JSON.parse((await n.annotations(name))[STATUS] ?? '[]') as Array<{ interface?: string }>).map((s) => s.interface);
+const runPod = (name: string) =>
+  ctd.runPod({
+    name,
+    namespace: 'default',
+    uid: `uid-${name}`,
+    annotations: { 'k8s.v1.cni.cncf.io/networks': NETWORKS },
+  });
+const statusNames = async (name: string) =>
+  (JSON.parse((await n.annotations(name))[STATUS] ?? '[]') as Array<{ interface?: string }>).map((s) => s.interface);
 
 async function expectNothingLeft(): Promise<void> {
   for (const net of ['pods', 'mv-a', 'mv-b']) expect(await n.leases(net)).toEqual([]);
@@ -47,7 +64,11 @@ async function expectNothingLeft(): Promise<void> {
 (unavailable ? describe.skip : describe)('a node driven through the CRI, braid deployed from deploy/', () => {
   it('a pod with two NADs gets eth0 + net1 + net2; restarted daemon between ADD and DEL; stop twice, remove: nothing left', async () => {
     const pod = await runPod('web-0');
-    expect(podSandboxLinks(pod).map((l) => l.ifname).sort()).toEqual(['eth0', 'lo', 'net1', 'net2']);
+    expect(
+      podSandboxLinks(pod)
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(['eth0', 'lo', 'net1', 'net2']);
     const ip = (await ctd.status(pod.id)).network?.ip ?? '';
     expect(ip.startsWith(`${SUBNET}.`)).toBe(true); // PodSandboxStatus reports eth0's address
     await eventually(async () => (await statusNames('web-0')).length === 3, 'the network-status');
@@ -64,7 +85,11 @@ async function expectNothingLeft(): Promise<void> {
 
   it('with the daemon killed, StopPodSandbox still releases everything (in-process DEL)', async () => {
     const pod = await runPod('web-1');
-    expect(podSandboxLinks(pod).map((l) => l.ifname).sort()).toEqual(['eth0', 'lo', 'net1', 'net2']);
+    expect(
+      podSandboxLinks(pod)
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(['eth0', 'lo', 'net1', 'net2']);
     await n.daemon!.kill();
     await ctd.stopPod(pod.id);
     await ctd.stopPod(pod.id);
@@ -72,6 +97,9 @@ async function expectNothingLeft(): Promise<void> {
     await expectNothingLeft();
     await n.startDaemon();
     // What the in-process DEL could not clear (it has no API access), the daemon clears when it is back.
-    await eventually(async () => !(STATUS in (await n.annotations('web-1'))), 'the network-status to be cleared by the returning daemon');
+    await eventually(
+      async () => !(STATUS in (await n.annotations('web-1'))),
+      'the network-status to be cleared by the returning daemon',
+    );
   });
 });

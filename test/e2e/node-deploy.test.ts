@@ -22,23 +22,48 @@ esac
 `;
 
 async function braid(command: string, podNs: string, name: string, id: string, stdin: object) {
-  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...cniEnv({ command, containerId: id, netns: podNs, ifname: 'eth0', path: '/opt/cni/bin', args: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${name};K8S_POD_UID=uid-${name}` }) };
+  const env = {
+    PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+    ...cniEnv({
+      command,
+      containerId: id,
+      netns: podNs,
+      ifname: 'eth0',
+      path: '/opt/cni/bin',
+      args: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${name};K8S_POD_UID=uid-${name}`,
+    }),
+  };
   const out = await n.host.run(['/opt/cni/bin/braid'], { input: JSON.stringify(stdin), env });
   return { ...out, json: out.stdout.trim() ? (JSON.parse(out.stdout) as Record<string, unknown>) : undefined };
 }
 
 /** What the runtime passes from 00-braid.conflist, as libcni does for its one plugin. */
 async function installedConfig(): Promise<object> {
-  const list = JSON.parse(await n.host.sh('cat /etc/cni/net.d/00-braid.conflist')) as { cniVersion: string; name: string; plugins: object[] };
+  const list = JSON.parse(await n.host.sh('cat /etc/cni/net.d/00-braid.conflist')) as {
+    cniVersion: string;
+    name: string;
+    plugins: object[];
+  };
   return { cniVersion: list.cniVersion, name: list.name, ...list.plugins[0] };
 }
 
-const ipsOf = (json: Record<string, unknown> | undefined) => ((json?.ips as Array<{ address: string }> | undefined) ?? []).map((i) => i.address);
+const ipsOf = (json: Record<string, unknown> | undefined) =>
+  ((json?.ips as Array<{ address: string }> | undefined) ?? []).map((i) => i.address);
 
 beforeAll(async () => {
-  const seed = [macvlanNad('mv-a', '192.168.90.0/24'), nad('flannel-like', { cniVersion: '1.0.0', type: 'hostfile' }), ...['p1', 'p2', 'p4'].map((p) => podObject(p, 'mv-a')), podObject('p3', 'flannel-like')];
+  const seed = [
+    macvlanNad('mv-a', '192.168.90.0/24'),
+    nad('flannel-like', { cniVersion: '1.0.0', type: 'hostfile' }),
+    ...['p1', 'p2', 'p4'].map((p) => podObject(p, 'mv-a')),
+    podObject('p3', 'flannel-like'),
+  ];
   // clusterNetwork in daemon.json: a node key the daemon holds for every request (issue 8 item 8).
-  n = await BraidNode.start(lab, { seed, subnet: '10.88.0.0/24', daemonKeys: { clusterNetwork: PRIMARY }, mkdirs: ['/run/flannel'] });
+  n = await BraidNode.start(lab, {
+    seed,
+    subnet: '10.88.0.0/24',
+    daemonKeys: { clusterNetwork: PRIMARY },
+    mkdirs: ['/run/flannel'],
+  });
   await n.host.writeFile('/opt/cni/bin/hostfile', HOST_FILE_PLUGIN, '755');
   await n.host.writeFile('/run/flannel/subnet.env', 'FLANNEL_SUBNET=10.244.3.7/24\n');
 }, 90_000);
@@ -51,10 +76,14 @@ afterAll(async () => {
 describe('braid deployed on a node', () => {
   it('the init container installed the executable and a config pointing at the primary network', async () => {
     expect(await n.host.ls('/opt/cni/bin')).toContain('braid');
-    expect(await installedConfig()).toMatchObject({ type: 'braid', clusterNetwork: PRIMARY, daemonSocket: '/run/braid/braid.sock' });
+    expect(await installedConfig()).toMatchObject({
+      type: 'braid',
+      clusterNetwork: PRIMARY,
+      daemonSocket: '/run/braid/braid.sock',
+    });
   });
 
-  it('delegates write their leases into the host\'s /var/lib/cni, which a daemon restart does not lose', async () => {
+  it("delegates write their leases into the host's /var/lib/cni, which a daemon restart does not lose", async () => {
     const [ns1, ns2] = [lab.pod(), lab.pod()];
     const a = await braid('ADD', ns1, 'p1', 'c1', await installedConfig());
     expect(a.stderr).toBe('');
@@ -68,7 +97,11 @@ describe('braid deployed on a node', () => {
     const net1 = (ns: string) => podLinks(ns).find((l) => l.ifname === 'net1')!.ipv4;
     expect(net1(ns2)).not.toEqual(net1(ns1)); // no duplicate address after the restart
     expect(ipsOf(b.json)).not.toEqual(ipsOf(a.json));
-    for (const [ns, name, id] of [[ns1, 'p1', 'c1'], [ns2, 'p2', 'c2']] as const) expect((await braid('DEL', ns, name, id, await installedConfig())).exitCode).toBe(0);
+    for (const [ns, name, id] of [
+      [ns1, 'p1', 'c1'],
+      [ns2, 'p2', 'c2'],
+    ] as const)
+      expect((await braid('DEL', ns, name, id, await installedConfig())).exitCode).toBe(0);
     expect(await n.leases('mv-a')).toEqual([]);
     expect(await n.leases('pods')).toEqual([]);
   });
@@ -77,16 +110,23 @@ describe('braid deployed on a node', () => {
     const ns = lab.pod();
     const add = await braid('ADD', ns, 'p3', 'c3', await installedConfig());
     expect(add.exitCode).toBe(0);
-    await eventually(async () => ((await n.annotations('p3'))[STATUS] ?? '').includes('10.244.3.7'), 'the status with the address read from the host file');
+    await eventually(
+      async () => ((await n.annotations('p3'))[STATUS] ?? '').includes('10.244.3.7'),
+      'the status with the address read from the host file',
+    );
     expect((await braid('DEL', ns, 'p3', 'c3', await installedConfig())).exitCode).toBe(0);
   });
 
-  it('with only daemonSocket on stdin, ADD uses the daemon\'s keys; DEL with the daemon down finds its plan', async () => {
+  it("with only daemonSocket on stdin, ADD uses the daemon's keys; DEL with the daemon down finds its plan", async () => {
     const ns = lab.pod();
     const stdin = { cniVersion: '1.1.0', name: 'braid', type: 'braid', daemonSocket: '/run/braid/braid.sock' };
     const add = await braid('ADD', ns, 'p4', 'c4', stdin);
     expect(add.exitCode).toBe(0);
-    expect(podLinks(ns).map((l) => l.ifname).sort()).toEqual(['eth0', 'lo', 'net1']);
+    expect(
+      podLinks(ns)
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(['eth0', 'lo', 'net1']);
     expect(await n.host.ls('/var/lib/braid')).not.toEqual([]);
     await n.daemon!.kill();
     const del = await braid('DEL', ns, 'p4', 'c4', stdin);

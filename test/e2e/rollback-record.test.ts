@@ -16,13 +16,29 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const config = () => ({
-  cniVersion: '1.1.0', name: 'braid', type: 'braid', cacheDir: join(dir, 'cache'), binDir: plugins.bin,
-  delegates: [{ cniVersion: '1.0.0', name: 'main-net', type: 'main' }, { cniVersion: '1.0.0', name: 'side-net', plugins: [{ type: 'alloc' }, { type: 'tune' }] }],
+  cniVersion: '1.1.0',
+  name: 'braid',
+  type: 'braid',
+  cacheDir: join(dir, 'cache'),
+  binDir: plugins.bin,
+  delegates: [
+    { cniVersion: '1.0.0', name: 'main-net', type: 'main' },
+    { cniVersion: '1.0.0', name: 'side-net', plugins: [{ type: 'alloc' }, { type: 'tune' }] },
+  ],
 });
 const run = (command: string) =>
   spawnSync(BRAID_BIN, [], {
-    input: JSON.stringify(config()), encoding: 'utf8',
-    env: { PATH: process.env.PATH, ...plugins.env, CNI_COMMAND: command, CNI_CONTAINERID: 'rb1', CNI_NETNS: '/var/run/netns/none', CNI_IFNAME: 'eth0', CNI_PATH: plugins.bin },
+    input: JSON.stringify(config()),
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      ...plugins.env,
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: 'rb1',
+      CNI_NETNS: '/var/run/netns/none',
+      CNI_IFNAME: 'eth0',
+      CNI_PATH: plugins.bin,
+    },
   });
 
 describe('rollback that cannot finish', () => {

@@ -11,10 +11,19 @@ import { TestPlugins } from '../support/test-plugin.js';
 const SEEDS = join(REPO, 'test/fixtures/seed-cni-configs'); // copied from the project's research data, with its README
 const seeds = readdirSync(SEEDS)
   .filter((f) => f.endsWith('.json'))
-  .map((f) => ({ file: f, seed: JSON.parse(readFileSync(join(SEEDS, f), 'utf8')) as { fileName: string; config: Record<string, unknown> | null } }))
+  .map((f) => ({
+    file: f,
+    seed: JSON.parse(readFileSync(join(SEEDS, f), 'utf8')) as {
+      fileName: string;
+      config: Record<string, unknown> | null;
+    },
+  }))
   .filter((s) => s.seed.config !== null);
 
-const RUNTIME_CONFIG = { portMappings: [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp' }], bandwidth: { IngressRate: 1000 } };
+const RUNTIME_CONFIG = {
+  portMappings: [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp' }],
+  bandwidth: { IngressRate: 1000 },
+};
 
 function expectedStdin(list: Record<string, unknown>, plugin: Record<string, unknown>, prevResult?: unknown): unknown {
   const caps = (plugin.capabilities ?? {}) as Record<string, boolean>;
@@ -38,17 +47,36 @@ describe.each(seeds)('seed $file as clusterNetwork', ({ seed }) => {
     const confDir = join(dir, 'net.d');
     mkdirSync(confDir, { recursive: true });
     writeFileSync(join(confDir, seed.fileName.replace(/[^\w.-]/g, '_')), JSON.stringify(config));
-    const recorder = new TestPlugins(dir, plugins.map((p) => String(p.type)));
+    const recorder = new TestPlugins(
+      dir,
+      plugins.map((p) => String(p.type)),
+    );
     const bin = recorder.bin;
     const braidConf = {
-      cniVersion: '1.0.0', name: 'braid', type: 'braid', cacheDir: join(dir, 'cache'), binDir: bin, confDir,
+      cniVersion: '1.0.0',
+      name: 'braid',
+      type: 'braid',
+      cacheDir: join(dir, 'cache'),
+      binDir: bin,
+      confDir,
       clusterNetwork: join(confDir, seed.fileName.replace(/[^\w.-]/g, '_')),
-      capabilities: { portMappings: true, bandwidth: true }, runtimeConfig: RUNTIME_CONFIG,
+      capabilities: { portMappings: true, bandwidth: true },
+      runtimeConfig: RUNTIME_CONFIG,
     };
     const run = (command: string) =>
       spawnSync('bin/braid', [], {
-        input: JSON.stringify(braidConf), encoding: 'utf8',
-        env: { PATH: process.env.PATH, BRAID_TEST_PLUGIN_DIR: dir, CNI_COMMAND: command, CNI_CONTAINERID: 'seed1', CNI_NETNS: '/var/run/netns/none', CNI_IFNAME: 'eth0', CNI_PATH: bin, CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1' },
+        input: JSON.stringify(braidConf),
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          BRAID_TEST_PLUGIN_DIR: dir,
+          CNI_COMMAND: command,
+          CNI_CONTAINERID: 'seed1',
+          CNI_NETNS: '/var/run/netns/none',
+          CNI_IFNAME: 'eth0',
+          CNI_PATH: bin,
+          CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1',
+        },
       });
 
     const add = run('ADD');

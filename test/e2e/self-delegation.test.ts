@@ -15,8 +15,17 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (env: Record<string, string>, config: object) =>
   spawnSync(BRAID_BIN, [], {
-    input: JSON.stringify(config), encoding: 'utf8',
-    env: { PATH: process.env.PATH, CNI_COMMAND: 'ADD', CNI_CONTAINERID: 's1', CNI_NETNS: '/var/run/netns/none', CNI_IFNAME: 'eth0', CNI_PATH: join(dir, 'bin'), ...env },
+    input: JSON.stringify(config),
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      CNI_COMMAND: 'ADD',
+      CNI_CONTAINERID: 's1',
+      CNI_NETNS: '/var/run/netns/none',
+      CNI_IFNAME: 'eth0',
+      CNI_PATH: join(dir, 'bin'),
+      ...env,
+    },
   });
 
 describe('self-delegation', () => {
@@ -24,11 +33,21 @@ describe('self-delegation', () => {
     const plugins = new TestPlugins(dir, ['main']);
     symlinkSync(BRAID_BIN, join(plugins.bin, 'innocent-looking')); // a NAD type that is braid in disguise
     const out = run(plugins.env, {
-      cniVersion: '1.1.0', name: 'braid', type: 'braid', cacheDir: join(dir, 'cache'), binDir: plugins.bin,
-      delegates: [{ cniVersion: '1.0.0', name: 'main-net', type: 'main' }, { cniVersion: '1.0.0', name: 'x', type: 'innocent-looking', delegates: [] }],
+      cniVersion: '1.1.0',
+      name: 'braid',
+      type: 'braid',
+      cacheDir: join(dir, 'cache'),
+      binDir: plugins.bin,
+      delegates: [
+        { cniVersion: '1.0.0', name: 'main-net', type: 'main' },
+        { cniVersion: '1.0.0', name: 'x', type: 'innocent-looking', delegates: [] },
+      ],
     });
     expect(out.status).toBe(1);
-    expect(JSON.parse(out.stdout)).toMatchObject({ code: 7, msg: expect.stringContaining('braid cannot be a delegate of braid') });
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      code: 7,
+      msg: expect.stringContaining('braid cannot be a delegate of braid'),
+    });
     expect(plugins.order()).toEqual(['main ADD', 'main DEL']); // rolled back
   });
 });

@@ -25,7 +25,10 @@ const chain = {
   ],
 };
 
-const runtimeConfig = { portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }], bandwidth: { ingressRate: 1 } };
+const runtimeConfig = {
+  portMappings: [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }],
+  bandwidth: { ingressRate: 1 },
+};
 
 function keysSorted(v: unknown): boolean {
   if (Array.isArray(v)) return v.every(keysSorted);
@@ -45,7 +48,13 @@ describe('delegate chaining through the test plugin', () => {
     extra: { binDir: plugins.bin, runtimeConfig, parallelAttach: false },
   });
   const braid = (command: string, args = 'K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=p1') =>
-    runBraid({ stdin, env: { ...plugins.env, ...cniEnv({ command, containerId: 'c9', netns: '/var/run/netns/fake', ifname: 'eth0', args }) } });
+    runBraid({
+      stdin,
+      env: {
+        ...plugins.env,
+        ...cniEnv({ command, containerId: 'c9', netns: '/var/run/netns/fake', ifname: 'eth0', args }),
+      },
+    });
   const parsed = (c: PluginCallLog) => JSON.parse(c.stdin);
   let addCalls: PluginCallLog[] = [];
 
@@ -57,7 +66,12 @@ describe('delegate chaining through the test plugin', () => {
   });
 
   it('runs ADD in order, each plugin getting the previous result as prevResult', () => {
-    expect(addCalls.map((c) => `${c.plugin} ${c.ifname}`)).toEqual(['tp-a eth0', 'tp-b eth0', 'tp-c eth0', 'tp-side net1']);
+    expect(addCalls.map((c) => `${c.plugin} ${c.ifname}`)).toEqual([
+      'tp-a eth0',
+      'tp-b eth0',
+      'tp-c eth0',
+      'tp-side net1',
+    ]);
     expect(parsed(addCalls[0]!)).not.toHaveProperty('prevResult');
     expect(parsed(addCalls[1]!).prevResult).toEqual(A_RESULT);
     expect(parsed(addCalls[2]!).prevResult).toEqual(A_RESULT);
@@ -74,7 +88,12 @@ describe('delegate chaining through the test plugin', () => {
   });
 
   it('gives runtimeConfig only to plugins declaring the capability, and only those keys', () => {
-    expect(addCalls.map((c) => parsed(c).runtimeConfig)).toEqual([undefined, { portMappings: runtimeConfig.portMappings }, undefined, undefined]);
+    expect(addCalls.map((c) => parsed(c).runtimeConfig)).toEqual([
+      undefined,
+      { portMappings: runtimeConfig.portMappings },
+      undefined,
+      undefined,
+    ]);
   });
 
   it('passes the runtime CNI_ARGS with IgnoreUnknown=1 in front to every delegate', async () => {
@@ -84,7 +103,9 @@ describe('delegate chaining through the test plugin', () => {
 
   it('writes stdin with keys sorted at every depth, as libcni re-marshals through a Go map', () => {
     for (const c of addCalls) expect(keysSorted(parsed(c))).toBe(true);
-    expect(addCalls[0]!.stdin).toBe('{"alpha":{"a":[{"b":2,"y":1}],"z":true},"cniVersion":"1.0.0","name":"chain-net","type":"tp-a","zeta":1}');
+    expect(addCalls[0]!.stdin).toBe(
+      '{"alpha":{"a":[{"b":2,"y":1}],"z":true},"cniVersion":"1.0.0","name":"chain-net","type":"tp-a","zeta":1}',
+    );
   });
 
   it('runs CHECK in order with the cached result, then DEL in reverse with it, and forgets the container', async () => {
@@ -95,8 +116,14 @@ describe('delegate chaining through the test plugin', () => {
     expect([del.exitCode, del.stdout]).toEqual([0, '']);
     const calls = plugins.calls().filter((c) => c.command !== 'VERSION');
     expect(calls.map((c) => `${c.plugin} ${c.command}`)).toEqual([
-      'tp-a CHECK', 'tp-b CHECK', 'tp-c CHECK', 'tp-side CHECK',
-      'tp-side DEL', 'tp-c DEL', 'tp-b DEL', 'tp-a DEL',
+      'tp-a CHECK',
+      'tp-b CHECK',
+      'tp-c CHECK',
+      'tp-side CHECK',
+      'tp-side DEL',
+      'tp-c DEL',
+      'tp-b DEL',
+      'tp-a DEL',
     ]);
     for (const c of calls.filter((x) => x.plugin !== 'tp-side')) expect(parsed(c).prevResult).toEqual(A_RESULT);
     const sidePrev = parsed(calls.find((c) => c.plugin === 'tp-side')!).prevResult;
@@ -106,7 +133,10 @@ describe('delegate chaining through the test plugin', () => {
 
   it('gives IgnoreUnknown=1 alone when the runtime sends no CNI_ARGS', async () => {
     plugins.resetCalls();
-    const r = await runBraid({ stdin, env: { ...plugins.env, ...cniEnv({ command: 'DEL', containerId: 'c10', netns: '/x', ifname: 'eth0' }) } });
+    const r = await runBraid({
+      stdin,
+      env: { ...plugins.env, ...cniEnv({ command: 'DEL', containerId: 'c10', netns: '/x', ifname: 'eth0' }) },
+    });
     expect(r.exitCode).toBe(0);
     const calls = plugins.calls();
     expect(calls.length).toBeGreaterThan(0);
@@ -120,16 +150,27 @@ describe('DEL with parallelAttach', () => {
   const stdin = braidConfig({
     cniVersion: '1.1.0',
     cacheDir: join(dir, 'cache'),
-    delegates: [{ cniVersion: '1.0.0', name: 'main-net', type: 'tp-main' }, { cniVersion: '1.0.0', name: 's1', type: 'tp-s1' }, { cniVersion: '1.0.0', name: 's2', type: 'tp-s2' }],
+    delegates: [
+      { cniVersion: '1.0.0', name: 'main-net', type: 'tp-main' },
+      { cniVersion: '1.0.0', name: 's1', type: 'tp-s1' },
+      { cniVersion: '1.0.0', name: 's2', type: 'tp-s2' },
+    ],
     extra: { binDir: plugins.bin, parallelAttach: true },
   });
-  const braid = (command: string) => runBraid({ stdin, env: { ...plugins.env, ...cniEnv({ command, containerId: 'c11', netns: '/var/run/netns/fake', ifname: 'eth0' }) } });
+  const braid = (command: string) =>
+    runBraid({
+      stdin,
+      env: { ...plugins.env, ...cniEnv({ command, containerId: 'c11', netns: '/var/run/netns/fake', ifname: 'eth0' }) },
+    });
 
   it('removes the secondary networks first and the default network last, and forgets the container', async () => {
     expect((await braid('ADD')).exitCode).toBe(0);
     plugins.resetCalls();
     expect((await braid('DEL')).exitCode).toBe(0);
-    const dels = plugins.calls().filter((c) => c.command === 'DEL').map((c) => `${c.plugin} ${c.ifname}`);
+    const dels = plugins
+      .calls()
+      .filter((c) => c.command === 'DEL')
+      .map((c) => `${c.plugin} ${c.ifname}`);
     expect(dels.slice(0, 2).sort()).toEqual(['tp-s1 net1', 'tp-s2 net2']);
     expect(dels[2]).toBe('tp-main eth0');
     expect(listFiles(join(dir, 'cache'))).toEqual([]);

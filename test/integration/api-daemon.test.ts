@@ -24,20 +24,43 @@ const STATUS_BOUND_MS = 2000;
 const SLACK_MS = 1500;
 
 const pod = (name: string) => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid: `uid-${name}`, annotations: { 'k8s.v1.cni.cncf.io/networks': 'mv-a' } },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', uid: `uid-${name}`, annotations: { 'k8s.v1.cni.cncf.io/networks': 'mv-a' } },
   spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'x' }] },
 });
 const macvlanNad = {
-  apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name: 'mv-a', namespace: 'default' },
-  spec: { config: JSON.stringify({ cniVersion: '1.0.0', type: 'macvlan', master: 'mvm0', mode: 'bridge', ipam: hostLocal(dir, '192.168.90.0/24') }) },
+  apiVersion: 'k8s.cni.cncf.io/v1',
+  kind: 'NetworkAttachmentDefinition',
+  metadata: { name: 'mv-a', namespace: 'default' },
+  spec: {
+    config: JSON.stringify({
+      cniVersion: '1.0.0',
+      type: 'macvlan',
+      master: 'mvm0',
+      mode: 'bridge',
+      ipam: hostLocal(dir, '192.168.90.0/24'),
+    }),
+  },
 };
 
 beforeAll(async () => {
   node = lab.node();
   api = await startApiServer({ netns: node });
-  await api.control.seed([macvlanNad, ...['s1', 's2', 'e1', 'e2', 'e3', 'w1'].map(pod), ...Array.from({ length: 50 }, (_, i) => pod(`r${i}`))]);
+  await api.control.seed([
+    macvlanNad,
+    ...['s1', 's2', 'e1', 'e2', 'e3', 'w1'].map(pod),
+    ...Array.from({ length: 50 }, (_, i) => pod(`r${i}`)),
+  ]);
   daemon = await startBraidDaemon({
-    node, dir, config: { kubeconfig: api.kubeconfigPath, cacheDir: join(dir, 'cache'), binDir: '/usr/lib/cni', maxConcurrentRequests: 8 },
+    node,
+    dir,
+    config: {
+      kubeconfig: api.kubeconfigPath,
+      cacheDir: join(dir, 'cache'),
+      binDir: '/usr/lib/cni',
+      maxConcurrentRequests: 8,
+    },
   });
   await api.control.waitForWatches(2);
 });
@@ -54,8 +77,26 @@ afterAll(async () => {
 });
 
 function cni(command: string, name: string, netns: string): Promise<BraidRun> {
-  const stdin = { cniVersion: '1.1.0', name: 'braid', type: 'braid', daemonSocket: daemon!.socket, cacheDir: join(dir, 'cache'), binDir: '/usr/lib/cni', delegates: [bridge('1.0.0', dir)] };
-  return runBraid({ node, stdin, env: cniEnv({ command, containerId: `c-${name}`, netns, ifname: 'eth0', args: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${name};K8S_POD_UID=uid-${name}` }) });
+  const stdin = {
+    cniVersion: '1.1.0',
+    name: 'braid',
+    type: 'braid',
+    daemonSocket: daemon!.socket,
+    cacheDir: join(dir, 'cache'),
+    binDir: '/usr/lib/cni',
+    delegates: [bridge('1.0.0', dir)],
+  };
+  return runBraid({
+    node,
+    stdin,
+    env: cniEnv({
+      command,
+      containerId: `c-${name}`,
+      netns,
+      ifname: 'eth0',
+      args: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${name};K8S_POD_UID=uid-${name}`,
+    }),
+  });
 }
 
 async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
@@ -65,11 +106,17 @@ async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
 }
 
 const annotations = async (name: string) =>
-  ((await api.control.objects<{ metadata: { name: string; annotations?: Record<string, string> } }>('pods', 'default')).items.find((p) => p.metadata.name === name)?.metadata.annotations ?? {});
+  (
+    await api.control.objects<{ metadata: { name: string; annotations?: Record<string, string> } }>('pods', 'default')
+  ).items.find((p) => p.metadata.name === name)?.metadata.annotations ?? {};
 const eventsFor = async (name: string) =>
-  (await api.control.objects<{ involvedObject?: { name: string }; reason: string }>('events', 'default')).items.filter((e) => e.involvedObject?.name === name);
+  (await api.control.objects<{ involvedObject?: { name: string }; reason: string }>('events', 'default')).items.filter(
+    (e) => e.involvedObject?.name === name,
+  );
 const watchVersions = async (path: string) =>
-  (await api.control.requests()).filter((r) => r.verb === 'WATCH' && r.path === path).map((r) => new URLSearchParams(r.query).get('resourceVersion'));
+  (await api.control.requests())
+    .filter((r) => r.verb === 'WATCH' && r.path === path)
+    .map((r) => new URLSearchParams(r.query).get('resourceVersion'));
 const allLeases = () => [...leases(join(dir, 'ipam'), 'br-net'), ...leases(join(dir, 'ipam'), 'mv-a')];
 
 describe('braid daemon and the API server', () => {
@@ -81,7 +128,12 @@ describe('braid daemon and the API server', () => {
   });
 
   it('takes bookmarks: after a restart its watches resume from the bookmarked resourceVersion', async () => {
-    await api.control.seed({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'unwatched', namespace: 'default' }, reason: 'Other' });
+    await api.control.seed({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'unwatched', namespace: 'default' },
+      reason: 'Other',
+    });
     const rv = String((await api.control.state()).resourceVersion);
     await api.control.resetCounters();
     expect(await api.control.bookmark()).toEqual({ sent: 2 });
@@ -97,7 +149,14 @@ describe('braid daemon and the API server', () => {
     const rv = String((await api.control.state()).resourceVersion);
     const [, ms] = await timed(async () => {
       expect(await api.control.expireWatches()).toEqual({ expired: 2 });
-      await eventually(async () => (await api.control.counters())[`WATCH ${PODS}`] === 1 && (await api.control.counters())[`WATCH ${NADS}`] === 1, 'two new watches', 5000, 20);
+      await eventually(
+        async () =>
+          (await api.control.counters())[`WATCH ${PODS}`] === 1 &&
+          (await api.control.counters())[`WATCH ${NADS}`] === 1,
+        'two new watches',
+        5000,
+        20,
+      );
     });
     expect(ms).toBeLessThan(1000);
     expect([...(await watchVersions(PODS)), ...(await watchVersions(NADS))]).toEqual([rv, rv]);
@@ -110,7 +169,11 @@ describe('braid daemon and the API server', () => {
     const [add, addMs] = await timed(() => cni('ADD', 's1', p));
     expect(add.exitCode).toBe(0);
     expect(addMs).toBeLessThan(STATUS_BOUND_MS + SLACK_MS);
-    expect(podLinks(p).map((l) => l.ifname).sort()).toEqual(['eth0', 'lo', 'net1']);
+    expect(
+      podLinks(p)
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(['eth0', 'lo', 'net1']);
     await api.control.clearFaults();
     await eventually(async () => (await annotations('s1'))[OWNER] === 'c-s1', 'the deferred write to land');
     expect(JSON.parse((await annotations('s1'))[STATUS]!)).toHaveLength(2);
@@ -131,7 +194,9 @@ describe('braid daemon and the API server', () => {
     await api.control.restart({ rbacWarmup: 3000 }); // comes back denying everything for 3 s
     await api.control.clearFaults();
     await eventually(async () => (await annotations('s2'))[OWNER] === 'c-s2', 'the deferred write to land', 20_000);
-    const patches = (await api.control.requests()).filter((r) => r.verb === 'PATCH' && r.path.endsWith('/pods/s2')).map((r) => r.code);
+    const patches = (await api.control.requests())
+      .filter((r) => r.verb === 'PATCH' && r.path.endsWith('/pods/s2'))
+      .map((r) => r.code);
     expect(patches).toContain(403);
     expect(patches[patches.length - 1]).toBe(200);
     expect((await cni('DEL', 's2', p)).exitCode).toBe(0);
@@ -140,7 +205,12 @@ describe('braid daemon and the API server', () => {
   it('an Event it could not send promptly is dropped once a DEL for its pod came or the pod left the cache, and sent otherwise', async () => {
     await api.control.setFaults({ storageDown: { timeoutMs: 20_000 } });
     const [p1, p2, p3] = [lab.pod(), lab.pod(), lab.pod()];
-    for (const [name, p] of [['e1', p1], ['e2', p2], ['e3', p3]] as const) expect((await cni('ADD', name, p)).exitCode).toBe(0);
+    for (const [name, p] of [
+      ['e1', p1],
+      ['e2', p2],
+      ['e3', p3],
+    ] as const)
+      expect((await cni('ADD', name, p)).exitCode).toBe(0);
     expect((await cni('DEL', 'e1', p1)).exitCode).toBe(0); // the sandbox is gone
     await api.control.deleteObject('pods', 'default', 'e3'); // the pod is gone (the control API does not need storage)
     // An attempt already on its way may still land within its 2 s (the rule's bound): storage comes back after that.
@@ -165,7 +235,8 @@ describe('braid daemon and the API server', () => {
     })();
     const netns = Array.from({ length: 50 }, () => lab.pod());
     const results: BraidRun[] = [];
-    for (let b = 0; b < 50; b += 10) results.push(...(await Promise.all(netns.slice(b, b + 10).map((p, i) => cni('ADD', `r${b + i}`, p)))));
+    for (let b = 0; b < 50; b += 10)
+      results.push(...(await Promise.all(netns.slice(b, b + 10).map((p, i) => cni('ADD', `r${b + i}`, p)))));
     racing = false;
     await restarts;
 
@@ -174,13 +245,19 @@ describe('braid daemon and the API server', () => {
     expect((await api.control.requests()).some((r) => r.verb === 'PATCH' && r.code === 403)).toBe(true); // the race happened
     const added = results.flatMap((r, i) => (r.exitCode === 0 ? [`r${i}`] : []));
     expect(added.length).toBeGreaterThan(40);
-    await eventually(async () => {
-      for (const name of added) if ((await annotations(name))[OWNER] !== `c-${name}`) return false;
-      return true;
-    }, 'every status, deferred or not, to land', 30_000, 500);
+    await eventually(
+      async () => {
+        for (const name of added) if ((await annotations(name))[OWNER] !== `c-${name}`) return false;
+        return true;
+      },
+      'every status, deferred or not, to land',
+      30_000,
+      500,
+    );
     expect(await api.control.lists()).toEqual({}); // restarts were re-watches, never relists
 
-    for (let b = 0; b < 50; b += 10) await Promise.all(netns.slice(b, b + 10).map((p, i) => cni('DEL', `r${b + i}`, p)));
+    for (let b = 0; b < 50; b += 10)
+      await Promise.all(netns.slice(b, b + 10).map((p, i) => cni('DEL', `r${b + i}`, p)));
     expect(allLeases()).toEqual([]);
   }, 180_000);
 });

@@ -10,8 +10,18 @@ import { startApiServer, type ApiServer } from '../support/apiserver/client.js';
 import { eventually, sleep } from '../support/wait.js';
 
 const PODS = '/api/v1/pods';
-const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName: 'node-a', containers: [] } });
-const event = (name: string) => ({ apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: 'default' }, reason: 'Other' });
+const pod = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: { nodeName: 'node-a', containers: [] },
+});
+const event = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Event',
+  metadata: { name, namespace: 'default' },
+  reason: 'Other',
+});
 
 let api: ApiServer;
 let reflector: Reflector<CachedPod> | undefined;
@@ -19,8 +29,13 @@ let reflector: Reflector<CachedPod> | undefined;
 function start(watchTimeoutSeconds?: number): Reflector<CachedPod> {
   const client = new ApiClient(() => loadKubeConfig(api.kubeconfigPath));
   reflector = new Reflector<CachedPod>({
-    api: client, path: PODS, query: { fieldSelector: 'spec.nodeName=node-a' }, trim: (o) => trimPod(o as object), key: keyOf,
-    log: pino({ level: 'silent' }), ...(watchTimeoutSeconds ? { watchTimeoutSeconds } : {}),
+    api: client,
+    path: PODS,
+    query: { fieldSelector: 'spec.nodeName=node-a' },
+    trim: (o) => trimPod(o as object),
+    key: keyOf,
+    log: pino({ level: 'silent' }),
+    ...(watchTimeoutSeconds ? { watchTimeoutSeconds } : {}),
   });
   void reflector.start();
   return reflector;
@@ -28,7 +43,9 @@ function start(watchTimeoutSeconds?: number): Reflector<CachedPod> {
 
 /** The resourceVersion each WATCH of the pods asked for, in order. */
 const watchVersions = async () =>
-  (await api.control.requests()).filter((r) => r.verb === 'WATCH').map((r) => new URLSearchParams(r.query).get('resourceVersion'));
+  (await api.control.requests())
+    .filter((r) => r.verb === 'WATCH')
+    .map((r) => new URLSearchParams(r.query).get('resourceVersion'));
 
 beforeAll(async () => {
   api = await startApiServer();

@@ -1,7 +1,17 @@
 // What a real kube-apiserver does around restarts and storage outages, as the stand-in plays it, driven with the real
 // @kubernetes/client-node 1.4.0: the 403 window of a cold RBAC cache after a restart, writes held and answered 504
 // while etcd is down, watch bookmarks, server-side watch timeouts, and LISTs counted by their resourceVersion.
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, VersionApi, Watch, type V1Pod } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  VersionApi,
+  Watch,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { ApiClient } from '../../src/k8s/api.js';
 import { loadKubeConfig } from '../../src/k8s/kubeconfig.js';
 import { startApiServer, type ApiServer } from '../support/apiserver/client.js';
@@ -10,7 +20,10 @@ import { eventually, sleep } from '../support/wait.js';
 const USER = 'system:serviceaccount:kube-system:braid';
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const pod = (name: string, nodeName = 'node-a'): V1Pod => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName, containers: [{ name: 'c', image: 'pause' }] },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: { nodeName, containers: [{ name: 'c', image: 'pause' }] },
 });
 const annotate = (name: string, annotations: Record<string, string>) =>
   core.patchNamespacedPod({ name, namespace: 'default', body: { metadata: { annotations } } }, merge);
@@ -21,7 +34,10 @@ let core: CoreV1Api;
 
 /** The HTTP code and the Status of a failed call (client-node keeps the body as text). */
 async function failure(call: Promise<unknown>): Promise<{ code: number; reason?: string; message?: string }> {
-  const err: unknown = await call.then(() => undefined, (e: unknown) => e);
+  const err: unknown = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof ApiException)) throw new Error(`expected an ApiException, got ${String(err)}`);
   const body = JSON.parse(err.body as string) as { reason?: string; message?: string };
   return { code: err.code, reason: body.reason, message: body.message };
@@ -38,7 +54,12 @@ async function watch(path: string, query: Record<string, string | number | boole
   const events: RawWatch['events'] = [];
   let done!: (v: { err: unknown; at: number }) => void;
   const ended = new Promise<{ err: unknown; at: number }>((r) => (done = r));
-  const ac = await new Watch(kc).watch(path, query, (type, object) => events.push({ type, object }), (err) => done({ err, at: Date.now() }));
+  const ac = await new Watch(kc).watch(
+    path,
+    query,
+    (type, object) => events.push({ type, object }),
+    (err) => done({ err, at: Date.now() }),
+  );
   return { events, ended, stop: () => ac.abort() };
 }
 
@@ -66,16 +87,26 @@ describe('a restart: the RBAC warm-up window', () => {
     expect((await api.control.state()).rbacWarming).toBe(true);
     const inDefault = `in API group "" in the namespace "default"`;
     expect(await failure(core.readNamespacedPod({ name: 'p1', namespace: 'default' }))).toEqual({
-      code: 403, reason: 'Forbidden', message: `pods "p1" is forbidden: User "${USER}" cannot get resource "pods" ${inDefault}`,
+      code: 403,
+      reason: 'Forbidden',
+      message: `pods "p1" is forbidden: User "${USER}" cannot get resource "pods" ${inDefault}`,
     });
-    expect((await failure(annotate('p1', { a: 'b' }))).message).toBe(`pods "p1" is forbidden: User "${USER}" cannot patch resource "pods" ${inDefault}`);
-    expect((await failure(core.patchNamespacedPodStatus({ name: 'p1', namespace: 'default', body: {} }, merge))).message)
-      .toBe(`pods "p1" is forbidden: User "${USER}" cannot patch resource "pods/status" ${inDefault}`);
-    expect((await failure(core.listPodForAllNamespaces())).message)
-      .toBe(`pods is forbidden: User "${USER}" cannot list resource "pods" in API group "" at the cluster scope`);
-    const nads = kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions' });
-    expect((await failure(nads)).message).toBe(`network-attachment-definitions.k8s.cni.cncf.io is forbidden: User "${USER}" ` +
-      'cannot list resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" at the cluster scope');
+    expect((await failure(annotate('p1', { a: 'b' }))).message).toBe(
+      `pods "p1" is forbidden: User "${USER}" cannot patch resource "pods" ${inDefault}`,
+    );
+    expect(
+      (await failure(core.patchNamespacedPodStatus({ name: 'p1', namespace: 'default', body: {} }, merge))).message,
+    ).toBe(`pods "p1" is forbidden: User "${USER}" cannot patch resource "pods/status" ${inDefault}`);
+    expect((await failure(core.listPodForAllNamespaces())).message).toBe(
+      `pods is forbidden: User "${USER}" cannot list resource "pods" in API group "" at the cluster scope`,
+    );
+    const nads = kc
+      .makeApiClient(CustomObjectsApi)
+      .listClusterCustomObject({ group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions' });
+    expect((await failure(nads)).message).toBe(
+      `network-attachment-definitions.k8s.cni.cncf.io is forbidden: User "${USER}" ` +
+        'cannot list resource "network-attachment-definitions" in API group "k8s.cni.cncf.io" at the cluster scope',
+    );
     expect((await failure(core.getAPIResources())).message).toBe(`forbidden: User "${USER}" cannot get path "/api/v1"`);
     const w = await watch('/api/v1/pods', {});
     expect(((await w.ended).err as { statusCode?: number }).statusCode).toBe(403);
@@ -83,7 +114,10 @@ describe('a restart: the RBAC warm-up window', () => {
 
     await eventually(async () => !(await api.control.state()).rbacWarming, 'the window to end', 5000, 50);
     await expect(core.readNamespacedPod({ name: 'p1', namespace: 'default' })).resolves.toBeDefined();
-    expect((await api.control.objects<V1Pod>('pods', 'default')).items.find((p) => p.metadata?.name === 'p1')?.metadata?.annotations).toBeUndefined();
+    expect(
+      (await api.control.objects<V1Pod>('pods', 'default')).items.find((p) => p.metadata?.name === 'p1')?.metadata
+        ?.annotations,
+    ).toBeUndefined();
   });
 
   it('refuses connections for downMs, then denies for the configured window (200 ms by default), then serves', async () => {
@@ -119,7 +153,12 @@ describe('storage down', () => {
     ]);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1450);
     expect(Date.now() - t0).toBeLessThan(5000);
-    for (const w504 of writes) expect(w504).toEqual({ code: 504, reason: 'Timeout', message: 'Timeout: request did not complete within requested timeout' });
+    for (const w504 of writes)
+      expect(w504).toEqual({
+        code: 504,
+        reason: 'Timeout',
+        message: 'Timeout: request did not complete within requested timeout',
+      });
 
     const r0 = Date.now();
     await expect(core.readNamespacedPod({ name: 'p1', namespace: 'default' })).resolves.toBeDefined();
@@ -136,17 +175,26 @@ describe('storage down', () => {
     // braid's own client, whose timeout cuts the request off while it is held
     const impatient = new ApiClient(() => loadKubeConfig(api.kubeconfigPath));
     const abandoned = impatient.request('PATCH', '/api/v1/namespaces/default/pods/p2', {
-      body: { metadata: { annotations: { abandoned: 'yes' } } }, contentType: 'application/merge-patch+json', timeoutMs: 300,
+      body: { metadata: { annotations: { abandoned: 'yes' } } },
+      contentType: 'application/merge-patch+json',
+      timeoutMs: 300,
     });
-    await expect(abandoned).rejects.toMatchObject({ kind: 'connection', message: expect.stringMatching(/no answer within \d+ ms/) });
+    await expect(abandoned).rejects.toMatchObject({
+      kind: 'connection',
+      message: expect.stringMatching(/no answer within \d+ ms/),
+    });
     await sleep(1200);
     await api.control.clearFaults();
     expect((await held).metadata?.annotations).toEqual({ held: 'yes' });
     await sleep(100);
     const p2 = (await api.control.objects<V1Pod>('pods', 'default')).items.find((p) => p.metadata?.name === 'p2');
     expect(p2?.metadata?.annotations).toBeUndefined();
-    expect((await api.control.requests()).filter((r) => r.verb === 'PATCH').map((r) => `${r.path} ${r.code}`).sort())
-      .toEqual(['/api/v1/namespaces/default/pods/p1 200', '/api/v1/namespaces/default/pods/p2 0']);
+    expect(
+      (await api.control.requests())
+        .filter((r) => r.verb === 'PATCH')
+        .map((r) => `${r.path} ${r.code}`)
+        .sort(),
+    ).toEqual(['/api/v1/namespaces/default/pods/p1 200', '/api/v1/namespaces/default/pods/p2 0']);
   });
 });
 
@@ -155,11 +203,18 @@ describe('watch bookmarks', () => {
     const asked = await watch('/api/v1/pods', { allowWatchBookmarks: true });
     const not = await watch('/api/v1/pods', {});
     await api.control.waitForWatches(2);
-    await api.control.seed({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1', namespace: 'default' }, reason: 'x' });
+    await api.control.seed({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'e1', namespace: 'default' },
+      reason: 'x',
+    });
     const rv = String((await api.control.state()).resourceVersion);
     expect(await api.control.bookmark()).toEqual({ sent: 1 });
     await eventually(async () => bookmarks(asked).length === 1, 'the bookmark', 5000, 20);
-    expect(bookmarks(asked)).toEqual([{ type: 'BOOKMARK', object: { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: rv } } }]);
+    expect(bookmarks(asked)).toEqual([
+      { type: 'BOOKMARK', object: { kind: 'Pod', apiVersion: 'v1', metadata: { resourceVersion: rv } } },
+    ]);
 
     await api.control.configure({ bookmarkIntervalMs: 150 });
     await eventually(async () => bookmarks(asked).length >= 4, 'periodic bookmarks', 5000, 20);
@@ -207,8 +262,15 @@ describe('LISTs by resourceVersion', () => {
     await core.listPodForAllNamespaces({ resourceVersion: '3' });
     const first = await core.listPodForAllNamespaces({ resourceVersion: '0', limit: 1 });
     await core.listPodForAllNamespaces({ limit: 1, _continue: first.metadata?._continue });
-    expect(await failure(core.listPodForAllNamespaces({ limit: 1, _continue: first.metadata?._continue, resourceVersion: '3' })))
-      .toEqual({ code: 400, reason: 'BadRequest', message: 'specifying resource version is not allowed when using continue' });
+    expect(
+      await failure(
+        core.listPodForAllNamespaces({ limit: 1, _continue: first.metadata?._continue, resourceVersion: '3' }),
+      ),
+    ).toEqual({
+      code: 400,
+      reason: 'BadRequest',
+      message: 'specifying resource version is not allowed when using continue',
+    });
     expect(await api.control.lists()).toEqual({ '/api/v1/pods': { rv0: 2, unset: 1, specific: 1, continued: 2 } });
     await api.control.resetCounters();
     expect(await api.control.lists()).toEqual({});

@@ -22,9 +22,30 @@ beforeAll(async () => {
   node = lab.node();
   api = await startApiServer({ netns: node });
   await api.control.seed([
-    { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name: 'mv', namespace: 'default' },
-      spec: { config: JSON.stringify({ cniVersion: '1.0.0', type: 'macvlan', master: 'mvm0', ipam: hostLocal(dir, '192.168.81.0/24') }) } },
-    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1', namespace: 'default', uid: 'uid-p1', annotations: { 'k8s.v1.cni.cncf.io/networks': 'mv' } }, spec: { nodeName: 'n', containers: [] } },
+    {
+      apiVersion: 'k8s.cni.cncf.io/v1',
+      kind: 'NetworkAttachmentDefinition',
+      metadata: { name: 'mv', namespace: 'default' },
+      spec: {
+        config: JSON.stringify({
+          cniVersion: '1.0.0',
+          type: 'macvlan',
+          master: 'mvm0',
+          ipam: hostLocal(dir, '192.168.81.0/24'),
+        }),
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'p1',
+        namespace: 'default',
+        uid: 'uid-p1',
+        annotations: { 'k8s.v1.cni.cncf.io/networks': 'mv' },
+      },
+      spec: { nodeName: 'n', containers: [] },
+    },
   ]);
 });
 
@@ -41,11 +62,27 @@ afterAll(async () => {
 const run = (command: string, pod: string, id: string) =>
   runBraid({
     node,
-    stdin: { cniVersion: '1.1.0', name: 'braid', type: 'braid', kubeconfig: api.kubeconfigPath, cacheDir: join(dir, 'cache'), binDir: '/usr/lib/cni', delegates: [bridge('1.0.0', dir)] },
-    env: cniEnv({ command, containerId: id, netns: pod, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1;K8S_POD_UID=uid-p1' }),
+    stdin: {
+      cniVersion: '1.1.0',
+      name: 'braid',
+      type: 'braid',
+      kubeconfig: api.kubeconfigPath,
+      cacheDir: join(dir, 'cache'),
+      binDir: '/usr/lib/cni',
+      delegates: [bridge('1.0.0', dir)],
+    },
+    env: cniEnv({
+      command,
+      containerId: id,
+      netns: pod,
+      ifname: 'eth0',
+      args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1;K8S_POD_UID=uid-p1',
+    }),
   });
 
-const owner = async () => (await api.control.objects<{ metadata: { annotations?: Record<string, string> } }>('pods', 'default')).items[0]?.metadata.annotations?.[OWNER];
+const owner = async () =>
+  (await api.control.objects<{ metadata: { annotations?: Record<string, string> } }>('pods', 'default')).items[0]
+    ?.metadata.annotations?.[OWNER];
 
 describe('thin mode and the API server', () => {
   it('a 403 on the status write (a restarting server) is retried: ADD succeeds', async () => {
@@ -64,7 +101,9 @@ describe('thin mode and the API server', () => {
     const add = await run('ADD', pod, 't2');
     const ms = Date.now() - t0;
     expect(add.json).toMatchObject({ code: 11 });
-    expect(add.json.msg).toMatch(/pod default\/p1: cannot record network-status: PATCH \/api\/v1\/namespaces\/default\/pods\/p1: no answer within \d+ ms/);
+    expect(add.json.msg).toMatch(
+      /pod default\/p1: cannot record network-status: PATCH \/api\/v1\/namespaces\/default\/pods\/p1: no answer within \d+ ms/,
+    );
     expect(ms).toBeLessThan(THIN_BOUND_MS + SLACK_MS);
     expect(podLinks(pod).map((l) => l.ifname)).toEqual(['lo']);
     expect([...leases(join(dir, 'ipam'), 'br-net'), ...leases(join(dir, 'ipam'), 'mv')]).toEqual([]);

@@ -1,19 +1,35 @@
 // The API-server stand-in against the real @kubernetes/client-node 1.4.0: the calls, errors and informer behaviour
 // the daemon relies on. Nothing here mocks the client; every call crosses HTTPS to a separate process.
 import {
-  ApiException, ApisApi, CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions,
-  VersionApi, Watch, type Informer, type KubernetesObject, type ObjectCache, type V1Pod,
+  ApiException,
+  ApisApi,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  VersionApi,
+  Watch,
+  type Informer,
+  type KubernetesObject,
+  type ObjectCache,
+  type V1Pod,
 } from '@kubernetes/client-node';
 import { startApiServer, type ApiServer } from '../support/apiserver/client.js';
 
 const group = 'k8s.cni.cncf.io';
 const nadPath = '/apis/k8s.cni.cncf.io/v1/network-attachment-definitions';
 const nad = (name: string, namespace = 'default'): KubernetesObject & { spec: { config: string } } => ({
-  apiVersion: `${group}/v1`, kind: 'NetworkAttachmentDefinition', metadata: { name, namespace },
+  apiVersion: `${group}/v1`,
+  kind: 'NetworkAttachmentDefinition',
+  metadata: { name, namespace },
   spec: { config: JSON.stringify({ cniVersion: '1.0.0', name, type: 'bridge' }) },
 });
 const pod = (name: string, nodeName?: string, annotations: Record<string, string> = {}): V1Pod => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', annotations },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', annotations },
   spec: { containers: [{ name: 'c', image: 'pause' }], ...(nodeName ? { nodeName } : {}) },
 });
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -41,7 +57,10 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
 
 /** The HTTP code and parsed Status of a failed call (client-node 1.4.0 keeps the body as text). */
 async function failureOf(call: Promise<unknown>): Promise<{ code: number; reason?: string }> {
-  const err: unknown = await call.then(() => undefined, (e: unknown) => e);
+  const err: unknown = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(err instanceof ApiException)) throw new Error(`expected an ApiException, got ${String(err)}`);
   const body = typeof err.body === 'string' && err.body !== '' ? (JSON.parse(err.body) as { reason?: string }) : {};
   return { code: err.code, reason: body.reason };
@@ -64,7 +83,10 @@ interface RunningInformer<T extends KubernetesObject> {
  * - stop() cannot cancel a relist in flight, which goes on to open a new watch, so the list function refuses to
  *   answer once the informer is stopped.
  */
-function startInformer<T extends KubernetesObject>(path: string, list: () => Promise<{ items: T[] }>): RunningInformer<T> {
+function startInformer<T extends KubernetesObject>(
+  path: string,
+  list: () => Promise<{ items: T[] }>,
+): RunningInformer<T> {
   let running = true;
   const guardedList = async (): Promise<{ items: T[] }> => {
     const result = running ? await list() : undefined;
@@ -73,7 +95,10 @@ function startInformer<T extends KubernetesObject>(path: string, list: () => Pro
   };
   const informer = makeInformer<T>(kc, path, guardedList as never);
   const run: RunningInformer<T> = {
-    informer, seen: [], errors: [], started: informer.start(),
+    informer,
+    seen: [],
+    errors: [],
+    started: informer.start(),
     async stop() {
       running = false;
       await informer.stop();
@@ -83,7 +108,8 @@ function startInformer<T extends KubernetesObject>(path: string, list: () => Pro
       return informer.start();
     },
   };
-  for (const verb of ['add', 'update', 'delete'] as const) informer.on(verb, (o) => run.seen.push(`${verb}:${o.metadata?.name}`));
+  for (const verb of ['add', 'update', 'delete'] as const)
+    informer.on(verb, (o) => run.seen.push(`${verb}:${o.metadata?.name}`));
   informer.on('error', (err) => {
     run.errors.push(err);
     if (running) setTimeout(() => void (running && informer.start().catch(() => undefined)), 100);
@@ -92,7 +118,8 @@ function startInformer<T extends KubernetesObject>(path: string, list: () => Pro
   return run;
 }
 
-const listNads = () => custom.listClusterCustomObject({ group, version: 'v1', plural: 'network-attachment-definitions' });
+const listNads = () =>
+  custom.listClusterCustomObject({ group, version: 'v1', plural: 'network-attachment-definitions' });
 
 beforeAll(async () => {
   api = await startApiServer();
@@ -121,7 +148,9 @@ describe('discovery', () => {
     expect((await kc.makeApiClient(VersionApi).getCode()).gitVersion).toMatch(/^v1\./);
     const groups = await kc.makeApiClient(ApisApi).getAPIVersions();
     expect(groups.groups.map((g) => g.name)).toContain(group);
-    expect((await core.getAPIResources()).resources.map((r) => r.name)).toEqual(expect.arrayContaining(['pods', 'pods/status', 'events']));
+    expect((await core.getAPIResources()).resources.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['pods', 'pods/status', 'events']),
+    );
   });
 });
 
@@ -136,11 +165,20 @@ describe('pods', () => {
     expect((await core.listNamespacedPod({ namespace: 'default' })).items).toHaveLength(2);
     const onNode = await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=node-a' });
     expect(onNode.items.map((p) => p.metadata?.name)).toEqual(['p1']);
-    expect(await failureOf(core.readNamespacedPod({ name: 'nope', namespace: 'default' }))).toEqual({ code: 404, reason: 'NotFound' });
-    expect(await failureOf(core.createNamespacedPod({ namespace: 'default', body: pod('p1') }))).toEqual({ code: 409, reason: 'AlreadyExists' });
+    expect(await failureOf(core.readNamespacedPod({ name: 'nope', namespace: 'default' }))).toEqual({
+      code: 404,
+      reason: 'NotFound',
+    });
+    expect(await failureOf(core.createNamespacedPod({ namespace: 'default', body: pod('p1') }))).toEqual({
+      code: 409,
+      reason: 'AlreadyExists',
+    });
   });
 
-  it.each([['merge', merge], ['strategic merge', strategic]])('patches annotations with %s patch: null deletes a key', async (_n, options) => {
+  it.each([
+    ['merge', merge],
+    ['strategic merge', strategic],
+  ])('patches annotations with %s patch: null deletes a key', async (_n, options) => {
     const body = { metadata: { annotations: { drop: null, 'k8s.v1.cni.cncf.io/network-status': '[]' } } };
     const patched = await core.patchNamespacedPod({ name: 'p1', namespace: 'default', body }, options);
     expect(patched.metadata?.annotations).toEqual({ keep: 'k', 'k8s.v1.cni.cncf.io/network-status': '[]' });
@@ -156,18 +194,33 @@ describe('pods', () => {
 
   it('answers 409 Conflict to an update with a stale resourceVersion, on the pod and on pods/status', async () => {
     const stale = await core.readNamespacedPod({ name: 'p1', namespace: 'default' });
-    const fresh = await core.replaceNamespacedPodStatus({ name: 'p1', namespace: 'default', body: { ...stale, status: { phase: 'Running' } } });
+    const fresh = await core.replaceNamespacedPodStatus({
+      name: 'p1',
+      namespace: 'default',
+      body: { ...stale, status: { phase: 'Running' } },
+    });
     expect(Number(fresh.metadata?.resourceVersion)).toBeGreaterThan(Number(stale.metadata?.resourceVersion));
     expect(fresh.status?.phase).toBe('Running');
-    expect(await failureOf(core.replaceNamespacedPodStatus({ name: 'p1', namespace: 'default', body: stale }))).toEqual({ code: 409, reason: 'Conflict' });
-    expect(await failureOf(core.replaceNamespacedPod({ name: 'p1', namespace: 'default', body: stale }))).toEqual({ code: 409, reason: 'Conflict' });
+    expect(await failureOf(core.replaceNamespacedPodStatus({ name: 'p1', namespace: 'default', body: stale }))).toEqual(
+      { code: 409, reason: 'Conflict' },
+    );
+    expect(await failureOf(core.replaceNamespacedPod({ name: 'p1', namespace: 'default', body: stale }))).toEqual({
+      code: 409,
+      reason: 'Conflict',
+    });
     const body = { metadata: { resourceVersion: stale.metadata?.resourceVersion, annotations: { x: 'y' } } };
-    expect(await failureOf(core.patchNamespacedPod({ name: 'p1', namespace: 'default', body }, merge))).toEqual({ code: 409, reason: 'Conflict' });
+    expect(await failureOf(core.patchNamespacedPod({ name: 'p1', namespace: 'default', body }, merge))).toEqual({
+      code: 409,
+      reason: 'Conflict',
+    });
   });
 
   it('informs about the pods of one node only, via the field selector in the path', async () => {
     const list = () => core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=node-a' });
-    const { informer, seen, started } = startInformer(`/api/v1/pods?fieldSelector=${encodeURIComponent('spec.nodeName=node-a')}`, list);
+    const { informer, seen, started } = startInformer(
+      `/api/v1/pods?fieldSelector=${encodeURIComponent('spec.nodeName=node-a')}`,
+      list,
+    );
     await started;
     await api.control.waitForWatches(1);
     expect(informer.list().map((p) => p.metadata?.name)).toEqual(['p1']);
@@ -190,11 +243,21 @@ describe('network-attachment-definitions', () => {
     expect(a.metadata?.resourceVersion).toMatch(/^\d+$/);
     expect((await custom.listNamespacedCustomObject(args)).items).toHaveLength(1);
     expect((await listNads()).items).toHaveLength(2);
-    const replaced = await custom.replaceNamespacedCustomObject({ ...args, name: 'a', body: { ...a, spec: { config: '{}' } } });
+    const replaced = await custom.replaceNamespacedCustomObject({
+      ...args,
+      name: 'a',
+      body: { ...a, spec: { config: '{}' } },
+    });
     expect(replaced.spec.config).toBe('{}');
-    expect(await failureOf(custom.replaceNamespacedCustomObject({ ...args, name: 'a', body: a }))).toEqual({ code: 409, reason: 'Conflict' });
+    expect(await failureOf(custom.replaceNamespacedCustomObject({ ...args, name: 'a', body: a }))).toEqual({
+      code: 409,
+      reason: 'Conflict',
+    });
     await custom.deleteNamespacedCustomObject({ ...args, name: 'a' });
-    expect(await failureOf(custom.getNamespacedCustomObject({ ...args, name: 'a' }))).toEqual({ code: 404, reason: 'NotFound' });
+    expect(await failureOf(custom.getNamespacedCustomObject({ ...args, name: 'a' }))).toEqual({
+      code: 404,
+      reason: 'NotFound',
+    });
   });
 
   it('lists 10,000 NADs in one call and in pages', async () => {
@@ -206,7 +269,13 @@ describe('network-attachment-definitions', () => {
     let total = 0;
     let token: string | undefined;
     do {
-      const page = await custom.listClusterCustomObject({ group, version: 'v1', plural: 'network-attachment-definitions', limit: 3000, _continue: token });
+      const page = await custom.listClusterCustomObject({
+        group,
+        version: 'v1',
+        plural: 'network-attachment-definitions',
+        limit: 3000,
+        _continue: token,
+      });
       pages++;
       total += page.items.length;
       token = page.metadata?.continue;
@@ -221,7 +290,10 @@ describe('network-attachment-definitions', () => {
     await api.control.waitForWatches(1);
     const args = { group, version: 'v1', namespace: 'default', plural: 'network-attachment-definitions' };
     await custom.createNamespacedCustomObject({ ...args, body: nad('later') });
-    await custom.patchNamespacedCustomObject({ ...args, name: 'later', body: { metadata: { labels: { x: 'y' } } } }, merge);
+    await custom.patchNamespacedCustomObject(
+      { ...args, name: 'later', body: { metadata: { labels: { x: 'y' } } } },
+      merge,
+    );
     await custom.deleteNamespacedCustomObject({ ...args, name: 'first' });
     await waitFor('three events', () => seen.length >= 4);
     expect(seen).toEqual(['add:first', 'add:later', 'update:later', 'delete:first']);
@@ -230,35 +302,43 @@ describe('network-attachment-definitions', () => {
 });
 
 describe('410 Gone', () => {
-  it.each(['event', 'http'] as const)('makes an informer relist when its resourceVersion was compacted (410 as %s)', async (goneAs) => {
-    await api.control.configure({ goneAs });
-    await api.control.seed([nad('stays'), nad('goes')]);
-    const run = startInformer(nadPath, listNads);
-    await run.started;
-    await api.control.waitForWatches(1);
-    await run.stop();
-    await api.control.seed(nad('new'));
-    await api.control.deleteObject('network-attachment-definitions', 'default', 'goes');
-    await api.control.compact();
-    await api.control.resetCounters();
-    await run.start();
-    await waitFor('relist', () => run.seen.includes('add:new') && run.seen.includes('delete:goes'));
-    await api.control.waitForWatches(1);
-    // stop() itself reported an AbortError; the 410 did not reach the error callback.
-    expect(run.errors.map((e) => (e as Error).name)).toEqual(['AbortError']);
-    const counters = await api.control.counters();
-    expect(counters[`GET ${nadPath}`]).toBe(1);
-    expect(counters[`WATCH ${nadPath}`]).toBe(2);
-  });
+  it.each(['event', 'http'] as const)(
+    'makes an informer relist when its resourceVersion was compacted (410 as %s)',
+    async (goneAs) => {
+      await api.control.configure({ goneAs });
+      await api.control.seed([nad('stays'), nad('goes')]);
+      const run = startInformer(nadPath, listNads);
+      await run.started;
+      await api.control.waitForWatches(1);
+      await run.stop();
+      await api.control.seed(nad('new'));
+      await api.control.deleteObject('network-attachment-definitions', 'default', 'goes');
+      await api.control.compact();
+      await api.control.resetCounters();
+      await run.start();
+      await waitFor('relist', () => run.seen.includes('add:new') && run.seen.includes('delete:goes'));
+      await api.control.waitForWatches(1);
+      // stop() itself reported an AbortError; the 410 did not reach the error callback.
+      expect(run.errors.map((e) => (e as Error).name)).toEqual(['AbortError']);
+      const counters = await api.control.counters();
+      expect(counters[`GET ${nadPath}`]).toBe(1);
+      expect(counters[`WATCH ${nadPath}`]).toBe(2);
+    },
+  );
 
   it('is an ERROR event with a Status of code 410 in a raw watch', async () => {
     const before = (await api.control.state()).resourceVersion;
     await api.control.compact();
     const events: { type: string; code?: number; reason?: string }[] = [];
     const done = new Promise<unknown>((resolve) => {
-      void new Watch(kc).watch(nadPath, { resourceVersion: String(before) }, (type, obj: { code?: number; reason?: string }) => {
-        events.push({ type, code: obj.code, reason: obj.reason });
-      }, resolve);
+      void new Watch(kc).watch(
+        nadPath,
+        { resourceVersion: String(before) },
+        (type, obj: { code?: number; reason?: string }) => {
+          events.push({ type, code: obj.code, reason: obj.reason });
+        },
+        resolve,
+      );
     });
     expect(await done).toBeNull();
     expect(events).toEqual([{ type: 'ERROR', code: 410, reason: 'Expired' }]);
@@ -270,7 +350,10 @@ describe('authentication', () => {
     const oldCore = core;
     await oldCore.listNamespacedPod({ namespace: 'default' });
     api.rotateTokens(['rotated-token']);
-    expect(await failureOf(oldCore.listNamespacedPod({ namespace: 'default' }))).toEqual({ code: 401, reason: undefined });
+    expect(await failureOf(oldCore.listNamespacedPod({ namespace: 'default' }))).toEqual({
+      code: 401,
+      reason: undefined,
+    });
     const newCore = loadConfig().makeApiClient(CoreV1Api);
     expect((await newCore.listNamespacedPod({ namespace: 'default' })).items).toEqual([]);
     api.rotateTokens(['rotated-token', 'next-token']);
@@ -334,7 +417,10 @@ describe('counters and events', () => {
     await api.control.waitForWatches(1);
     await api.control.resetCounters();
     await core.readNamespacedPod({ name: 'p1', namespace: 'default' });
-    await core.patchNamespacedPod({ name: 'p1', namespace: 'default', body: { metadata: { annotations: { a: 'b' } } } }, merge);
+    await core.patchNamespacedPod(
+      { name: 'p1', namespace: 'default', body: { metadata: { annotations: { a: 'b' } } } },
+      merge,
+    );
     // A restart without compaction: the informer resumes its watch from its resourceVersion, without a relist.
     await api.control.restart();
     await api.control.waitForWatches(1);
@@ -347,7 +433,10 @@ describe('counters and events', () => {
 
   it('creates and lists core/v1 Events', async () => {
     const event = {
-      metadata: { generateName: 'p1.' }, reason: 'AddedInterface', message: 'Add net1 [10.1.1.2/24] from default/a', type: 'Normal',
+      metadata: { generateName: 'p1.' },
+      reason: 'AddedInterface',
+      message: 'Add net1 [10.1.1.2/24] from default/a',
+      type: 'Normal',
       involvedObject: { kind: 'Pod', namespace: 'default', name: 'p1' },
     };
     const created = await core.createNamespacedEvent({ namespace: 'default', body: event });

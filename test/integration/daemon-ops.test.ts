@@ -18,19 +18,38 @@ const daemons: DaemonHandle[] = [];
 let seq = 0;
 
 const pod = (name: string, nodeName = 'node-a', networks?: string) => ({
-  apiVersion: 'v1', kind: 'Pod',
-  metadata: { name, namespace: 'default', uid: `uid-${name}`, ...(networks ? { annotations: { 'k8s.v1.cni.cncf.io/networks': networks } } : {}) },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: {
+    name,
+    namespace: 'default',
+    uid: `uid-${name}`,
+    ...(networks ? { annotations: { 'k8s.v1.cni.cncf.io/networks': networks } } : {}),
+  },
   spec: { nodeName, containers: [{ name: 'c', image: 'x' }] },
 });
 const nad = (name: string, type: string) => ({
-  apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name, namespace: 'default' }, spec: { config: JSON.stringify({ cniVersion: '1.0.0', type }) },
+  apiVersion: 'k8s.cni.cncf.io/v1',
+  kind: 'NetworkAttachmentDefinition',
+  metadata: { name, namespace: 'default' },
+  spec: { config: JSON.stringify({ cniVersion: '1.0.0', type }) },
 });
-const SLOW_RESULT = { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:02' }], ips: [{ address: '10.123.0.9/24', interface: 0 }] };
+const SLOW_RESULT = {
+  cniVersion: '1.0.0',
+  interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:02' }],
+  ips: [{ address: '10.123.0.9/24', interface: 0 }],
+};
 
 beforeAll(async () => {
   node = lab.node();
   api = await startApiServer({ netns: node });
-  await api.control.seed([pod('pa'), pod('pb'), pod('pm', 'node-a', 'extra'), pod('elsewhere', 'node-b'), nad('extra', 'other')]);
+  await api.control.seed([
+    pod('pa'),
+    pod('pb'),
+    pod('pm', 'node-a', 'extra'),
+    pod('elsewhere', 'node-b'),
+    nad('extra', 'other'),
+  ]);
 });
 
 /** SIGTERM (a drain of at most drainSeconds), SIGKILL if it has not exited within 25 s. */
@@ -57,7 +76,13 @@ interface Ops {
   plugins: TestPlugins;
   get: (path: string) => Promise<{ status: number; text: string }>;
   metrics: () => Promise<Map<string, number>>;
-  cni: (command: string, podName: string, containerId: string, netns: string, primary?: string) => ReturnType<typeof runBraid>;
+  cni: (
+    command: string,
+    podName: string,
+    containerId: string,
+    netns: string,
+    primary?: string,
+  ) => ReturnType<typeof runBraid>;
 }
 
 async function startOps(config: Record<string, unknown> = {}, waitReady = true): Promise<Ops> {
@@ -67,10 +92,19 @@ async function startOps(config: Record<string, unknown> = {}, waitReady = true):
   // Below the kernel's ephemeral range (32768-60999): a port in it may already be the local end of one of the
   // daemon's own connections to the API server, and then the metrics listener cannot bind it.
   let port: number;
-  do port = 20_000 + Math.floor(Math.random() * 12_000); while (port === apiPort);
+  do port = 20_000 + Math.floor(Math.random() * 12_000);
+  while (port === apiPort);
   const daemon = await startBraidDaemon({
-    node, dir, env: plugins.env,
-    config: { kubeconfig: api.kubeconfigPath, cacheDir: join(dir, 'cache'), metricsAddress: `127.0.0.1:${port}`, drainSeconds: 10, ...config },
+    node,
+    dir,
+    env: plugins.env,
+    config: {
+      kubeconfig: api.kubeconfigPath,
+      cacheDir: join(dir, 'cache'),
+      metricsAddress: `127.0.0.1:${port}`,
+      drainSeconds: 10,
+      ...config,
+    },
   });
   daemons.push(daemon);
   const get = (path: string) => getInNetns(node, `http://127.0.0.1:${port}${path}`);
@@ -78,8 +112,26 @@ async function startOps(config: Record<string, unknown> = {}, waitReady = true):
   const cni: Ops['cni'] = (command, podName, containerId, netns, primary = 'fast') =>
     runBraid({
       node,
-      stdin: { cniVersion: '1.0.0', name: 'braid', type: 'braid', daemonSocket: daemon.socket, cacheDir: join(dir, 'cache'), binDir: plugins.bin, delegates: [{ cniVersion: '1.0.0', name: 'primary', type: primary }] },
-      env: { ...cniEnv({ command, containerId, netns, ifname: 'eth0', path: plugins.bin, args: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${podName};K8S_POD_UID=uid-${podName}` }), ...plugins.env },
+      stdin: {
+        cniVersion: '1.0.0',
+        name: 'braid',
+        type: 'braid',
+        daemonSocket: daemon.socket,
+        cacheDir: join(dir, 'cache'),
+        binDir: plugins.bin,
+        delegates: [{ cniVersion: '1.0.0', name: 'primary', type: primary }],
+      },
+      env: {
+        ...cniEnv({
+          command,
+          containerId,
+          netns,
+          ifname: 'eth0',
+          path: plugins.bin,
+          args: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${podName};K8S_POD_UID=uid-${podName}`,
+        }),
+        ...plugins.env,
+      },
     });
   return { daemon, plugins, get, cni, metrics: async () => parseMetrics((await get('/metrics')).text) };
 }
@@ -100,7 +152,12 @@ describe('braid daemon operations', () => {
 
     await api.control.clearFaults();
     const missing = { status: 503, text: `not ready: ${readyFile} is missing` };
-    expect(await eventually(async () => ((await t.get('/readyz')).text !== notSynced.text ? t.get('/readyz') : undefined), 'the caches to sync')).toEqual(missing);
+    expect(
+      await eventually(
+        async () => ((await t.get('/readyz')).text !== notSynced.text ? t.get('/readyz') : undefined),
+        'the caches to sync',
+      ),
+    ).toEqual(missing);
     expect((await t.metrics()).get('braid_cached_pods')).toBe(3); // pa, pb, pm: not the pod on node-b
     writeFileSync(readyFile, '');
     expect(await t.get('/readyz')).toEqual({ status: 200, text: 'ok' });
@@ -151,10 +208,11 @@ describe('braid daemon operations', () => {
     const started = new Map<string, number>(); // when each delegate call first shows in calls.jsonl
     const gauges = { queued: 0, inFlight: 0 }; // the highest values seen
     const watchCalls = async () => {
-      for (; !done; await sleep(20)) for (const c of addCalls(t)) if (!started.has(c.containerId)) started.set(c.containerId, Date.now());
+      for (; !done; await sleep(20))
+        for (const c of addCalls(t)) if (!started.has(c.containerId)) started.set(c.containerId, Date.now());
     };
     const watchGauges = async () => {
-      for (let m; !done; ) {
+      for (let m; !done;) {
         m = await t.metrics();
         gauges.queued = Math.max(gauges.queued, m.get('braid_requests_queued') ?? 0);
         gauges.inFlight = Math.max(gauges.inFlight, m.get('braid_requests_in_flight') ?? 0);
@@ -177,7 +235,12 @@ describe('braid daemon operations', () => {
     t.plugins.answer('slow', 'ADD', { sleep: 2, result: SLOW_RESULT });
     const p = lab.pod();
     const adding = t.cni('ADD', 'pa', 'drain-1', p, 'slow');
-    await eventually(async () => addCalls(t).some((c) => c.containerId === 'drain-1'), 'the slow delegate to start', 10_000, 20);
+    await eventually(
+      async () => addCalls(t).some((c) => c.containerId === 'drain-1'),
+      'the slow delegate to start',
+      10_000,
+      20,
+    );
     let exited = false;
     const stopped = t.daemon.stop().then(() => (exited = true));
     await eventually(async () => (await t.get('/healthz')).status === 503, 'the daemon to start draining', 5000, 20);
@@ -201,35 +264,53 @@ describe('braid daemon operations', () => {
 
   it.each<[string, FaultSettings, RegExp]>([
     ['a 500', { failNext: { count: 1, code: 500, verb: 'GET', path: '/pods/elsewhere' } }, /injected failure \(500\)/],
-    ['a dropped connection', { dropNext: { count: 1, verb: 'GET', path: '/pods/elsewhere' } }, /cannot reach the API server/],
-  ])('%s on the live pod GET of a cache miss fails ADD with code 11 naming the pod; the daemon keeps serving', async (_, faults, why) => {
-    const t = await startOps();
-    await api.control.resetCounters();
-    await api.control.setFaults(faults);
-    const p = lab.pod();
-    const add = await t.cni('ADD', 'elsewhere', 'miss-1', p);
-    expect(add.json).toMatchObject({ code: 11 });
-    expect(add.json.msg).toMatch(/pod default\/elsewhere: cannot read it from the API server/);
-    expect(add.json.msg).toMatch(why);
-    expect(addCalls(t)).toEqual([]);
-    expect((await api.control.counters())['GET /api/v1/namespaces/default/pods/elsewhere']).toBe(1);
+    [
+      'a dropped connection',
+      { dropNext: { count: 1, verb: 'GET', path: '/pods/elsewhere' } },
+      /cannot reach the API server/,
+    ],
+  ])(
+    '%s on the live pod GET of a cache miss fails ADD with code 11 naming the pod; the daemon keeps serving',
+    async (_, faults, why) => {
+      const t = await startOps();
+      await api.control.resetCounters();
+      await api.control.setFaults(faults);
+      const p = lab.pod();
+      const add = await t.cni('ADD', 'elsewhere', 'miss-1', p);
+      expect(add.json).toMatchObject({ code: 11 });
+      expect(add.json.msg).toMatch(/pod default\/elsewhere: cannot read it from the API server/);
+      expect(add.json.msg).toMatch(why);
+      expect(addCalls(t)).toEqual([]);
+      expect((await api.control.counters())['GET /api/v1/namespaces/default/pods/elsewhere']).toBe(1);
 
-    const cached = lab.pod();
-    expect((await t.cni('ADD', 'pa', 'miss-2', cached)).exitCode).toBe(0);
-    const again = await t.cni('ADD', 'elsewhere', 'miss-1', p);
-    expect([again.exitCode, again.stderr]).toEqual([0, '']);
-    expect((await api.control.counters())['GET /api/v1/namespaces/default/pods/elsewhere']).toBe(2);
-    expect((await t.cni('DEL', 'elsewhere', 'miss-1', p)).exitCode).toBe(0);
-    expect((await t.cni('DEL', 'pa', 'miss-2', cached)).exitCode).toBe(0);
-  });
+      const cached = lab.pod();
+      expect((await t.cni('ADD', 'pa', 'miss-2', cached)).exitCode).toBe(0);
+      const again = await t.cni('ADD', 'elsewhere', 'miss-1', p);
+      expect([again.exitCode, again.stderr]).toEqual([0, '']);
+      expect((await api.control.counters())['GET /api/v1/namespaces/default/pods/elsewhere']).toBe(2);
+      expect((await t.cni('DEL', 'elsewhere', 'miss-1', p)).exitCode).toBe(0);
+      expect((await t.cni('DEL', 'pa', 'miss-2', cached)).exitCode).toBe(0);
+    },
+  );
 
   it('a metrics address that is taken makes the daemon exit 1 with one JSON line that says why, not run half-started', async () => {
     const dir = tmp.sub('taken');
     // Something else on the node holds the port, as Calico Felix held 9091.
-    const holder = execa('ip', ['netns', 'exec', node, process.execPath, '-e', "require('net').createServer().listen(10366, '127.0.0.1', () => console.log('up'))"]);
+    const holder = execa('ip', [
+      'netns',
+      'exec',
+      node,
+      process.execPath,
+      '-e',
+      "require('net').createServer().listen(10366, '127.0.0.1', () => console.log('up'))",
+    ]);
     try {
       await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
-      const err = await startBraidDaemon({ node, dir, config: { kubeconfig: api.kubeconfigPath, cacheDir: join(dir, 'cache'), metricsAddress: '127.0.0.1:10366' } }).then(
+      const err = await startBraidDaemon({
+        node,
+        dir,
+        config: { kubeconfig: api.kubeconfigPath, cacheDir: join(dir, 'cache'), metricsAddress: '127.0.0.1:10366' },
+      }).then(
         (d) => {
           daemons.push(d);
           return undefined;

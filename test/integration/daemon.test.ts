@@ -19,19 +19,30 @@ let daemon: DaemonHandle | undefined;
 
 const STATUS = 'k8s.v1.cni.cncf.io/network-status';
 const nad = (name: string, config: object) => ({
-  apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name, namespace: 'default' }, spec: { config: JSON.stringify(config) },
+  apiVersion: 'k8s.cni.cncf.io/v1',
+  kind: 'NetworkAttachmentDefinition',
+  metadata: { name, namespace: 'default' },
+  spec: { config: JSON.stringify(config) },
 });
 const macvlanNad = (name: string, subnet: string) =>
   nad(name, { cniVersion: '1.0.0', type: 'macvlan', master: 'mvm0', mode: 'bridge', ipam: hostLocal(dir, subnet) });
 const pod = (name: string, networks: string, uid = `uid-${name}`) => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid, annotations: { 'k8s.v1.cni.cncf.io/networks': networks } },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', uid, annotations: { 'k8s.v1.cni.cncf.io/networks': networks } },
   spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'x' }] },
 });
 
 async function startDaemon() {
   daemon = await startBraidDaemon({
-    node, dir,
-    config: { kubeconfig: api.kubeconfigPath, cacheDir: join(dir, 'cache'), binDir: '/usr/lib/cni', maxConcurrentRequests: 4 },
+    node,
+    dir,
+    config: {
+      kubeconfig: api.kubeconfigPath,
+      cacheDir: join(dir, 'cache'),
+      binDir: '/usr/lib/cni',
+      maxConcurrentRequests: 4,
+    },
   });
   await api.control.waitForWatches(2);
 }
@@ -39,7 +50,11 @@ async function startDaemon() {
 beforeAll(async () => {
   node = lab.node();
   api = await startApiServer({ netns: node });
-  await api.control.seed([macvlanNad('mv-a', '192.168.70.0/24'), macvlanNad('mv-b', '192.168.71.0/24'), pod('p1', 'mv-a,mv-b@data0')]);
+  await api.control.seed([
+    macvlanNad('mv-a', '192.168.70.0/24'),
+    macvlanNad('mv-b', '192.168.71.0/24'),
+    pod('p1', 'mv-a,mv-b@data0'),
+  ]);
   await startDaemon();
 });
 
@@ -51,22 +66,45 @@ afterAll(async () => {
 });
 
 const nodeConfig = () => ({
-  cniVersion: '1.1.0', name: 'braid', type: 'braid', daemonSocket: daemon!.socket, cacheDir: join(dir, 'cache'), binDir: '/usr/lib/cni',
+  cniVersion: '1.1.0',
+  name: 'braid',
+  type: 'braid',
+  daemonSocket: daemon!.socket,
+  cacheDir: join(dir, 'cache'),
+  binDir: '/usr/lib/cni',
   delegates: [bridge('1.0.0', dir)],
 });
 
 function cni(command: string, podNs: string, name: string, id: string, uid = `uid-${name}`) {
-  return runBraid({ node, stdin: nodeConfig(), env: cniEnv({ command, containerId: id, netns: podNs, ifname: 'eth0', args: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${name};K8S_POD_UID=${uid}` }) });
+  return runBraid({
+    node,
+    stdin: nodeConfig(),
+    env: cniEnv({
+      command,
+      containerId: id,
+      netns: podNs,
+      ifname: 'eth0',
+      args: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=${name};K8S_POD_UID=${uid}`,
+    }),
+  });
 }
 
 const podAnnotations = async (name: string) =>
-  ((await api.control.objects<{ metadata: { name: string; annotations?: Record<string, string> } }>('pods', 'default')).items.find((p) => p.metadata.name === name)?.metadata.annotations ?? {});
+  (
+    await api.control.objects<{ metadata: { name: string; annotations?: Record<string, string> } }>('pods', 'default')
+  ).items.find((p) => p.metadata.name === name)?.metadata.annotations ?? {};
 
 /** The daemon answers before its status write lands (issue 9): wait for the write, or for the clear. */
-const statusOf = (name: string) => eventually(async () => (await podAnnotations(name))[STATUS], `network-status on pod ${name}`);
-const statusCleared = (name: string) => eventually(async () => (await podAnnotations(name))[STATUS] === undefined, `network-status of pod ${name} cleared`);
+const statusOf = (name: string) =>
+  eventually(async () => (await podAnnotations(name))[STATUS], `network-status on pod ${name}`);
+const statusCleared = (name: string) =>
+  eventually(async () => (await podAnnotations(name))[STATUS] === undefined, `network-status of pod ${name} cleared`);
 
-const allLeases = () => [...leases(join(dir, 'ipam'), 'br-net'), ...leases(join(dir, 'ipam'), 'mv-a'), ...leases(join(dir, 'ipam'), 'mv-b')];
+const allLeases = () => [
+  ...leases(join(dir, 'ipam'), 'br-net'),
+  ...leases(join(dir, 'ipam'), 'mv-a'),
+  ...leases(join(dir, 'ipam'), 'mv-b'),
+];
 
 describe('braid daemon', () => {
   it('ADD sets network-status with zero API reads and one write; DEL clears it and releases every address', async () => {
@@ -75,16 +113,30 @@ describe('braid daemon', () => {
     const add = await cni('ADD', p, 'p1', 'd1');
     expect(add.stderr).toBe('');
     expect(add.exitCode).toBe(0);
-    expect(podLinks(p).map((l) => l.ifname).sort()).toEqual(['data0', 'eth0', 'lo', 'net1']);
+    expect(
+      podLinks(p)
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(['data0', 'eth0', 'lo', 'net1']);
     const status = JSON.parse(await statusOf('p1'));
     const counters = await api.control.counters();
     const reads = Object.entries(counters).filter(([k]) => k.startsWith('GET '));
     const writes = Object.entries(counters).filter(([k]) => /^(PATCH|PUT) /.test(k));
     expect(reads).toEqual([]);
     expect(writes).toEqual([['PATCH /api/v1/namespaces/default/pods/p1', 1]]);
-    expect(status.map((s: { name: string; interface: string }) => `${s.name} ${s.interface}`)).toEqual(['br-net eth0', 'default/mv-a net1', 'default/mv-b data0']);
+    expect(status.map((s: { name: string; interface: string }) => `${s.name} ${s.interface}`)).toEqual([
+      'br-net eth0',
+      'default/mv-a net1',
+      'default/mv-b data0',
+    ]);
 
-    await eventually(async () => (await api.control.objects<{ reason: string }>('events', 'default')).items.filter((e) => e.reason === 'AddedInterface').length >= 3, 'AddedInterface events');
+    await eventually(
+      async () =>
+        (await api.control.objects<{ reason: string }>('events', 'default')).items.filter(
+          (e) => e.reason === 'AddedInterface',
+        ).length >= 3,
+      'AddedInterface events',
+    );
 
     expect((await cni('DEL', p, 'p1', 'd1')).exitCode).toBe(0);
     await statusCleared('p1');
@@ -94,15 +146,30 @@ describe('braid daemon', () => {
 
   it('takes the selection from the runtime (io.kubernetes.cri.pod-annotations) without reading the API, even on a cache miss', async () => {
     // Scheduled elsewhere as far as the informer knows, so not in this node's cache; and no annotation in the API.
-    await api.control.seed([{ ...pod('p-rt', ''), metadata: { name: 'p-rt', namespace: 'default', uid: 'uid-p-rt' }, spec: { nodeName: 'node-b', containers: [] } }]);
+    await api.control.seed([
+      {
+        ...pod('p-rt', ''),
+        metadata: { name: 'p-rt', namespace: 'default', uid: 'uid-p-rt' },
+        spec: { nodeName: 'node-b', containers: [] },
+      },
+    ]);
     const p = lab.pod();
     await api.control.resetCounters();
     const stdin = {
       ...nodeConfig(),
       capabilities: { 'io.kubernetes.cri.pod-annotations': true },
-      runtimeConfig: { 'io.kubernetes.cri.pod-annotations': { 'k8s.v1.cni.cncf.io/networks': 'mv-b@fromrt0', 'other/annotation': 'x' } },
+      runtimeConfig: {
+        'io.kubernetes.cri.pod-annotations': { 'k8s.v1.cni.cncf.io/networks': 'mv-b@fromrt0', 'other/annotation': 'x' },
+      },
     };
-    const env = (command: string) => cniEnv({ command, containerId: 'drt', netns: p, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p-rt;K8S_POD_UID=uid-p-rt' });
+    const env = (command: string) =>
+      cniEnv({
+        command,
+        containerId: 'drt',
+        netns: p,
+        ifname: 'eth0',
+        args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p-rt;K8S_POD_UID=uid-p-rt',
+      });
     const add = await runBraid({ node, stdin, env: env('ADD') });
     expect(add.exitCode).toBe(0);
     expect(podLinks(p).map((l) => l.ifname)).toContain('fromrt0');
@@ -140,7 +207,10 @@ describe('braid daemon', () => {
       expect((await cni('DEL', p, 'p1', 'd3o')).exitCode).toBe(0);
       // Both PATCHes reach the API (the write, then the clear); were the clear to overtake the write, the write
       // would land last and the status would stay.
-      await eventually(async () => (await api.control.counters())['PATCH /api/v1/namespaces/default/pods/p1'] === 2, 'both PATCHes');
+      await eventually(
+        async () => (await api.control.counters())['PATCH /api/v1/namespaces/default/pods/p1'] === 2,
+        'both PATCHes',
+      );
     } finally {
       await api.control.clearFaults();
     }
@@ -218,7 +288,9 @@ describe('braid daemon', () => {
     const p = lab.pod();
     await eventually(async () => {
       const r = await cni('ADD', p, 'p4', 'd11');
-      return r.json?.code === 7 && /network default\/mv-gone: NetworkAttachmentDefinition not found/.test(r.json.msg) ? r : undefined;
+      return r.json?.code === 7 && /network default\/mv-gone: NetworkAttachmentDefinition not found/.test(r.json.msg)
+        ? r
+        : undefined;
     }, 'ADD to fail on the removed NAD');
     expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
     expect(allLeases()).toEqual([]);
@@ -227,9 +299,17 @@ describe('braid daemon', () => {
   it('a socket request that is not a CNI request, or is too large, gets a CNI error; the daemon keeps serving', async () => {
     const garbage = await socketRequest(daemon!.socket, 'POST', '/cni', 'not json');
     expect(JSON.parse(JSON.parse(garbage.text).stdout)).toMatchObject({ code: 6 });
-    const huge = await socketRequest(daemon!.socket, 'POST', '/cni', JSON.stringify({ env: {}, stdin: 'x'.repeat(2 << 20) })).catch((e: Error) => ({ status: 0, text: e.message }));
+    const huge = await socketRequest(
+      daemon!.socket,
+      'POST',
+      '/cni',
+      JSON.stringify({ env: {}, stdin: 'x'.repeat(2 << 20) }),
+    ).catch((e: Error) => ({ status: 0, text: e.message }));
     expect(huge.status).toBe(400);
-    expect(JSON.parse(JSON.parse(huge.text).stdout)).toMatchObject({ code: 7, msg: expect.stringContaining('larger than') });
+    expect(JSON.parse(JSON.parse(huge.text).stdout)).toMatchObject({
+      code: 7,
+      msg: expect.stringContaining('larger than'),
+    });
     const p = lab.pod();
     expect((await cni('ADD', p, 'p1', 'd7')).exitCode).toBe(0);
     expect((await cni('DEL', p, 'p1', 'd7')).exitCode).toBe(0);
@@ -241,9 +321,22 @@ describe('braid daemon', () => {
     const p = lab.pod();
     const config = { ...nodeConfig(), binDir: plugins.bin };
     // The runtime's environment reaches the delegates through the daemon, as if the runtime ran them (ADR 0013).
-    const env = { ...cniEnv({ command: 'ADD', containerId: 'd8', netns: p, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p3;K8S_POD_UID=uid-p3' }), CNI_PATH: `${plugins.bin}:/usr/lib/cni`, ...plugins.env };
+    const env = {
+      ...cniEnv({
+        command: 'ADD',
+        containerId: 'd8',
+        netns: p,
+        ifname: 'eth0',
+        args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p3;K8S_POD_UID=uid-p3',
+      }),
+      CNI_PATH: `${plugins.bin}:/usr/lib/cni`,
+      ...plugins.env,
+    };
     const adding = runBraid({ node, stdin: config, env });
-    await eventually(async () => plugins.calls().some((c) => c.command === 'ADD' && c.containerId === 'd8'), 'the slow delegate to start');
+    await eventually(
+      async () => plugins.calls().some((c) => c.command === 'ADD' && c.containerId === 'd8'),
+      'the slow delegate to start',
+    );
     await daemon!.kill();
     const add = await adding;
     expect(add.exitCode).not.toBe(0);

@@ -87,7 +87,12 @@ async function inBun(path: string, timeoutMs = 5000, requestBytes = 2): Promise<
 async function inNode(path: string, timeoutMs = 5000, requestBytes = 2): Promise<Outcome> {
   const body = JSON.stringify({ env: { CNI_COMMAND: 'ADD' }, stdin: 'ü'.repeat(Math.max(0, requestBytes - 2) / 2) });
   try {
-    const res = await unixPost(path, { path: '/cni', contentType: 'application/json', body: body, timeoutMs: timeoutMs });
+    const res = await unixPost(path, {
+      path: '/cni',
+      contentType: 'application/json',
+      body: body,
+      timeoutMs: timeoutMs,
+    });
     return { status: res.status, body: res.body.toString('utf8') };
   } catch (err) {
     if (!(err instanceof UnixPostError)) throw err;
@@ -110,9 +115,13 @@ const replyText = JSON.stringify(reply);
 const chunkedHead = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
 
 describe('unixPost in bun (Bun.connect) gives what it gives in Node (node:net)', () => {
-  it('the daemon\'s own socket server: a chunked reply', async () => {
+  it("the daemon's own socket server: a chunked reply", async () => {
     const path = socketPath();
-    const server = await listenOnSocket(path, async (req) => ({ exitCode: 0, stdout: `got ${req.env.CNI_COMMAND} ${req.stdin.length}` }), () => true);
+    const server = await listenOnSocket(
+      path,
+      async (req) => ({ exitCode: 0, stdout: `got ${req.env.CNI_COMMAND} ${req.stdin.length}` }),
+      () => true,
+    );
     closers.push(() => new Promise((done) => server.close(() => done())));
     expect(await same(path)).toMatchObject({ status: 200, body: JSON.stringify({ exitCode: 0, stdout: 'got ADD 0' }) });
   });
@@ -122,12 +131,32 @@ describe('unixPost in bun (Bun.connect) gives what it gives in Node (node:net)',
     const { path } = await rawServer((s) => trickle(s, [...wire], 1));
     expect(await same(path)).toMatchObject({ status: 200, body: replyText });
     const { path: fancy } = await rawServer((s) =>
-      trickle(s, ['HTTP/1.1 100 Continue\r\n\r\n', chunkedHead, `${replyText.length.toString(16).toUpperCase()};a=b\r\n${replyText}\r\n`, '0\r\nX-T: 1\r\n\r\n'], 5));
+      trickle(
+        s,
+        [
+          'HTTP/1.1 100 Continue\r\n\r\n',
+          chunkedHead,
+          `${replyText.length.toString(16).toUpperCase()};a=b\r\n${replyText}\r\n`,
+          '0\r\nX-T: 1\r\n\r\n',
+        ],
+        5,
+      ),
+    );
     expect(await same(fancy)).toMatchObject({ status: 200, body: replyText });
   });
 
   it('a Content-Length reply in pieces, and a body up to the close', async () => {
-    const { path } = await rawServer((s) => trickle(s, [`HTTP/1.1 201 Created\r\nContent-Length: ${replyText.length}\r\n\r\n`, replyText.slice(0, 9), replyText.slice(9)], 5));
+    const { path } = await rawServer((s) =>
+      trickle(
+        s,
+        [
+          `HTTP/1.1 201 Created\r\nContent-Length: ${replyText.length}\r\n\r\n`,
+          replyText.slice(0, 9),
+          replyText.slice(9),
+        ],
+        5,
+      ),
+    );
     expect(await same(path)).toMatchObject({ status: 201, body: replyText });
     const { path: toClose } = await rawServer(async (s) => {
       await trickle(s, ['HTTP/1.0 200 OK\r\n\r\n', replyText.slice(0, 9), replyText.slice(9)], 5);
@@ -138,7 +167,9 @@ describe('unixPost in bun (Bun.connect) gives what it gives in Node (node:net)',
 
   it('large bodies both ways: a request larger than the socket buffer goes out whole, a large reply comes in whole', async () => {
     const big = Buffer.from('é☃'.repeat(200_000));
-    const { path, requests } = await rawServer((s) => s.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n`), big])));
+    const { path, requests } = await rawServer((s) =>
+      s.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n`), big])),
+    );
     const out = await same(path, 5000, 900_000);
     expect(out.body).toBe(big.toString());
     expect(requests).toHaveLength(2);
@@ -147,14 +178,21 @@ describe('unixPost in bun (Bun.connect) gives what it gives in Node (node:net)',
   });
 
   it('bad bodies are bad-body with the status; no HTTP at all, or a hang-up, is unreachable', async () => {
-    for (const wire of [`HTTP/1.1 502 Bad\r\nContent-Length: 100\r\n\r\n{"exitCode":0,`, `${chunkedHead}5\r\n{"exi`, `${chunkedHead}zz\r\n{}\r\n0\r\n\r\n`]) {
+    for (const wire of [
+      `HTTP/1.1 502 Bad\r\nContent-Length: 100\r\n\r\n{"exitCode":0,`,
+      `${chunkedHead}5\r\n{"exi`,
+      `${chunkedHead}zz\r\n{}\r\n0\r\n\r\n`,
+    ]) {
       const { path } = await rawServer((s) => s.end(wire));
       expect((await same(path)).kind).toBe('bad-body');
     }
     const { path: notHttp } = await rawServer((s) => s.end('SSH-2.0-OpenSSH\r\n\r\n'));
     expect(await same(notHttp)).toMatchObject({ kind: 'unreachable', code: 'EPROTO' });
     const { path: hangUp } = await rawServer((s) => s.end());
-    expect(await inBun(hangUp)).toMatchObject({ kind: 'unreachable', code: expect.stringMatching(/^(ECONNRESET|EPIPE)$/) });
+    expect(await inBun(hangUp)).toMatchObject({
+      kind: 'unreachable',
+      code: expect.stringMatching(/^(ECONNRESET|EPIPE)$/),
+    });
   });
 
   it('the bound is on silence: a daemon that never answers times out, one still sending is not cut off', async () => {
@@ -163,7 +201,9 @@ describe('unixPost in bun (Bun.connect) gives what it gives in Node (node:net)',
     expect(out).toMatchObject({ kind: 'timeout', code: 'ETIMEDOUT' });
     expect(out.ms).toBeGreaterThanOrEqual(140);
     const pieces = Array.from({ length: 11 }, () => '1\r\n \r\n');
-    const { path: slow } = await rawServer((s) => trickle(s, [chunkedHead, ...pieces, `${replyText.length.toString(16)}\r\n${replyText}\r\n0\r\n\r\n`], 50));
+    const { path: slow } = await rawServer((s) =>
+      trickle(s, [chunkedHead, ...pieces, `${replyText.length.toString(16)}\r\n${replyText}\r\n0\r\n\r\n`], 50),
+    );
     const long = await inBun(slow, 400);
     expect(long).toMatchObject({ status: 200, body: `${' '.repeat(11)}${replyText}` });
     expect(long.ms).toBeGreaterThan(400);
@@ -175,30 +215,51 @@ describe('unixPost in bun (Bun.connect) gives what it gives in Node (node:net)',
     writeFileSync(file, '');
     expect(await same(file)).toMatchObject({ kind: 'unreachable', code: 'ECONNREFUSED' });
     const stale = socketPath();
-    spawnSync(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    spawnSync(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
     expect(await same(stale)).toMatchObject({ kind: 'unreachable', code: 'ECONNREFUSED' });
     // Bun.connect throws at once on what it refuses: still an unreachable daemon, not a crash.
     expect(await inBun('')).toMatchObject({ kind: 'unreachable', transport: 'Bun.connect' });
   });
 });
 
-const EXECUTABLES = [['dist/braid (bun, compiled)', join(REPO, 'dist/braid')], ['bin/braid (Node)', join(REPO, 'bin/braid')]] as const;
+const EXECUTABLES = [
+  ['dist/braid (bun, compiled)', join(REPO, 'dist/braid')],
+  ['bin/braid (Node)', join(REPO, 'bin/braid')],
+] as const;
 
 describe.each(EXECUTABLES)('%s as the runtime runs it, forwarding to a daemon', (_name, exe) => {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'c1', CNI_NETNS: '/var/run/netns/x', CNI_IFNAME: 'eth0', CNI_PATH: '/opt/cni/bin' };
-  const stdinFor = (socket: string) => JSON.stringify({ cniVersion: '1.0.0', name: 'braid', type: 'braid', daemonSocket: socket });
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    CNI_COMMAND: 'ADD',
+    CNI_CONTAINERID: 'c1',
+    CNI_NETNS: '/var/run/netns/x',
+    CNI_IFNAME: 'eth0',
+    CNI_PATH: '/opt/cni/bin',
+  };
+  const stdinFor = (socket: string) =>
+    JSON.stringify({ cniVersion: '1.0.0', name: 'braid', type: 'braid', daemonSocket: socket });
   const run = (socket: string) => execa(exe, [], { input: stdinFor(socket), env, extendEnv: false, reject: false });
   const downError = (socket: string, code: string) => ({
-    cniVersion: '1.0.0', code: 11, msg: `the braid daemon is down: cannot reach ${socket} (${code})`, details: 'check the braid DaemonSet pod on this node; the runtime will retry',
+    cniVersion: '1.0.0',
+    code: 11,
+    msg: `the braid daemon is down: cannot reach ${socket} (${code})`,
+    details: 'check the braid DaemonSet pod on this node; the runtime will retry',
   });
 
-  it('prints the daemon\'s stdout and exits with its code (chunked, the daemon\'s own server); the daemon got the env and stdin', async () => {
+  it("prints the daemon's stdout and exits with its code (chunked, the daemon's own server); the daemon got the env and stdin", async () => {
     const path = socketPath();
     const seen: DaemonRequest[] = [];
-    const server = await listenOnSocket(path, async (req) => {
-      seen.push(req);
-      return { exitCode: 3, stdout: '{"the":"result"}' };
-    }, () => true);
+    const server = await listenOnSocket(
+      path,
+      async (req) => {
+        seen.push(req);
+        return { exitCode: 3, stdout: '{"the":"result"}' };
+      },
+      () => true,
+    );
     closers.push(() => new Promise((done) => server.close(() => done())));
     const r = await run(path);
     expect([r.exitCode, r.stdout]).toEqual([3, '{"the":"result"}']);
@@ -209,14 +270,29 @@ describe.each(EXECUTABLES)('%s as the runtime runs it, forwarding to a daemon', 
 
   it('a request larger than the socket buffer reaches the daemon whole', async () => {
     const path = socketPath();
-    const server = await listenOnSocket(path, async (req) => ({ exitCode: 0, stdout: String(req.stdin.length) }), () => true);
+    const server = await listenOnSocket(
+      path,
+      async (req) => ({ exitCode: 0, stdout: String(req.stdin.length) }),
+      () => true,
+    );
     closers.push(() => new Promise((done) => server.close(() => done())));
-    const input = JSON.stringify({ cniVersion: '1.0.0', name: 'braid', type: 'braid', daemonSocket: path, padding: 'p'.repeat(900_000) });
-    expect(await execa(exe, [], { input, env, extendEnv: false, reject: false })).toMatchObject({ exitCode: 0, stdout: String(input.length) });
+    const input = JSON.stringify({
+      cniVersion: '1.0.0',
+      name: 'braid',
+      type: 'braid',
+      daemonSocket: path,
+      padding: 'p'.repeat(900_000),
+    });
+    expect(await execa(exe, [], { input, env, extendEnv: false, reject: false })).toMatchObject({
+      exitCode: 0,
+      stdout: String(input.length),
+    });
   });
 
   it('a Content-Length reply and a body up to the close', async () => {
-    const { path } = await rawServer((s) => s.end(`HTTP/1.1 200 OK\r\nContent-Length: ${replyText.length}\r\n\r\n${replyText}`));
+    const { path } = await rawServer((s) =>
+      s.end(`HTTP/1.1 200 OK\r\nContent-Length: ${replyText.length}\r\n\r\n${replyText}`),
+    );
     expect(await run(path)).toMatchObject({ exitCode: 0, stdout: reply.stdout });
     const { path: toClose } = await rawServer((s) => s.end(`HTTP/1.0 200 OK\r\n\r\n${replyText}`));
     expect(await run(toClose)).toMatchObject({ exitCode: 0, stdout: reply.stdout });
@@ -230,7 +306,10 @@ describe.each(EXECUTABLES)('%s as the runtime runs it, forwarding to a daemon', 
     const { path: cut } = await rawServer((s) => s.end(`HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"exitCode":0,`));
     const bad = await run(cut);
     expect(bad.exitCode).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ code: 999, msg: `the braid daemon at ${cut} answered something that is not a reply (HTTP 200)` });
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      code: 999,
+      msg: `the braid daemon at ${cut} answered something that is not a reply (HTTP 200)`,
+    });
     const absent = join(dir, 'absent.sock');
     expect(JSON.parse((await run(absent)).stdout)).toEqual(downError(absent, 'ENOENT'));
   });

@@ -22,19 +22,30 @@ if (!kubectl) console.warn('kubectl is not installed: skipping the kubectl check
   });
   afterAll(async () => api?.stop());
 
-  const k = (...args: string[]) => execa(kubectl!, ['--kubeconfig', api.kubeconfigPath, ...args], { reject: false, timeout: 30_000 });
+  const k = (...args: string[]) =>
+    execa(kubectl!, ['--kubeconfig', api.kubeconfigPath, ...args], { reject: false, timeout: 30_000 });
 
   it('applies, lists, reads and annotates NADs and pods', async () => {
     // No OpenAPI documents are served, so client-side validation is off.
     const apply = await k('apply', '--validate=false', '-f', join(REPO, 'examples/macvlan.yaml'));
     expect(apply.stderr).toBe('');
-    expect(apply.stdout).toBe('networkattachmentdefinition.k8s.cni.cncf.io/macvlan-conf created\npod/macvlan-pod created');
-    expect((await k('apply', '--validate=false', '-f', join(REPO, 'examples/macvlan.yaml'))).stdout).toContain('macvlan-conf unchanged');
-    expect((await k('get', 'net-attach-def', '-A', '-o', 'name')).stdout).toBe('networkattachmentdefinition.k8s.cni.cncf.io/macvlan-conf');
-    const config = JSON.parse((await k('get', 'network-attachment-definitions', 'macvlan-conf', '-o', 'jsonpath={.spec.config}')).stdout);
+    expect(apply.stdout).toBe(
+      'networkattachmentdefinition.k8s.cni.cncf.io/macvlan-conf created\npod/macvlan-pod created',
+    );
+    expect((await k('apply', '--validate=false', '-f', join(REPO, 'examples/macvlan.yaml'))).stdout).toContain(
+      'macvlan-conf unchanged',
+    );
+    expect((await k('get', 'net-attach-def', '-A', '-o', 'name')).stdout).toBe(
+      'networkattachmentdefinition.k8s.cni.cncf.io/macvlan-conf',
+    );
+    const config = JSON.parse(
+      (await k('get', 'network-attachment-definitions', 'macvlan-conf', '-o', 'jsonpath={.spec.config}')).stdout,
+    );
     expect(config).toMatchObject({ type: 'macvlan', master: 'eth1' });
     expect((await k('annotate', 'pod', 'macvlan-pod', 'example.com/owner=telco')).exitCode).toBe(0);
-    const annotations = JSON.parse((await k('get', 'pod', 'macvlan-pod', '-o', 'jsonpath={.metadata.annotations}')).stdout);
+    const annotations = JSON.parse(
+      (await k('get', 'pod', 'macvlan-pod', '-o', 'jsonpath={.metadata.annotations}')).stdout,
+    );
     expect(annotations).toMatchObject({ 'example.com/owner': 'telco', 'k8s.v1.cni.cncf.io/networks': 'macvlan-conf' });
     const missing = await k('get', 'net-attach-def', 'nope');
     expect(missing.exitCode).not.toBe(0);

@@ -15,9 +15,30 @@ beforeAll(async () => {
   node = lab.node();
   api = await startApiServer({ netns: node });
   await api.control.seed([
-    { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name: 'mv', namespace: 'default' },
-      spec: { config: JSON.stringify({ cniVersion: '1.0.0', type: 'macvlan', master: 'mvm0', ipam: hostLocal(dir, '192.168.80.0/24') }) } },
-    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1', namespace: 'default', uid: 'uid-p1', annotations: { 'k8s.v1.cni.cncf.io/networks': 'mv' } }, spec: { nodeName: 'n', containers: [] } },
+    {
+      apiVersion: 'k8s.cni.cncf.io/v1',
+      kind: 'NetworkAttachmentDefinition',
+      metadata: { name: 'mv', namespace: 'default' },
+      spec: {
+        config: JSON.stringify({
+          cniVersion: '1.0.0',
+          type: 'macvlan',
+          master: 'mvm0',
+          ipam: hostLocal(dir, '192.168.80.0/24'),
+        }),
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'p1',
+        namespace: 'default',
+        uid: 'uid-p1',
+        annotations: { 'k8s.v1.cni.cncf.io/networks': 'mv' },
+      },
+      spec: { nodeName: 'n', containers: [] },
+    },
   ]);
 });
 
@@ -30,8 +51,22 @@ afterAll(async () => {
 const run = (command: string, pod: string) =>
   runBraid({
     node,
-    stdin: { cniVersion: '1.1.0', name: 'braid', type: 'braid', kubeconfig: api.kubeconfigPath, cacheDir: join(dir, 'cache'), binDir: '/usr/lib/cni', delegates: [bridge('1.0.0', dir)] },
-    env: cniEnv({ command, containerId: 't1', netns: pod, ifname: 'eth0', args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1;K8S_POD_UID=uid-p1' }),
+    stdin: {
+      cniVersion: '1.1.0',
+      name: 'braid',
+      type: 'braid',
+      kubeconfig: api.kubeconfigPath,
+      cacheDir: join(dir, 'cache'),
+      binDir: '/usr/lib/cni',
+      delegates: [bridge('1.0.0', dir)],
+    },
+    env: cniEnv({
+      command,
+      containerId: 't1',
+      netns: pod,
+      ifname: 'eth0',
+      args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=p1;K8S_POD_UID=uid-p1',
+    }),
   });
 
 describe('thin Kubernetes mode', () => {
@@ -41,7 +76,11 @@ describe('thin Kubernetes mode', () => {
     const add = await run('ADD', pod);
     expect(add.stderr).toBe('');
     expect(add.exitCode).toBe(0);
-    expect(podLinks(pod).map((l) => l.ifname).sort()).toEqual(['eth0', 'lo', 'net1']);
+    expect(
+      podLinks(pod)
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(['eth0', 'lo', 'net1']);
     const counters = await api.control.counters();
     expect(counters['GET /api/v1/namespaces/default/pods/p1']).toBe(1);
     expect(counters['GET /apis/k8s.cni.cncf.io/v1/namespaces/default/network-attachment-definitions/mv']).toBe(1);

@@ -13,12 +13,24 @@ export const NODE_NAME = 'node-a';
 const PLUGINS = ['bridge', 'host-local', 'macvlan', 'loopback', 'portmap'];
 
 export const nad = (name: string, config: object) => ({
-  apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name, namespace: 'default' }, spec: { config: JSON.stringify(config) },
+  apiVersion: 'k8s.cni.cncf.io/v1',
+  kind: 'NetworkAttachmentDefinition',
+  metadata: { name, namespace: 'default' },
+  spec: { config: JSON.stringify(config) },
 });
 /** host-local without dataDir: leases go where the runtime's plugins put them, the host's /var/lib/cni/networks. */
-export const macvlanNad = (name: string, subnet: string) => nad(name, { cniVersion: '1.0.0', type: 'macvlan', master: 'mvm0', mode: 'bridge', ipam: { type: 'host-local', subnet } });
+export const macvlanNad = (name: string, subnet: string) =>
+  nad(name, {
+    cniVersion: '1.0.0',
+    type: 'macvlan',
+    master: 'mvm0',
+    mode: 'bridge',
+    ipam: { type: 'host-local', subnet },
+  });
 export const podObject = (name: string, networks: string, uid = `uid-${name}`) => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid, annotations: { 'k8s.v1.cni.cncf.io/networks': networks } },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', uid, annotations: { 'k8s.v1.cni.cncf.io/networks': networks } },
   spec: { nodeName: NODE_NAME, containers: [{ name: 'c', image: 'x' }] },
 });
 
@@ -33,10 +45,23 @@ export class BraidNode {
     private readonly daemonKeys: Record<string, unknown>,
   ) {}
 
-  static async start(lab: NetnsLab, o: { seed: object[]; subnet: string; daemonKeys?: Record<string, unknown>; mkdirs?: string[] }): Promise<BraidNode> {
-    const host = await NodeHost.start(lab, ['/etc/cni/net.d', '/opt/cni/bin', '/var/lib/kubelet/device-plugins', ...(o.mkdirs ?? [])]);
+  static async start(
+    lab: NetnsLab,
+    o: { seed: object[]; subnet: string; daemonKeys?: Record<string, unknown>; mkdirs?: string[] },
+  ): Promise<BraidNode> {
+    const host = await NodeHost.start(lab, [
+      '/etc/cni/net.d',
+      '/opt/cni/bin',
+      '/var/lib/kubelet/device-plugins',
+      ...(o.mkdirs ?? []),
+    ]);
     await host.sh(`cp ${PLUGINS.map((p) => `/usr/lib/cni/${p}`).join(' ')} /opt/cni/bin/`);
-    const bridge = { type: 'bridge', bridge: 'brpods0', isGateway: true, ipam: { type: 'host-local', subnet: o.subnet, routes: [{ dst: '0.0.0.0/0' }] } };
+    const bridge = {
+      type: 'bridge',
+      bridge: 'brpods0',
+      isGateway: true,
+      ipam: { type: 'host-local', subnet: o.subnet, routes: [{ dst: '0.0.0.0/0' }] },
+    };
     await host.writeFile(PRIMARY, JSON.stringify({ cniVersion: '1.0.0', name: 'pods', plugins: [bridge] }));
     const api = await startApiServer({ netns: host.netns });
     await api.control.seed(o.seed);
@@ -55,7 +80,10 @@ export class BraidNode {
     const url = new URL(this.api.url);
     const pod = daemonSetPod(this.objects);
     return startContainer(this.host, {
-      pod, container: containerOf(pod, name), nodeName: NODE_NAME, configMaps: { 'braid-config': data },
+      pod,
+      container: containerOf(pod, name),
+      nodeName: NODE_NAME,
+      configMaps: { 'braid-config': data },
       api: { host: url.hostname, port: url.port, token: this.api.token, ca: this.api.ca },
     });
   }
@@ -63,14 +91,21 @@ export class BraidNode {
   async startDaemon(): Promise<void> {
     const d = (this.daemon = this.container('daemon'));
     const fatal = () => d.logs().includes('"level":"fatal"') || d.logs().includes('"level":60');
-    await eventually(async () => (await this.host.ls('/run/braid')).includes('braid.sock') || fatal(), 'the daemon socket', 20_000);
+    await eventually(
+      async () => (await this.host.ls('/run/braid')).includes('braid.sock') || fatal(),
+      'the daemon socket',
+      20_000,
+    );
     if (fatal()) throw new Error(`the daemon did not start: ${d.logs()}`);
     await this.api.control.waitForWatches(2);
   }
 
   /** The pod's annotations as the API server has them. */
   async annotations(name: string): Promise<Record<string, string>> {
-    const pods = await this.api.control.objects<{ metadata: { name: string; annotations?: Record<string, string> } }>('pods', 'default');
+    const pods = await this.api.control.objects<{ metadata: { name: string; annotations?: Record<string, string> } }>(
+      'pods',
+      'default',
+    );
     return pods.items.find((p) => p.metadata.name === name)?.metadata.annotations ?? {};
   }
 

@@ -56,7 +56,11 @@ function mountLines(o: ContainerOptions, dir: string, m: VolumeMount): string[] 
 }
 
 function containerScript(o: ContainerOptions, dir: string): string {
-  const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', ...containerEnv(o.container, o.nodeName) };
+  const env = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: '/root',
+    ...containerEnv(o.container, o.nodeName),
+  };
   const lines = [
     'set -e',
     `C=${q(join(dir, 'root'))}`,
@@ -78,7 +82,9 @@ function containerScript(o: ContainerOptions, dir: string): string {
     lines.push('S="$C/var/run/secrets/kubernetes.io/serviceaccount"', `mkdir -p "$S"; mount --bind ${q(sa)} "$S"`);
     Object.assign(env, { KUBERNETES_SERVICE_HOST: o.api.host, KUBERNETES_SERVICE_PORT: o.api.port });
   }
-  const envArgs = Object.entries(env).map(([k, v]) => q(`${k}=${v}`)).join(' ');
+  const envArgs = Object.entries(env)
+    .map(([k, v]) => q(`${k}=${v}`))
+    .join(' ');
   lines.push(`exec chroot "$C" /usr/bin/env -i ${envArgs} ${o.container.command.map(q).join(' ')}`);
   return lines.join('\n');
 }

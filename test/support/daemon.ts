@@ -23,17 +23,27 @@ export function socketGet(socket: string, path: string): Promise<{ status: numbe
   return socketRequest(socket, 'GET', path);
 }
 
-export const socketRequest = (socket: string, method: string, path: string, body?: string) => unixRequest(socket, method, path, body);
+export const socketRequest = (socket: string, method: string, path: string, body?: string) =>
+  unixRequest(socket, method, path, body);
 
-export async function startBraidDaemon(o: { node: string; dir: string; config: Record<string, unknown>; env?: Record<string, string> }): Promise<DaemonHandle> {
+export async function startBraidDaemon(o: {
+  node: string;
+  dir: string;
+  config: Record<string, unknown>;
+  env?: Record<string, string>;
+}): Promise<DaemonHandle> {
   const socket = join(o.dir, 'braid.sock');
   const file = join(o.dir, `daemon-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify({ socketPath: socket, nodeName: 'node-a', logLevel: 'info', ...o.config }));
   // The daemon as deployed: the bundle, on Node, with the DaemonSet's flags.
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', o.node, process.execPath, ...DAEMON_FLAGS, DAEMON_BUNDLE, '--config', file], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH, ...o.env },
-  });
+  const child: ChildProcess = spawn(
+    'ip',
+    ['netns', 'exec', o.node, process.execPath, ...DAEMON_FLAGS, DAEMON_BUNDLE, '--config', file],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, ...o.env },
+    },
+  );
   let logs = '';
   child.stdout?.on('data', (c: Buffer) => (logs += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (logs += c.toString()));
@@ -42,7 +52,10 @@ export async function startBraidDaemon(o: { node: string; dir: string; config: R
   for (;;) {
     if (child.exitCode !== null) throw new Error(`braid daemon exited at start with status ${child.exitCode}: ${logs}`);
     if (existsSync(socket)) {
-      const ok = await socketGet(socket, '/healthz').then((r) => r.status === 200, () => false);
+      const ok = await socketGet(socket, '/healthz').then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
     }
     if (Date.now() > deadline) throw new Error(`braid daemon did not serve within 15 s: ${logs}`);

@@ -27,7 +27,11 @@ export const macvlan = (v: string, dir: string) => ({
   type: 'macvlan',
   master: MACVLAN_MASTER,
   mode: 'bridge',
-  ipam: hostLocal(dir, '192.168.77.0/24', { rangeStart: '192.168.77.100', rangeEnd: '192.168.77.200', gateway: '192.168.77.1' }),
+  ipam: hostLocal(dir, '192.168.77.0/24', {
+    rangeStart: '192.168.77.100',
+    rangeEnd: '192.168.77.200',
+    gateway: '192.168.77.1',
+  }),
 });
 
 export const ptp = (v: string, dir: string, name = 'ptp-net', subnet = '10.99.0.0/24') => ({

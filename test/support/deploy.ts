@@ -40,7 +40,9 @@ export interface PodSpec {
 
 export function renderDeploy(): K8sObject[] {
   const text = execFileSync('kubectl', ['kustomize', join(REPO, 'deploy')], { encoding: 'utf8' });
-  return parseAllDocuments(text).map((d) => d.toJS() as K8sObject).filter(Boolean);
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as K8sObject)
+    .filter(Boolean);
 }
 
 export function findObject(objects: K8sObject[], kind: string, name?: string): K8sObject {

@@ -22,7 +22,9 @@ import { FilePlanStore } from '../../src/store/plan-store.js';
 import { FileResultCache } from '../../src/store/result-cache.js';
 import { TestPlugins } from './test-plugin.js';
 
-export type StatusCall = { op: 'write'; pod: PodRef; containerId: string; status: NetworkStatus[] } | { op: 'remove'; pod: PodRef; containerId: string };
+export type StatusCall =
+  | { op: 'write'; pod: PodRef; containerId: string; status: NetworkStatus[] }
+  | { op: 'remove'; pod: PodRef; containerId: string };
 
 /** The network-status port, recording every call; `failWrite` / `failRemove` make the next calls throw. */
 export class RecordingStatus implements StatusWriter {
@@ -90,7 +92,10 @@ export class MapSources implements PodSource, NadSource {
 }
 
 /** A CNI error as the plugin prints it: exit 1 with the error JSON on stdout. */
-export const cniFailure = (code: number, msg: string, cniVersion = '1.0.0') => ({ exitCode: 1, result: { cniVersion, code, msg } });
+export const cniFailure = (code: number, msg: string, cniVersion = '1.0.0') => ({
+  exitCode: 1,
+  result: { cniVersion, code, msg },
+});
 
 export interface RequestOptions {
   containerId?: string;
@@ -143,8 +148,15 @@ export class EngineHarness {
   /** braid's node configuration (stdin) with this harness's dirs; `extra` adds or overrides keys. */
   stdin(extra: JsonObject = {}): JsonObject {
     return {
-      cniVersion: '1.1.0', name: 'braid', type: 'braid', cacheDir: this.cacheDir, confDir: this.confDir, binDir: this.plugins.bin,
-      deviceCheckpointFile: join(this.dir, 'no-checkpoint'), parallelAttach: false, ...extra,
+      cniVersion: '1.1.0',
+      name: 'braid',
+      type: 'braid',
+      cacheDir: this.cacheDir,
+      confDir: this.confDir,
+      binDir: this.plugins.bin,
+      deviceCheckpointFile: join(this.dir, 'no-checkpoint'),
+      parallelAttach: false,
+      ...extra,
     };
   }
 
@@ -157,7 +169,8 @@ export class EngineHarness {
       pods: this.sources,
       nads: this.sources,
       status: this.status,
-      onAdded: (pod, status) => this.events.push(`added ${pod.namespace}/${pod.name} ${status.map((s) => s.interface).join(',')}`),
+      onAdded: (pod, status) =>
+        this.events.push(`added ${pod.namespace}/${pod.name} ${status.map((s) => s.interface).join(',')}`),
       onAddFailed: (pod, err) => this.events.push(`failed ${pod.namespace}/${pod.name}: ${err.message}`),
     };
   }
@@ -178,15 +191,24 @@ export class EngineHarness {
   /** One verb through the engine's `handle`, as the executable runs it (config parsed from the request's stdin). */
   run(command: CniRequest['command'], extra: JsonObject = {}, o: RequestOptions = {}): Promise<unknown> {
     const stdin = this.stdin(extra);
-    return handle(this.request(command, stdin, o), { config: parseNodeConfig(stdin), deps: this.deps, src: this.src() });
+    return handle(this.request(command, stdin, o), {
+      config: parseNodeConfig(stdin),
+      deps: this.deps,
+      src: this.src(),
+    });
   }
 
   /** runSkel over `handle`, with an env map and string buffers: the process boundary as values. */
-  async skel(env: Record<string, string | undefined>, stdin: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  async skel(
+    env: Record<string, string | undefined>,
+    stdin: string,
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     let stdout = '';
     let stderr = '';
     const io = { env, stdin, stdout: (t: string) => (stdout += t), stderr: (t: string) => (stderr += t) };
-    const exitCode = await runSkel(io, (req) => handle(req, { config: parseNodeConfig(req.config), deps: this.deps, src: this.src() }));
+    const exitCode = await runSkel(io, (req) =>
+      handle(req, { config: parseNodeConfig(req.config), deps: this.deps, src: this.src() }),
+    );
     return { exitCode, stdout, stderr };
   }
 

@@ -2,8 +2,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function nadYaml(namespace: string, name: string, config: unknown, annotations: Record<string, string> = {}): string {
-  const ann = Object.entries(annotations).map(([k, v]) => `\n    ${k}: ${JSON.stringify(v)}`).join('');
+export function nadYaml(
+  namespace: string,
+  name: string,
+  config: unknown,
+  annotations: Record<string, string> = {},
+): string {
+  const ann = Object.entries(annotations)
+    .map(([k, v]) => `\n    ${k}: ${JSON.stringify(v)}`)
+    .join('');
   return `apiVersion: k8s.cni.cncf.io/v1
 kind: NetworkAttachmentDefinition
 metadata:
@@ -15,13 +22,18 @@ spec:
 }
 
 export function podYaml(namespace: string, name: string, annotations: Record<string, string>): string {
-  const ann = Object.entries(annotations).map(([k, v]) => `\n    ${k}: ${JSON.stringify(v)}`).join('');
+  const ann = Object.entries(annotations)
+    .map(([k, v]) => `\n    ${k}: ${JSON.stringify(v)}`)
+    .join('');
   return `apiVersion: v1
 kind: Pod
 metadata:
   name: ${name}
   namespace: ${namespace}
-  uid: 00000000-0000-4000-8000-${name.padStart(12, '0').slice(-12).replace(/[^0-9a-f]/g, '0')}
+  uid: 00000000-0000-4000-8000-${name
+    .padStart(12, '0')
+    .slice(-12)
+    .replace(/[^0-9a-f]/g, '0')}
   annotations:${ann || ' {}'}
 spec:
   containers: [{name: app, image: example/app}]

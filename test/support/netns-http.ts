@@ -12,7 +12,10 @@ const CLIENT = `fetch(process.argv[1]).then(async (r) => process.stdout.write(JS
 
 /** GET `url` from inside `netns`; rejects when nothing answers (e.g. ECONNREFUSED before the server listens). */
 export async function getInNetns(netns: string, url: string): Promise<HttpAnswer> {
-  const out = await execa('ip', ['netns', 'exec', netns, process.execPath, '-e', CLIENT, url], { reject: false, timeout: 10_000 });
+  const out = await execa('ip', ['netns', 'exec', netns, process.execPath, '-e', CLIENT, url], {
+    reject: false,
+    timeout: 10_000,
+  });
   if (out.exitCode !== 0) throw new Error(`GET ${url} in ${netns}: ${out.stderr || `exit ${out.exitCode}`}`);
   return JSON.parse(out.stdout) as HttpAnswer;
 }

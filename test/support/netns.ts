@@ -175,7 +175,13 @@ export interface BraidRun {
  * Runs bin/braid (or `bin`, e.g. an installed copy) with exactly `env` (plus PATH), inside `node` when
  * given, like a runtime would. `stdin` is JSON-encoded unless it is already a string.
  */
-export async function runBraid(opts: { env: Record<string, string>; stdin: unknown; node?: string; bin?: string; timeoutMs?: number }): Promise<BraidRun> {
+export async function runBraid(opts: {
+  env: Record<string, string>;
+  stdin: unknown;
+  node?: string;
+  bin?: string;
+  timeoutMs?: number;
+}): Promise<BraidRun> {
   const bin = opts.bin ?? BRAID_BIN;
   const [file, args] = opts.node ? ['ip', ['netns', 'exec', opts.node, bin]] : [bin, []];
   const out = await execa(file, args as string[], {
@@ -196,6 +202,19 @@ export async function runBraid(opts: { env: Record<string, string>; stdin: unkno
 }
 
 /** The runtime-facing node configuration braid reads on stdin. */
-export function braidConfig(o: { cniVersion: string; cacheDir: string; delegates: unknown[]; extra?: Record<string, unknown> }) {
-  return { cniVersion: o.cniVersion, name: 'braid', type: 'braid', cacheDir: o.cacheDir, binDir: CNI_BIN, delegates: o.delegates, ...o.extra };
+export function braidConfig(o: {
+  cniVersion: string;
+  cacheDir: string;
+  delegates: unknown[];
+  extra?: Record<string, unknown>;
+}) {
+  return {
+    cniVersion: o.cniVersion,
+    name: 'braid',
+    type: 'braid',
+    cacheDir: o.cacheDir,
+    binDir: CNI_BIN,
+    delegates: o.delegates,
+    ...o.extra,
+  };
 }

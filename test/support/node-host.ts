@@ -50,7 +50,15 @@ export class NodeHost {
     const dir = mkdtempSync(join(tmpdir(), 'braid-node-'));
     writeFileSync(join(dir, 'holder.sh'), holderScript(dir, mkdirs));
     // nsenter, not `ip netns exec`: that one replaces /sys and with it the machine's cgroup mounts.
-    const args = [`--net=/run/netns/${netns}`, 'unshare', '--mount', '--propagation', 'slave', 'sh', join(dir, 'holder.sh')];
+    const args = [
+      `--net=/run/netns/${netns}`,
+      'unshare',
+      '--mount',
+      '--propagation',
+      'slave',
+      'sh',
+      join(dir, 'holder.sh'),
+    ];
     const holder = spawn('nsenter', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     await new Promise<void>((resolve, reject) => {
@@ -70,9 +78,18 @@ export class NodeHost {
     return ['nsenter', `--target=${this.holder.pid}`, '--mount', '--net', '--'];
   }
 
-  async run(args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<NodeRun> {
+  async run(
+    args: string[],
+    opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<NodeRun> {
     const [file, ...rest] = [...this.prefix, ...args] as [string, ...string[]];
-    const out = await execa(file, rest, { input: opts.input ?? '', reject: false, stripFinalNewline: false, timeout: opts.timeoutMs ?? 60_000, ...(opts.env ? { env: opts.env, extendEnv: false } : {}) });
+    const out = await execa(file, rest, {
+      input: opts.input ?? '',
+      reject: false,
+      stripFinalNewline: false,
+      timeout: opts.timeoutMs ?? 60_000,
+      ...(opts.env ? { env: opts.env, extendEnv: false } : {}),
+    });
     return { exitCode: out.exitCode ?? -1, stdout: String(out.stdout), stderr: String(out.stderr) };
   }
 
@@ -83,7 +100,10 @@ export class NodeHost {
   }
 
   async writeFile(path: string, data: string, mode = '644'): Promise<void> {
-    const out = await this.run(['sh', '-c', `mkdir -p "$(dirname "$1")" && cat > "$1" && chmod ${mode} "$1"`, 'sh', path], { input: data });
+    const out = await this.run(
+      ['sh', '-c', `mkdir -p "$(dirname "$1")" && cat > "$1" && chmod ${mode} "$1"`, 'sh', path],
+      { input: data },
+    );
     if (out.exitCode !== 0) throw new Error(`cannot write ${path} on the node: ${out.stderr}`);
   }
 

@@ -30,7 +30,10 @@ export class TestPlugins {
   /** Holds the symlinks: use it as braid's binDir or in CNI_PATH. */
   readonly bin: string;
 
-  constructor(readonly dir: string, names: string[]) {
+  constructor(
+    readonly dir: string,
+    names: string[],
+  ) {
     this.bin = join(dir, 'bin');
     mkdirSync(this.bin, { recursive: true });
     for (const n of names) if (!existsSync(join(this.bin, n))) symlinkSync(TEST_PLUGIN, join(this.bin, n));

@@ -3,7 +3,12 @@
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Calls `check` every `everyMs` until it returns a value other than undefined/false; its errors count as "not yet". */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, ms = 15_000, everyMs = 100): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  ms = 15_000,
+  everyMs = 100,
+): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -13,7 +18,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleep(everyMs);
   }
 }

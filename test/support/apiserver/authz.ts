@@ -15,7 +15,11 @@ export interface Target {
 export function rbacVerb(verb: string, target: Target | undefined): string {
   if (verb === 'GET') return target && target.name === undefined ? 'list' : 'get';
   if (verb === 'DELETE' && target?.name === undefined) return 'deletecollection';
-  return ({ WATCH: 'watch', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[verb] ?? verb.toLowerCase();
+  return (
+    ({ WATCH: 'watch', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<string, string>)[
+      verb
+    ] ?? verb.toLowerCase()
+  );
 }
 
 export class Authorizer {

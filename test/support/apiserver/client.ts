@@ -65,8 +65,18 @@ export async function startApiServer(opts: StartOptions = {}): Promise<ApiServer
   const tokenFile = join(dir, 'tokens');
   // No trailing newline: client-node sends a token file's bytes verbatim.
   writeFileSync(tokenFile, tokens.join('\n'), { mode: 0o600 });
-  const args = [bundle, '--token-file', tokenFile, '--exit-with-stdin', '--history', String(opts.historyLimit ?? 1000),
-    '--gone-as', opts.goneAs ?? 'event', ...(opts.netns ? ['--control-socket', join(dir, 'control.sock')] : []), ...(opts.extraArgs ?? [])];
+  const args = [
+    bundle,
+    '--token-file',
+    tokenFile,
+    '--exit-with-stdin',
+    '--history',
+    String(opts.historyLimit ?? 1000),
+    '--gone-as',
+    opts.goneAs ?? 'event',
+    ...(opts.netns ? ['--control-socket', join(dir, 'control.sock')] : []),
+    ...(opts.extraArgs ?? []),
+  ];
   // `ip netns exec` execs the program itself, so the child's pid is the server's.
   const child = opts.netns
     ? spawn('ip', ['netns', 'exec', opts.netns, process.execPath, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
@@ -80,19 +90,33 @@ export async function startApiServer(opts: StartOptions = {}): Promise<ApiServer
     throw err;
   }
 
-  const writeKubeconfig: ApiServer['writeKubeconfig'] = ({ token = tokens[0] ?? '', name = 'kubeconfig', tokenFileAuth = false } = {}) => {
+  const writeKubeconfig: ApiServer['writeKubeconfig'] = ({
+    token = tokens[0] ?? '',
+    name = 'kubeconfig',
+    tokenFileAuth = false,
+  } = {}) => {
     const path = join(dir, name);
     const cluster = opts.insecure
       ? { server: ready.url, 'insecure-skip-tls-verify': true }
       : { server: ready.url, 'certificate-authority-data': Buffer.from(ready.ca).toString('base64') };
     // tokenFileAuth: the in-cluster style, where client-node re-reads the file at most every 60 s.
     const user = tokenFileAuth ? { 'auth-provider': { name: 'tokenFile', config: { tokenFile } } } : { token };
-    writeFileSync(path, JSON.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'standin',
-      clusters: [{ name: 'standin', cluster }],
-      users: [{ name: 'standin', user }],
-      contexts: [{ name: 'standin', context: { cluster: 'standin', user: 'standin', namespace: 'default' } }],
-    }, null, 2), { mode: 0o600 });
+    writeFileSync(
+      path,
+      JSON.stringify(
+        {
+          apiVersion: 'v1',
+          kind: 'Config',
+          'current-context': 'standin',
+          clusters: [{ name: 'standin', cluster }],
+          users: [{ name: 'standin', user }],
+          contexts: [{ name: 'standin', context: { cluster: 'standin', user: 'standin', namespace: 'default' } }],
+        },
+        null,
+        2,
+      ),
+      { mode: 0o600 },
+    );
     return path;
   };
 
@@ -118,7 +142,10 @@ export async function startApiServer(opts: StartOptions = {}): Promise<ApiServer
   return server;
 }
 
-function waitForListening(child: ChildProcess, timeoutMs: number): Promise<{ url: string; controlUrl: string; ca: string; pid: number }> {
+function waitForListening(
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<{ url: string; controlUrl: string; ca: string; pid: number }> {
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';

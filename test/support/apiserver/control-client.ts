@@ -34,7 +34,9 @@ export class ControlClient {
   constructor(readonly url: string) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const { status, text } = this.url.startsWith('unix:') ? await viaSocket(this.url.slice(5), method, path, body) : await viaFetch(this.url, method, path, body);
+    const { status, text } = this.url.startsWith('unix:')
+      ? await viaSocket(this.url.slice(5), method, path, body)
+      : await viaFetch(this.url, method, path, body);
     if (status < 200 || status >= 300) throw new Error(`control ${method} ${path}: ${status} ${text}`);
     return JSON.parse(text) as T;
   }
@@ -43,7 +45,8 @@ export class ControlClient {
   /** Drop every object and the history, clear faults and counters, end every watch. */
   reset = (): Promise<ServerState> => this.call('POST', '/reset');
   /** Create or replace objects (Pods, NetworkAttachmentDefinitions, Events); watchers see them. */
-  seed = (objects: object | object[]): Promise<{ seeded: number; resourceVersion: string }> => this.call('POST', '/objects', objects);
+  seed = (objects: object | object[]): Promise<{ seeded: number; resourceVersion: string }> =>
+    this.call('POST', '/objects', objects);
   objects = <T = Record<string, unknown>>(plural: string, namespace?: string): Promise<{ items: T[] }> =>
     this.call('GET', `/objects/${plural}${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`);
   deleteObject = (plural: string, namespace: string, name: string): Promise<unknown> =>
@@ -68,7 +71,8 @@ export class ControlClient {
   lists = (): Promise<Record<string, ListCounts>> => this.call('GET', '/lists');
   resetCounters = (): Promise<unknown> => this.call('DELETE', '/counters');
   requests = (): Promise<RequestRecord[]> => this.call('GET', '/requests');
-  configure = (config: Partial<Settings> & { tokens?: string[] }): Promise<ServerState> => this.call('PUT', '/config', config);
+  configure = (config: Partial<Settings> & { tokens?: string[] }): Promise<ServerState> =>
+    this.call('PUT', '/config', config);
   /** Resolve once at least `n` watches are open (an informer is connected), polling every 20 ms. */
   async waitForWatches(n: number, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

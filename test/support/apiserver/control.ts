@@ -56,11 +56,15 @@ const routes: Record<string, Handler> = {
   },
   'POST objects': (ctx, body) => seed(ctx, body),
   'GET objects': (ctx, _b, parts, query) => ({
-    items: [...ctx.store.list(resourceType(parts[1]), query.get('namespace') ?? undefined)].map((o) => JSON.parse(o.json) as unknown),
+    items: [...ctx.store.list(resourceType(parts[1]), query.get('namespace') ?? undefined)].map(
+      (o) => JSON.parse(o.json) as unknown,
+    ),
   }),
   'DELETE objects': (ctx, _b, parts) => {
     const type = resourceType(parts[1]);
-    return JSON.parse(deleteObject(ctx.store, { type, namespace: parts[2] ?? '', name: parts[3] ?? '' }, undefined).json);
+    return JSON.parse(
+      deleteObject(ctx.store, { type, namespace: parts[2] ?? '', name: parts[3] ?? '' }, undefined).json,
+    );
   },
   'GET faults': (ctx) => ctx.faults.snapshot(),
   'PUT faults': (ctx, body) => setFaults(ctx, (body ?? {}) as FaultSettings),
@@ -85,7 +89,10 @@ const routes: Record<string, Handler> = {
 export async function handleControlRequest(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'http://control');
-    const parts = url.pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const parts = url.pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
     const handler = routes[`${req.method} ${parts[0] ?? ''}`];
     if (!handler) throw new ApiError(failure(404, `no control route ${req.method} ${url.pathname}`));
     const result = await handler(ctx, await readJson(req), parts, url.searchParams);

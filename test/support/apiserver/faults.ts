@@ -48,9 +48,17 @@ export interface FaultSettings {
   storageDown?: StorageDown | null;
 }
 
-export const NO_FAULTS: Required<FaultSettings> = { latencyMs: 0, failNext: null, dropNext: null, garbageNext: null, outage: null, storageDown: null };
+export const NO_FAULTS: Required<FaultSettings> = {
+  latencyMs: 0,
+  failNext: null,
+  dropNext: null,
+  garbageNext: null,
+  outage: null,
+  storageDown: null,
+};
 
-export type FaultAction = { action: 'fail'; code: number; message: string } | { action: 'drop' } | { action: 'garbage' };
+export type FaultAction =
+  { action: 'fail'; code: number; message: string } | { action: 'drop' } | { action: 'garbage' };
 
 const matches = (m: RequestMatch, verb: string, path: string): boolean =>
   (m.verb === undefined || m.verb.toUpperCase() === verb) && (m.path === undefined || path.includes(m.path));
@@ -81,7 +89,14 @@ export class Faults {
   }
 
   snapshot(): Required<FaultSettings> {
-    return { latencyMs: this.latencyMs, failNext: this.failNext, dropNext: this.dropNext, garbageNext: this.garbageNext, outage: this.outage, storageDown: this.storageDown };
+    return {
+      latencyMs: this.latencyMs,
+      failNext: this.failNext,
+      dropNext: this.dropNext,
+      garbageNext: this.garbageNext,
+      outage: this.outage,
+      storageDown: this.storageDown,
+    };
   }
 
   /** A write while storage is down waits: true when storage came back in time, false when the request timed out. */
@@ -102,7 +117,8 @@ export class Faults {
 
   /** What to do with one API request; consumes one count of a matching fail/drop fault. */
   decide(verb: string, path: string): FaultAction | undefined {
-    if (this.outage === 'status') return { action: 'fail', code: 503, message: 'the API server is unavailable (injected outage)' };
+    if (this.outage === 'status')
+      return { action: 'fail', code: 503, message: 'the API server is unavailable (injected outage)' };
     if (this.dropNext && this.dropNext.count > 0 && matches(this.dropNext, verb, path)) {
       if (--this.dropNext.count === 0) this.dropNext = null;
       return { action: 'drop' };
@@ -114,7 +130,11 @@ export class Faults {
     const fail = this.failNext;
     if (fail && fail.count > 0 && matches(fail, verb, path)) {
       if (--fail.count === 0) this.failNext = null;
-      return { action: 'fail', code: fail.code ?? 500, message: fail.message ?? `injected failure (${fail.code ?? 500})` };
+      return {
+        action: 'fail',
+        code: fail.code ?? 500,
+        message: fail.message ?? `injected failure (${fail.code ?? 500})`,
+      };
     }
     return undefined;
   }

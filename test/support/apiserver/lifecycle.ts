@@ -16,15 +16,22 @@ export interface RestartOptions {
 
 export function settings(ctx: Context): Settings {
   return {
-    goneAs: ctx.watches.goneAs, historyLimit: ctx.store.historyLimit, rbacWarmupMs: ctx.authz.warmupMs,
-    bookmarkIntervalMs: ctx.watches.bookmarkIntervalMs, minRequestTimeoutMs: ctx.watches.minRequestTimeoutMs,
+    goneAs: ctx.watches.goneAs,
+    historyLimit: ctx.store.historyLimit,
+    rbacWarmupMs: ctx.authz.warmupMs,
+    bookmarkIntervalMs: ctx.watches.bookmarkIntervalMs,
+    minRequestTimeoutMs: ctx.watches.minRequestTimeoutMs,
   };
 }
 
 export function state(ctx: Context): unknown {
   return {
-    ...ctx.store.stats(), ...settings(ctx), watches: ctx.watches.size, connections: ctx.connections(),
-    rbacWarming: ctx.authz.warming, faults: ctx.faults.snapshot(),
+    ...ctx.store.stats(),
+    ...settings(ctx),
+    watches: ctx.watches.size,
+    connections: ctx.connections(),
+    rbacWarming: ctx.authz.warming,
+    faults: ctx.faults.snapshot(),
   };
 }
 

@@ -37,7 +37,8 @@ export function listObjects(store: Store, { type, namespace, query }: ListReques
     const token = query.get('continue');
     const rv = query.get('resourceVersion');
     // The token carries the version of the first page; only "0" (ignored) may come with it, as on a real server.
-    if (token && rv && rv !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
+    if (token && rv && rv !== '0')
+      throw errors.badRequest('specifying resource version is not allowed when using continue');
     if (token) {
       const after = decodeContinue(token);
       items = items.filter((o) => keyOf(o) > after);

@@ -15,7 +15,8 @@ export interface ObjectRef {
 }
 
 function asObject(body: unknown): KubeObject {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the request body is not a JSON object');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw errors.badRequest('the request body is not a JSON object');
   const obj = body as KubeObject;
   if (obj.metadata === undefined) obj.metadata = {};
   if (obj.metadata === null || typeof obj.metadata !== 'object') throw errors.badRequest('metadata is not an object');
@@ -29,7 +30,13 @@ function existingOrNotFound(store: Store, ref: ObjectRef): StoredObject {
 }
 
 /** POST: a new object; `upsert` (control API seeding only) replaces an existing one instead of answering 409. */
-export function createObject(store: Store, type: ResourceType, namespace: string, body: unknown, upsert = false): StoredObject {
+export function createObject(
+  store: Store,
+  type: ResourceType,
+  namespace: string,
+  body: unknown,
+  upsert = false,
+): StoredObject {
   const obj = asObject(body);
   const meta = obj.metadata;
   if (meta.namespace !== undefined && meta.namespace !== namespace) {
@@ -38,7 +45,8 @@ export function createObject(store: Store, type: ResourceType, namespace: string
   if (!meta.name && typeof meta.generateName === 'string' && meta.generateName !== '') {
     meta.name = meta.generateName + randomBytes(3).toString('hex').slice(0, 5);
   }
-  if (typeof meta.name !== 'string' || meta.name === '') throw errors.invalid('metadata.name: Required value: name or generateName is required');
+  if (typeof meta.name !== 'string' || meta.name === '')
+    throw errors.invalid('metadata.name: Required value: name or generateName is required');
   const existing = store.get(type, namespace, meta.name);
   if (existing && !upsert) throw errors.alreadyExists(type.plural, meta.name, type.group);
   meta.namespace = namespace;
@@ -60,7 +68,9 @@ export function updateObject(store: Store, ref: ObjectRef, body: unknown): Store
   const existing = existingOrNotFound(store, ref);
   const obj = asObject(body);
   if (obj.metadata.name !== undefined && obj.metadata.name !== ref.name) {
-    throw errors.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${ref.name})`);
+    throw errors.badRequest(
+      `the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${ref.name})`,
+    );
   }
   checkResourceVersion(ref, existing, obj);
   return commit(store, ref, existing, obj);
@@ -77,7 +87,8 @@ export function patchObject(store: Store, ref: ObjectRef, contentType: string, b
 /** DELETE, honouring DeleteOptions.preconditions. Deletion is immediate: there is no kubelet to wait for. */
 export function deleteObject(store: Store, ref: ObjectRef, body: unknown): StoredObject {
   const existing = existingOrNotFound(store, ref);
-  const preconditions = (body as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined)?.preconditions;
+  const preconditions = (body as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined)
+    ?.preconditions;
   if (preconditions?.resourceVersion !== undefined && preconditions.resourceVersion !== String(existing.rv)) {
     throw errors.conflict(ref.type.plural, ref.name, ref.type.group);
   }
@@ -117,10 +128,14 @@ function commit(store: Store, ref: ObjectRef, existing: StoredObject, obj: KubeO
 
 /** Seed (control API, --seed): an object, an array of them, or a List; existing objects are replaced. */
 export function seedObjects(store: Store, body: unknown): number {
-  const items = (Array.isArray(body) ? body : (body as { items?: unknown[] } | undefined)?.items ?? [body]) as Record<string, unknown>[];
+  const items = (Array.isArray(body) ? body : ((body as { items?: unknown[] } | undefined)?.items ?? [body])) as Record<
+    string,
+    unknown
+  >[];
   for (const item of items) {
     const type = resourceTypeOfObject(item ?? {});
-    if (!type) throw errors.badRequest(`no resource for apiVersion ${String(item?.apiVersion)} kind ${String(item?.kind)}`);
+    if (!type)
+      throw errors.badRequest(`no resource for apiVersion ${String(item?.apiVersion)} kind ${String(item?.kind)}`);
     const namespace = (item.metadata as { namespace?: unknown } | undefined)?.namespace;
     createObject(store, type, typeof namespace === 'string' ? namespace : 'default', item, true);
   }

@@ -33,12 +33,20 @@ function stripDirectives(patch: Json): Json {
   return out;
 }
 
-interface JsonPatchOp { op: string; path: string; value?: Json; from?: string }
+interface JsonPatchOp {
+  op: string;
+  path: string;
+  value?: Json;
+  from?: string;
+}
 
 function pointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw errors.invalid(`JSON pointer "${path}" does not start with "/"`);
-  return path.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** The container that holds the last token of a path, or 422 when a step on the way is missing. */
@@ -68,7 +76,8 @@ function addAt(doc: Json, path: string, value: Json, replace: boolean): void {
   const { parent, key } = parentOf(doc, tokens, path);
   if (Array.isArray(parent)) {
     const index = key === '-' ? parent.length : Number(key);
-    if (!Number.isInteger(index) || index < 0 || index > parent.length) throw errors.invalid(`index out of range: "${path}"`);
+    if (!Number.isInteger(index) || index < 0 || index > parent.length)
+      throw errors.invalid(`index out of range: "${path}"`);
     parent.splice(index, replace ? 1 : 0, structuredClone(value));
   } else {
     if (replace && !(key in parent)) throw errors.invalid(`doc is missing key: "${path}"`);
@@ -96,10 +105,18 @@ export function jsonPatch(target: Json, ops: unknown): Json {
   for (const op of ops as JsonPatchOp[]) {
     const value = op.value ?? null;
     switch (op.op) {
-      case 'add': addAt(doc, op.path, value, false); break;
-      case 'replace': addAt(doc, op.path, value, true); break;
-      case 'remove': removeAt(doc, op.path); break;
-      case 'copy': addAt(doc, op.path, readAt(doc, op.from ?? ''), false); break;
+      case 'add':
+        addAt(doc, op.path, value, false);
+        break;
+      case 'replace':
+        addAt(doc, op.path, value, true);
+        break;
+      case 'remove':
+        removeAt(doc, op.path);
+        break;
+      case 'copy':
+        addAt(doc, op.path, readAt(doc, op.from ?? ''), false);
+        break;
       case 'move': {
         const moved = readAt(doc, op.from ?? '');
         removeAt(doc, op.from ?? '');
@@ -111,7 +128,8 @@ export function jsonPatch(target: Json, ops: unknown): Json {
           throw errors.invalid(`testing value ${op.path} failed`);
         }
         break;
-      default: throw errors.invalid(`unexpected kind of JSON patch operation: "${String(op.op)}"`);
+      default:
+        throw errors.invalid(`unexpected kind of JSON patch operation: "${String(op.op)}"`);
     }
   }
   return doc;

@@ -21,17 +21,37 @@ const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
 export const resourceTypes: readonly ResourceType[] = [
   {
-    plural: 'pods', singular: 'pod', kind: 'Pod', listKind: 'PodList', group: '', version: 'v1',
-    shortNames: ['po'], subresources: ['status'], deleteReturnsObject: true,
+    plural: 'pods',
+    singular: 'pod',
+    kind: 'Pod',
+    listKind: 'PodList',
+    group: '',
+    version: 'v1',
+    shortNames: ['po'],
+    subresources: ['status'],
+    deleteReturnsObject: true,
   },
   {
-    plural: 'events', singular: 'event', kind: 'Event', listKind: 'EventList', group: '', version: 'v1',
-    shortNames: ['ev'], subresources: [], deleteReturnsObject: false,
+    plural: 'events',
+    singular: 'event',
+    kind: 'Event',
+    listKind: 'EventList',
+    group: '',
+    version: 'v1',
+    shortNames: ['ev'],
+    subresources: [],
+    deleteReturnsObject: false,
   },
   {
-    plural: 'network-attachment-definitions', singular: 'network-attachment-definition',
-    kind: 'NetworkAttachmentDefinition', listKind: 'NetworkAttachmentDefinitionList', group: NAD_GROUP,
-    version: 'v1', shortNames: ['net-attach-def'], subresources: [], deleteReturnsObject: true,
+    plural: 'network-attachment-definitions',
+    singular: 'network-attachment-definition',
+    kind: 'NetworkAttachmentDefinition',
+    listKind: 'NetworkAttachmentDefinitionList',
+    group: NAD_GROUP,
+    version: 'v1',
+    shortNames: ['net-attach-def'],
+    subresources: [],
+    deleteReturnsObject: true,
   },
 ];
 
@@ -53,9 +73,20 @@ function resourceList(group: string, version: string): object {
     .filter((t) => t.group === group && t.version === version)
     .flatMap((t) => [
       { name: t.plural, singularName: t.singular, namespaced: true, kind: t.kind, verbs, shortNames: t.shortNames },
-      ...t.subresources.map((sub) => ({ name: `${t.plural}/${sub}`, singularName: '', namespaced: true, kind: t.kind, verbs: ['get', 'patch', 'update'] })),
+      ...t.subresources.map((sub) => ({
+        name: `${t.plural}/${sub}`,
+        singularName: '',
+        namespaced: true,
+        kind: t.kind,
+        verbs: ['get', 'patch', 'update'],
+      })),
     ]);
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
 }
 
 function apiGroup(group: string): object {
@@ -68,12 +99,23 @@ export function discoveryDocument(path: string, serverAddress: string): object |
   const groups = [...new Set(resourceTypes.map((t) => t.group).filter((g) => g !== ''))];
   if (path === '/version') {
     return {
-      major: '1', minor: '31', gitVersion: 'v1.31.0-braid-standin', gitCommit: '', gitTreeState: 'clean',
-      buildDate: '1970-01-01T00:00:00Z', goVersion: 'n/a', compiler: 'n/a', platform: `${process.platform}/${process.arch}`,
+      major: '1',
+      minor: '31',
+      gitVersion: 'v1.31.0-braid-standin',
+      gitCommit: '',
+      gitTreeState: 'clean',
+      buildDate: '1970-01-01T00:00:00Z',
+      goVersion: 'n/a',
+      compiler: 'n/a',
+      platform: `${process.platform}/${process.arch}`,
     };
   }
   if (path === '/api') {
-    return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+    return {
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+    };
   }
   if (path === '/api/v1') return resourceList('', 'v1');
   if (path === '/apis') return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(apiGroup) };

@@ -17,12 +17,16 @@ const writeVerbs = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** /api/v1/[namespaces/NS/]PLURAL[/NAME[/SUB]] and /apis/GROUP/VERSION/[namespaces/NS/]PLURAL[/NAME[/SUB]]. */
 function parseTarget(path: string): Target | undefined {
-  const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = path
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];
   if (parts[0] === 'api' && parts[1] === 'v1') [group, version, rest] = ['', 'v1', parts.slice(2)];
-  else if (parts[0] === 'apis' && parts.length >= 3) [group, version, rest] = [parts[1] as string, parts[2] as string, parts.slice(3)];
+  else if (parts[0] === 'apis' && parts.length >= 3)
+    [group, version, rest] = [parts[1] as string, parts[2] as string, parts.slice(3)];
   else return undefined;
   const namespaced = rest[0] === 'namespaces' && rest.length >= 3;
   const [namespace, plural, name, subresource, extra] = namespaced ? rest.slice(1) : [undefined, ...rest];
@@ -42,7 +46,13 @@ export async function handleApiRequest(ctx: Context, req: IncomingMessage, res: 
   const verb = verbOf(req, url.searchParams);
   ctx.counters.count(verb, url.pathname);
   const entry: RequestRecord = {
-    verb, path: url.pathname, query: url.search, contentType: req.headers['content-type'], userAgent: req.headers['user-agent'], code: 0, open: true,
+    verb,
+    path: url.pathname,
+    query: url.search,
+    contentType: req.headers['content-type'],
+    userAgent: req.headers['user-agent'],
+    code: 0,
+    open: true,
   };
   ctx.counters.record(entry);
   res.on('close', () => {
@@ -119,11 +129,19 @@ async function dispatch(ctx: Context, { req, res, url, verb }: Call): Promise<vo
     case 'PUT':
       return sendJson(res, 200, updateObject(ctx.store, ref, await readJson(req)).json);
     case 'PATCH':
-      return sendJson(res, 200, patchObject(ctx.store, ref, req.headers['content-type'] ?? '', await readJson(req)).json);
+      return sendJson(
+        res,
+        200,
+        patchObject(ctx.store, ref, req.headers['content-type'] ?? '', await readJson(req)).json,
+      );
     case 'DELETE': {
       if (subresource) throw errors.methodNotAllowed();
       const deleted = deleteObject(ctx.store, ref, await readJson(req));
-      return sendJson(res, 200, type.deleteReturnsObject ? deleted.json : success({ name, group: type.group, kind: type.plural }));
+      return sendJson(
+        res,
+        200,
+        type.deleteReturnsObject ? deleted.json : success({ name, group: type.group, kind: type.plural }),
+      );
     }
     default:
       throw errors.methodNotAllowed();

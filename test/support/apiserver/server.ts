@@ -58,11 +58,18 @@ async function main(): Promise<void> {
   const api = createHttpsServer({ cert: serving.cert, key: serving.key });
   const listener = new ApiListener(api, args.host);
   const ctx: Context = {
-    store, watches, faults: new Faults(), counters: new Counters(), authz,
+    store,
+    watches,
+    faults: new Faults(),
+    counters: new Counters(),
+    authz,
     tokens: new Tokens(new Set(args.token), args['token-file']),
     initial: {
-      goneAs: watches.goneAs, historyLimit: store.historyLimit, rbacWarmupMs: authz.warmupMs,
-      bookmarkIntervalMs: watches.bookmarkIntervalMs, minRequestTimeoutMs: watches.minRequestTimeoutMs,
+      goneAs: watches.goneAs,
+      historyLimit: store.historyLimit,
+      rbacWarmupMs: authz.warmupMs,
+      bookmarkIntervalMs: watches.bookmarkIntervalMs,
+      minRequestTimeoutMs: watches.minRequestTimeoutMs,
     },
     serverAddress: () => `${args.host}:${listener.boundPort}`,
     setOutage: (mode) => listener.setOutage(mode),
@@ -85,10 +92,17 @@ async function main(): Promise<void> {
   const controlPort = typeof controlAddress === 'object' && controlAddress ? controlAddress.port : 0;
 
   const host = args.host.includes(':') ? `[${args.host}]` : args.host;
-  process.stdout.write(`${JSON.stringify({
-    event: 'listening', pid: process.pid, url: `https://${host}:${port}`, port,
-    controlUrl: controlSocket ? `unix:${controlSocket}` : `http://127.0.0.1:${controlPort}`, controlPort, ca: serving.cert,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      event: 'listening',
+      pid: process.pid,
+      url: `https://${host}:${port}`,
+      port,
+      controlUrl: controlSocket ? `unix:${controlSocket}` : `http://127.0.0.1:${controlPort}`,
+      controlPort,
+      ca: serving.cert,
+    })}\n`,
+  );
 
   const exit = (): never => process.exit(0);
   process.on('SIGTERM', exit);
@@ -101,6 +115,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`apiserver stand-in: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  console.error(`apiserver stand-in: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exit(1);
 });

@@ -129,10 +129,20 @@ export class Store {
     this.compact();
   }
 
-  stats(): { resourceVersion: number; compactedResourceVersion: number; history: number; objects: Record<string, number> } {
+  stats(): {
+    resourceVersion: number;
+    compactedResourceVersion: number;
+    history: number;
+    objects: Record<string, number>;
+  } {
     const objects: Record<string, number> = {};
     for (const type of this.tables.keys()) objects[type.plural] = this.count(type);
-    return { resourceVersion: this.rv, compactedResourceVersion: this.compactedRv, history: this.history.length - this.historyStart, objects };
+    return {
+      resourceVersion: this.rv,
+      compactedResourceVersion: this.compactedRv,
+      history: this.history.length - this.historyStart,
+      objects,
+    };
   }
 
   private record(change: Change): void {
@@ -158,7 +168,8 @@ function toRecord(obj: KubeObject, rv: number): StoredObject {
     json: JSON.stringify(obj),
   };
   const labels = obj.metadata.labels;
-  if (labels && typeof labels === 'object' && Object.keys(labels).length > 0) record.labels = { ...(labels as Record<string, string>) };
+  if (labels && typeof labels === 'object' && Object.keys(labels).length > 0)
+    record.labels = { ...(labels as Record<string, string>) };
   const nodeName = (obj.spec as { nodeName?: unknown } | undefined)?.nodeName;
   if (typeof nodeName === 'string' && nodeName !== '') record.nodeName = nodeName;
   return record;

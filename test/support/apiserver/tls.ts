@@ -18,17 +18,43 @@ export function loadCert(certFile: string, keyFile: string): ServingCert {
 export function generateCert(extraNames: string[] = []): ServingCert {
   const dir = mkdtempSync(join(tmpdir(), 'braid-apiserver-tls-'));
   try {
-    const san = ['DNS:localhost', 'IP:127.0.0.1', 'IP:::1', ...extraNames.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`))];
+    const san = [
+      'DNS:localhost',
+      'IP:127.0.0.1',
+      'IP:::1',
+      ...extraNames.map((n) => (/^[\d.]+$|:/.test(n) ? `IP:${n}` : `DNS:${n}`)),
+    ];
     const keyFile = join(dir, 'tls.key');
     const certFile = join(dir, 'tls.crt');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', '30', '-subj', '/CN=braid-apiserver-standin',
-      '-addext', `subjectAltName=${san.join(',')}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=critical,digitalSignature,keyCertSign',
-      '-addext', 'extendedKeyUsage=serverAuth',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '30',
+        '-subj',
+        '/CN=braid-apiserver-standin',
+        '-addext',
+        `subjectAltName=${san.join(',')}`,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,digitalSignature,keyCertSign',
+        '-addext',
+        'extendedKeyUsage=serverAuth',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     return loadCert(certFile, keyFile);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -27,7 +27,14 @@ export const eventLine = (type: string, json: string): string => `{"type":"${typ
 
 /** A BOOKMARK as the API server sends one: the kind, and the current resourceVersion as the only metadata. */
 export function bookmarkLine(w: Watcher, resourceVersion: number): string {
-  return eventLine('BOOKMARK', JSON.stringify({ kind: w.type.kind, apiVersion: apiVersionOf(w.type), metadata: { resourceVersion: String(resourceVersion) } }));
+  return eventLine(
+    'BOOKMARK',
+    JSON.stringify({
+      kind: w.type.kind,
+      apiVersion: apiVersionOf(w.type),
+      metadata: { resourceVersion: String(resourceVersion) },
+    }),
+  );
 }
 
 /** The lines a watch starts with, or the 410 it gets instead (returned when it goes in the stream, else thrown). */

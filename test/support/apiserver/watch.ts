@@ -44,9 +44,18 @@ export class WatchHub {
 
   /** Start a watch. Errors before the stream starts (bad selector, 410 as HTTP) are thrown for the router to answer. */
   open(request: WatchRequest, res: ServerResponse): void {
-    const watcher: Watcher = { ...request, match: compileSelectors(request.query), res, bookmarks: request.query.get('allowWatchBookmarks') === 'true' };
+    const watcher: Watcher = {
+      ...request,
+      match: compileSelectors(request.query),
+      res,
+      bookmarks: request.query.get('allowWatchBookmarks') === 'true',
+    };
     const lines = initialLines(this.store, watcher, this.goneAs === 'event');
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
     // Send the headers now: a client's fetch resolves on them, and there may be no event for a long time.
     res.flushHeaders();
     if (lines instanceof ApiError) {

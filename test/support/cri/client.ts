@@ -4,7 +4,14 @@ import { credentials, Client, Metadata, type ServiceError } from '@grpc/grpc-js'
 import { loadSync, type MethodDefinition, type ServiceDefinition } from '@grpc/proto-loader';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PodSandboxConfig, PodSandboxFilter, PodSandboxStatusResponse, PodSandboxSummary, RuntimeCondition, VersionResponse } from './types.js';
+import type {
+  PodSandboxConfig,
+  PodSandboxFilter,
+  PodSandboxStatusResponse,
+  PodSandboxSummary,
+  RuntimeCondition,
+  VersionResponse,
+} from './types.js';
 
 const PROTO = join(dirname(fileURLToPath(import.meta.url)), 'runtime.proto');
 const defs = loadSync(PROTO, { keepCase: false, longs: String, enums: String, defaults: true });
@@ -14,7 +21,11 @@ const IMAGES = service('ImageService');
 
 /** A failed call: `code` is the gRPC status, `details` what the runtime said (for RunPodSandbox: the CNI error). */
 export class CriError extends Error {
-  constructor(readonly rpc: string, readonly code: number, readonly details: string) {
+  constructor(
+    readonly rpc: string,
+    readonly code: number,
+    readonly details: string,
+  ) {
     super(`CRI ${rpc} failed (gRPC code ${code}): ${details}`);
   }
 }
@@ -23,15 +34,26 @@ export class CriClient {
   private readonly client: Client;
 
   /** `socket`: the path of containerd's gRPC socket. Calls time out after `timeoutMs` (kubelet's default is 2 min). */
-  constructor(readonly socket: string, private readonly timeoutMs = 30_000) {
+  constructor(
+    readonly socket: string,
+    private readonly timeoutMs = 30_000,
+  ) {
     this.client = new Client(`unix://${socket}`, credentials.createInsecure());
   }
 
   private call<Res>(svc: ServiceDefinition, rpc: string, req: object, timeoutMs = this.timeoutMs): Promise<Res> {
     const m = svc[rpc] as unknown as MethodDefinition<object, Res>;
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, req, new Metadata(), { deadline: Date.now() + timeoutMs },
-        (err: ServiceError | null, res?: Res) => (err ? reject(new CriError(rpc, err.code, err.details)) : resolve(res as Res)));
+      this.client.makeUnaryRequest(
+        m.path,
+        m.requestSerialize,
+        m.responseDeserialize,
+        req,
+        new Metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (err: ServiceError | null, res?: Res) =>
+          err ? reject(new CriError(rpc, err.code, err.details)) : resolve(res as Res),
+      );
     });
   }
 
@@ -46,7 +68,8 @@ export class CriClient {
   }
 
   async runPodSandbox(config: PodSandboxConfig, runtimeHandler = ''): Promise<string> {
-    return (await this.call<{ podSandboxId: string }>(RUNTIME, 'RunPodSandbox', { config, runtimeHandler })).podSandboxId;
+    return (await this.call<{ podSandboxId: string }>(RUNTIME, 'RunPodSandbox', { config, runtimeHandler }))
+      .podSandboxId;
   }
 
   /** With `verbose`, `info.info` is containerd's JSON (pid, runtimeSpec with the netns path, cniResult). */

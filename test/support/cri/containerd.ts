@@ -42,7 +42,8 @@ export function criUnavailable(): string | undefined {
   const missing = NEEDED.filter((b) => !PATH.split(':').some((d) => existsSync(join(d, b))));
   if (!existsSync(BUSYBOX)) missing.push(`${BUSYBOX} (busybox-static)`);
   // The image holds nothing but busybox: a dynamically linked one (package busybox) cannot start in it.
-  else if (spawnSync('ldd', [BUSYBOX], { stdio: 'ignore' }).status === 0) missing.push(`a static ${BUSYBOX} (busybox-static)`);
+  else if (spawnSync('ldd', [BUSYBOX], { stdio: 'ignore' }).status === 0)
+    missing.push(`a static ${BUSYBOX} (busybox-static)`);
   return missing.length ? `missing ${missing.join(', ')} (apt-get install containerd runc busybox-static)` : undefined;
 }
 
@@ -54,16 +55,31 @@ export async function startContainerd(o: ContainerdOptions): Promise<ContainerdI
   const p = (sub: string) => join(o.dir, sub);
   for (const d of ['root', 'state', 'tmp', 'runc', 'pod-logs']) mkdirSync(p(d), { recursive: true });
   const snapshotter = o.snapshotter ?? 'native';
-  const paths = { root: p('root'), state: p('state'), temp: p('tmp'), socket: p('containerd.sock'), runcRoot: p('runc') };
+  const paths = {
+    root: p('root'),
+    state: p('state'),
+    temp: p('tmp'),
+    socket: p('containerd.sock'),
+    runcRoot: p('runc'),
+  };
   writeFileSync(p('config.toml'), containerdConfig({ ...o, ...paths, sandboxImage: PAUSE_IMAGE, snapshotter }));
   const archive = buildPauseImage(p('image'));
   const inst: Instance = {
-    dir: o.dir, socket: paths.socket, state: paths.state, runcRoot: paths.runcRoot, netnsUnderState: !!o.netnsUnderState,
-    cgroupParent: `/braidt-cri-${process.pid}-${randomBytes(3).toString('hex')}`, sandboxIds: new Set(), netnsPaths: new Set(),
+    dir: o.dir,
+    socket: paths.socket,
+    state: paths.state,
+    runcRoot: paths.runcRoot,
+    netnsUnderState: !!o.netnsUnderState,
+    cgroupParent: `/braidt-cri-${process.pid}-${randomBytes(3).toString('hex')}`,
+    sandboxIds: new Set(),
+    netnsPaths: new Set(),
   };
   saveInstance(inst);
   const [file, ...args] = [...o.wrap, 'containerd', '--config', p('config.toml')];
-  const child: ChildProcess = spawn(file as string, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...o.env, PATH } });
+  const child: ChildProcess = spawn(file as string, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...o.env, PATH },
+  });
   const ctd = new ContainerdInstance(child, new CriClient(paths.socket), inst, p('pod-logs'));
   try {
     const deadline = Date.now() + (o.startTimeoutMs ?? 20_000);
@@ -80,7 +96,10 @@ export async function startContainerd(o: ContainerdOptions): Promise<ContainerdI
     return ctd;
   } catch (err) {
     const logs = ctd.logs();
-    const left = await ctd.cleanup().then(() => '', (e: Error) => `\n${e.message}`);
+    const left = await ctd.cleanup().then(
+      () => '',
+      (e: Error) => `\n${e.message}`,
+    );
     throw new Error(`${(err as Error).message}${left}\n--- containerd log ---\n${logs}`);
   }
 }

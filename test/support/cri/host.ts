@@ -9,19 +9,27 @@ interface MountEntry {
 }
 
 function mountinfo(): MountEntry[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map((line) => {
-    const f = line.split(' ');
-    return { point: (f[4] ?? '').replace(/\\040/g, ' '), fstype: f[f.indexOf('-') + 1] ?? '' };
-  });
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const f = line.split(' ');
+      return { point: (f[4] ?? '').replace(/\\040/g, ' '), fstype: f[f.indexOf('-') + 1] ?? '' };
+    });
 }
 
 /** Mount points under `dir` in this mount namespace, deepest first. */
 export const mountsUnder = (dir: string) =>
-  mountinfo().map((m) => m.point).filter((p) => p === dir || p.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
+  mountinfo()
+    .map((m) => m.point)
+    .filter((p) => p === dir || p.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
 
 /** `parent` (cgroupfs syntax, e.g. /braidt-…) in every mounted cgroup hierarchy, v1 and v2. */
 export const cgroupDirs = (parent: string) =>
-  mountinfo().filter((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2').map((m) => join(m.point, parent));
+  mountinfo()
+    .filter((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2')
+    .map((m) => join(m.point, parent));
 
 /** rmdir of a cgroup and its children, deepest first (a cgroup dir goes once it has no process and no child). */
 export function removeCgroupTree(dir: string): boolean {
@@ -42,13 +50,15 @@ export function removeCgroupTree(dir: string): boolean {
 
 /** Every process's pid and argv (those that vanish while being read are left out). */
 export function processes(): Array<{ pid: number; argv: string[] }> {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
-    try {
-      return [{ pid: Number(p), argv: readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0') }];
-    } catch {
-      return [];
-    }
-  });
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .flatMap((p) => {
+      try {
+        return [{ pid: Number(p), argv: readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0') }];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** The value after `flag` in `argv`, if any. */

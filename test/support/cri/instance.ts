@@ -20,7 +20,12 @@ export class ContainerdInstance {
   private readonly onExit = () => this.forceSync();
   private done = false;
 
-  constructor(private readonly child: ChildProcess, readonly cri: CriClient, private readonly inst: Instance, private readonly logRoot: string) {
+  constructor(
+    private readonly child: ChildProcess,
+    readonly cri: CriClient,
+    private readonly inst: Instance,
+    private readonly logRoot: string,
+  ) {
     const keep = (c: Buffer) => (this.log = (this.log + c.toString()).slice(-LOG_LIMIT));
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -44,7 +49,8 @@ export class ContainerdInstance {
     for (;;) {
       const net = (await this.cri.conditions()).find((c) => c.type === 'NetworkReady');
       if (net?.status) return;
-      if (Date.now() > end) throw new Error(`containerd network not ready: ${net?.reason ?? '?'} ${net?.message ?? ''}`);
+      if (Date.now() > end)
+        throw new Error(`containerd network not ready: ${net?.reason ?? '?'} ${net?.message ?? ''}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

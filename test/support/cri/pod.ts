@@ -45,8 +45,17 @@ export function podSandboxConfig(spec: PodSpec, logRoot: string, cgroupRoot: str
     logDirectory: join(logRoot, `${namespace}_${spec.name}_${uid}`),
     dnsConfig: spec.dns,
     portMappings: spec.portMappings ?? [],
-    labels: { ...spec.labels, 'io.kubernetes.pod.name': spec.name, 'io.kubernetes.pod.namespace': namespace, 'io.kubernetes.pod.uid': uid },
-    annotations: { 'kubernetes.io/config.source': 'api', 'kubernetes.io/config.seen': new Date().toISOString(), ...spec.annotations },
+    labels: {
+      ...spec.labels,
+      'io.kubernetes.pod.name': spec.name,
+      'io.kubernetes.pod.namespace': namespace,
+      'io.kubernetes.pod.uid': uid,
+    },
+    annotations: {
+      'kubernetes.io/config.source': 'api',
+      'kubernetes.io/config.seen': new Date().toISOString(),
+      ...spec.annotations,
+    },
     linux: {
       cgroupParent: spec.cgroupParent ?? `${cgroupRoot}/pod${uid}`,
       securityContext: { namespaceOptions: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } },

@@ -51,7 +51,9 @@ function bundleNetns(i: Instance): string[] {
   const tasks = join(i.state, 'io.containerd.runtime.v2.task/k8s.io');
   return dirs(tasks).flatMap((id) => {
     try {
-      const spec = JSON.parse(readFileSync(join(tasks, id, 'config.json'), 'utf8')) as { linux?: { namespaces?: Array<{ type: string; path?: string }> } };
+      const spec = JSON.parse(readFileSync(join(tasks, id, 'config.json'), 'utf8')) as {
+        linux?: { namespaces?: Array<{ type: string; path?: string }> };
+      };
       return spec.linux?.namespaces?.filter((n) => n.type === 'network' && n.path).map((n) => n.path as string) ?? [];
     } catch {
       return [];
@@ -73,9 +75,18 @@ export function teardownSync(i: Instance): string[] {
   }
   for (const id of i.sandboxIds) {
     // A shim killed before it could remove its socket (containerd 1.6: /run/containerd/s/<sha256(address/ns/id)>).
-    rmSync(join('/run/containerd/s', createHash('sha256').update(join(i.socket, 'k8s.io', id)).digest('hex')), { force: true });
+    rmSync(
+      join(
+        '/run/containerd/s',
+        createHash('sha256')
+          .update(join(i.socket, 'k8s.io', id))
+          .digest('hex'),
+      ),
+      { force: true },
+    );
     // libcni's result cache for the sandbox, should its DEL never have run.
-    for (const f of dirs('/var/lib/cni/results').filter((n) => n.includes(`-${id}-`))) rmSync(join('/var/lib/cni/results', f), { force: true });
+    for (const f of dirs('/var/lib/cni/results').filter((n) => n.includes(`-${id}-`)))
+      rmSync(join('/var/lib/cni/results', f), { force: true });
   }
   const cgroups = cgroupDirs(i.cgroupParent).filter((d) => !removeCgroupTree(d));
   for (const m of mountsUnder(i.dir)) quiet('umount', ['--lazy', m]);
@@ -83,5 +94,9 @@ export function teardownSync(i: Instance): string[] {
   // Never delete through a mount point: keep the dir and say so.
   if (mounted.length === 0) rmSync(i.dir, { recursive: true, force: true });
   const netnsLeft = [...netns].filter((n) => existsSync(n));
-  return [...mounted.map((m) => `still mounted: ${m}`), ...netnsLeft.map((n) => `netns left: ${n}`), ...cgroups.map((c) => `cgroup left: ${c}`)];
+  return [
+    ...mounted.map((m) => `still mounted: ${m}`),
+    ...netnsLeft.map((n) => `netns left: ${n}`),
+    ...cgroups.map((c) => `cgroup left: ${c}`),
+  ];
 }

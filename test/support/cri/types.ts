@@ -32,7 +32,10 @@ export interface PodSandboxConfig {
   annotations?: Record<string, string>;
   linux?: {
     cgroupParent?: string;
-    securityContext?: { namespaceOptions?: { network?: NamespaceMode; pid?: NamespaceMode; ipc?: NamespaceMode }; privileged?: boolean };
+    securityContext?: {
+      namespaceOptions?: { network?: NamespaceMode; pid?: NamespaceMode; ipc?: NamespaceMode };
+      privileged?: boolean;
+    };
     sysctls?: Record<string, string>;
   };
 }

@@ -4,8 +4,21 @@ describe('CNI_ARGS', () => {
   it.each([
     ['', []],
     ['A=1', [['A', '1']]],
-    ['IgnoreUnknown=1;K8S_POD_NAME=p;X=a=b', [['IgnoreUnknown', '1'], ['K8S_POD_NAME', 'p'], ['X', 'a=b']]],
-    ['A=1;;B=', [['A', '1'], ['B', '']]],
+    [
+      'IgnoreUnknown=1;K8S_POD_NAME=p;X=a=b',
+      [
+        ['IgnoreUnknown', '1'],
+        ['K8S_POD_NAME', 'p'],
+        ['X', 'a=b'],
+      ],
+    ],
+    [
+      'A=1;;B=',
+      [
+        ['A', '1'],
+        ['B', ''],
+      ],
+    ],
   ])('parses %j', (raw, want) => {
     expect(parseCniArgs(raw)).toEqual(want);
   });
@@ -16,6 +29,13 @@ describe('CNI_ARGS', () => {
 
   it('puts IgnoreUnknown=1 in front for delegates unless the runtime sent it', () => {
     expect(formatCniArgs(delegateArgs([['K8S_POD_NAME', 'p']]))).toBe('IgnoreUnknown=1;K8S_POD_NAME=p');
-    expect(formatCniArgs(delegateArgs([['IgnoreUnknown', 'true'], ['A', 'b']]))).toBe('IgnoreUnknown=true;A=b');
+    expect(
+      formatCniArgs(
+        delegateArgs([
+          ['IgnoreUnknown', 'true'],
+          ['A', 'b'],
+        ]),
+      ),
+    ).toBe('IgnoreUnknown=true;A=b');
   });
 });

@@ -1,7 +1,12 @@
 import { CniError } from '../../../src/cni/errors.js';
 import { readRequest, type Env } from '../../../src/cni/request.js';
 
-const FULL: Env = { CNI_CONTAINERID: 'c1', CNI_NETNS: '/var/run/netns/p', CNI_IFNAME: 'eth0', CNI_PATH: '/opt/cni/bin:/usr/lib/cni' };
+const FULL: Env = {
+  CNI_CONTAINERID: 'c1',
+  CNI_NETNS: '/var/run/netns/p',
+  CNI_IFNAME: 'eth0',
+  CNI_PATH: '/opt/cni/bin:/usr/lib/cni',
+};
 const conf = (cniVersion: unknown = '1.1.0') => JSON.stringify({ cniVersion, name: 'braid', type: 'braid' });
 
 function failure(env: Env, stdin = conf()): CniError {
@@ -23,7 +28,9 @@ describe('readRequest: required variables per command (SPEC.md "Parameters", ske
     ['STATUS', []],
     ['VERSION', []],
   ];
-  const cases = table.flatMap(([command, required]) => Object.keys(FULL).map((name) => ({ command, name, required: required.includes(name) })));
+  const cases = table.flatMap(([command, required]) =>
+    Object.keys(FULL).map((name) => ({ command, name, required: required.includes(name) })),
+  );
 
   it.each(cases)('$command without $name: required=$required', ({ command, name, required }) => {
     const env: Env = { ...FULL, CNI_COMMAND: command, [name]: undefined };
@@ -49,7 +56,11 @@ describe('readRequest: required variables per command (SPEC.md "Parameters", ske
   });
 
   it('VERSION needs neither variables nor stdin', () => {
-    expect(readRequest({ CNI_COMMAND: 'VERSION' }, 'not json')).toMatchObject({ command: 'VERSION', config: {}, cniVersion: '' });
+    expect(readRequest({ CNI_COMMAND: 'VERSION' }, 'not json')).toMatchObject({
+      command: 'VERSION',
+      config: {},
+      cniVersion: '',
+    });
   });
 
   it('returns the typed request', () => {
@@ -59,7 +70,10 @@ describe('readRequest: required variables per command (SPEC.md "Parameters", ske
       containerId: 'c1',
       netns: '/var/run/netns/p',
       ifname: 'eth0',
-      args: [['IgnoreUnknown', '1'], ['K8S_POD_NAME', 'p']],
+      args: [
+        ['IgnoreUnknown', '1'],
+        ['K8S_POD_NAME', 'p'],
+      ],
       path: ['/opt/cni/bin', '/usr/lib/cni'],
       config: { cniVersion: '0.4.0', name: 'braid', type: 'braid' },
       cniVersion: '0.4.0',
@@ -85,12 +99,17 @@ describe('readRequest: identifiers validated as libcni does', () => {
     if (name !== 'CNI_ARGS') expect(err.message).toContain(`${name} "${value}"`);
   });
 
-  it.each(['c1', 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2', 'pod_1.x-y'])('accepts container ID %s', (id) => {
-    expect(readRequest({ ...FULL, CNI_COMMAND: 'ADD', CNI_CONTAINERID: id }, conf()).containerId).toBe(id);
-  });
+  it.each(['c1', 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2', 'pod_1.x-y'])(
+    'accepts container ID %s',
+    (id) => {
+      expect(readRequest({ ...FULL, CNI_COMMAND: 'ADD', CNI_CONTAINERID: id }, conf()).containerId).toBe(id);
+    },
+  );
 
   it('accepts a 15-character interface name', () => {
-    expect(readRequest({ ...FULL, CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0123456789ab' }, conf()).ifname).toBe('eth0123456789ab');
+    expect(readRequest({ ...FULL, CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0123456789ab' }, conf()).ifname).toBe(
+      'eth0123456789ab',
+    );
   });
 });
 

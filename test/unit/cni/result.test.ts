@@ -15,8 +15,16 @@ describe('parseResult: any version in, the 1.x shape out', () => {
     ],
     [
       '0.2.0 legacy ip4 + ip6, no gateway on ip6',
-      { cniVersion: '0.2.0', ip4: { ip: '10.1.0.5/24', gateway: '10.1.0.1' }, ip6: { ip: 'fd00::5/64', routes: [{ dst: '::/0' }] } },
-      { cniVersion: '0.2.0', ips: [{ address: '10.1.0.5/24', gateway: '10.1.0.1' }, { address: 'fd00::5/64' }], routes: [{ dst: '::/0' }] },
+      {
+        cniVersion: '0.2.0',
+        ip4: { ip: '10.1.0.5/24', gateway: '10.1.0.1' },
+        ip6: { ip: 'fd00::5/64', routes: [{ dst: '::/0' }] },
+      },
+      {
+        cniVersion: '0.2.0',
+        ips: [{ address: '10.1.0.5/24', gateway: '10.1.0.1' }, { address: 'fd00::5/64' }],
+        routes: [{ dst: '::/0' }],
+      },
     ],
     [
       'legacy shape without cniVersion: labelled with the version of the call',
@@ -25,8 +33,20 @@ describe('parseResult: any version in, the 1.x shape out', () => {
     ],
     [
       '0.3.1 drops ips[].version',
-      { cniVersion: '0.3.1', interfaces: [iface], ips: [{ version: '4', interface: 0, address: '10.1.0.5/24', gateway: '10.1.0.1' }], routes, dns },
-      { cniVersion: '0.3.1', interfaces: [iface], ips: [{ interface: 0, address: '10.1.0.5/24', gateway: '10.1.0.1' }], routes, dns },
+      {
+        cniVersion: '0.3.1',
+        interfaces: [iface],
+        ips: [{ version: '4', interface: 0, address: '10.1.0.5/24', gateway: '10.1.0.1' }],
+        routes,
+        dns,
+      },
+      {
+        cniVersion: '0.3.1',
+        interfaces: [iface],
+        ips: [{ interface: 0, address: '10.1.0.5/24', gateway: '10.1.0.1' }],
+        routes,
+        dns,
+      },
     ],
     [
       '0.4.0 with an IPv6 address',
@@ -53,7 +73,10 @@ describe('parseResult: any version in, the 1.x shape out', () => {
   });
 
   it('without any version, a result is 0.1.0 and read as legacy', () => {
-    expect(parseResult({ ip4: { ip: '10.1.0.5/24' } })).toEqual({ cniVersion: '0.1.0', ips: [{ address: '10.1.0.5/24' }] });
+    expect(parseResult({ ip4: { ip: '10.1.0.5/24' } })).toEqual({
+      cniVersion: '0.1.0',
+      ips: [{ address: '10.1.0.5/24' }],
+    });
     expect(parseResult({ dns: {} })).toEqual({ cniVersion: '0.1.0', dns: {} });
   });
 });
@@ -84,8 +107,13 @@ describe('formatResult', () => {
   });
 
   it("writes Go's struct field order and always a dns object", () => {
-    const out = formatResult({ cniVersion: '1.0.0', ips: [{ gateway: '10.1.0.1', address: '10.1.0.5/24', interface: 2 }] }, '0.4.0');
-    expect(JSON.stringify(out)).toBe('{"cniVersion":"0.4.0","ips":[{"version":"4","interface":2,"address":"10.1.0.5/24","gateway":"10.1.0.1"}],"dns":{}}');
+    const out = formatResult(
+      { cniVersion: '1.0.0', ips: [{ gateway: '10.1.0.1', address: '10.1.0.5/24', interface: 2 }] },
+      '0.4.0',
+    );
+    expect(JSON.stringify(out)).toBe(
+      '{"cniVersion":"0.4.0","ips":[{"version":"4","interface":2,"address":"10.1.0.5/24","gateway":"10.1.0.1"}],"dns":{}}',
+    );
   });
 
   it.each(['0.3.1', '0.4.0'])('round-trips %s → 1.1.0 → %s unchanged', (version) => {
@@ -97,12 +125,21 @@ describe('formatResult', () => {
       dns,
     };
     const up = formatResult(parseResult(original), '1.1.0');
-    expect(up).toEqual({ ...original, cniVersion: '1.1.0', ips: [{ interface: 0, address: '10.1.0.5/24', gateway: '10.1.0.1' }] });
+    expect(up).toEqual({
+      ...original,
+      cniVersion: '1.1.0',
+      ips: [{ interface: 0, address: '10.1.0.5/24', gateway: '10.1.0.1' }],
+    });
     expect(formatResult(parseResult(up), version)).toEqual(original);
   });
 
   it.each(['0.1.0', '0.2.0'])('converts a legacy %s result to 1.1.0', (version) => {
-    const raw = { cniVersion: version, ip4: { ip: '10.1.0.5/24', gateway: '10.1.0.1', routes }, ip6: { ip: 'fd00::5/64' }, dns };
+    const raw = {
+      cniVersion: version,
+      ip4: { ip: '10.1.0.5/24', gateway: '10.1.0.1', routes },
+      ip6: { ip: 'fd00::5/64' },
+      dns,
+    };
     expect(formatResult(parseResult(raw), '1.1.0')).toEqual({
       cniVersion: '1.1.0',
       ips: [{ address: '10.1.0.5/24', gateway: '10.1.0.1' }, { address: 'fd00::5/64' }],
@@ -125,7 +162,11 @@ describe('malformed results are decode errors (code 6)', () => {
     ['a route without dst', { cniVersion: '1.0.0', routes: [{ gw: '10.1.0.1' }] }, 'routes[0].dst is missing'],
     ['dns not an object', { cniVersion: '1.0.0', dns: ['10.1.0.53'] }, 'dns is not an object'],
     ['legacy ip4 without ip', { cniVersion: '0.2.0', ip4: { gateway: '10.1.0.1' } }, 'ip4.ip is missing'],
-    ['legacy routes not a list', { cniVersion: '0.2.0', ip4: { ip: '10.1.0.5/24', routes: 'x' } }, 'ip4.routes is not a list'],
+    [
+      'legacy routes not a list',
+      { cniVersion: '0.2.0', ip4: { ip: '10.1.0.5/24', routes: 'x' } },
+      'ip4.routes is not a list',
+    ],
   ])('%s', (_name, raw, msg) => {
     let err: unknown;
     try {

@@ -44,6 +44,9 @@ describe('supported versions', () => {
   });
 
   it('VERSION reports 1.1.0 and every supported version', () => {
-    expect(versionReport()).toEqual({ cniVersion: '1.1.0', supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+    expect(versionReport()).toEqual({
+      cniVersion: '1.1.0',
+      supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'],
+    });
   });
 });

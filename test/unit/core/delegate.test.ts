@@ -35,14 +35,26 @@ describe('confFromNad', () => {
     [
       'a single config gets wrapped, keeping its cniVersion',
       '{"cniVersion":"0.3.1","name":"mv","type":"macvlan","master":"eth1"}',
-      { cniVersion: '0.3.1', name: 'mv', plugins: [{ cniVersion: '0.3.1', name: 'mv', type: 'macvlan', master: 'eth1' }] },
+      {
+        cniVersion: '0.3.1',
+        name: 'mv',
+        plugins: [{ cniVersion: '0.3.1', name: 'mv', type: 'macvlan', master: 'eth1' }],
+      },
     ],
     [
       'a single config without name takes the NAD name',
       '{"cniVersion":"1.0.0","type":"macvlan"}',
-      { cniVersion: '1.0.0', name: 'macvlan-a', plugins: [{ cniVersion: '1.0.0', name: 'macvlan-a', type: 'macvlan' }] },
+      {
+        cniVersion: '1.0.0',
+        name: 'macvlan-a',
+        plugins: [{ cniVersion: '1.0.0', name: 'macvlan-a', type: 'macvlan' }],
+      },
     ],
-    ['an empty name counts as missing', '{"name":"","type":"macvlan"}', { name: 'macvlan-a', plugins: [{ name: 'macvlan-a', type: 'macvlan' }] }],
+    [
+      'an empty name counts as missing',
+      '{"name":"","type":"macvlan"}',
+      { name: 'macvlan-a', plugins: [{ name: 'macvlan-a', type: 'macvlan' }] },
+    ],
     [
       'a conflist keeps its plugins in order and its own name',
       '{"cniVersion":"1.1.0","name":"br","plugins":[{"type":"bridge"},{"type":"tuning","mtu":9000}]}',
@@ -54,7 +66,11 @@ describe('confFromNad', () => {
       { cniVersion: '1.0.0', name: 'macvlan-a', plugins: [{ type: 'bridge' }] },
     ],
     // A delegate keeps its own cniVersion, even a legacy or non-spec one (product.md).
-    ['a non-spec cniVersion is kept', '{"cniVersion":"0.6.0","type":"contiv"}', { cniVersion: '0.6.0', name: 'macvlan-a', plugins: [{ cniVersion: '0.6.0', name: 'macvlan-a', type: 'contiv' }] }],
+    [
+      'a non-spec cniVersion is kept',
+      '{"cniVersion":"0.6.0","type":"contiv"}',
+      { cniVersion: '0.6.0', name: 'macvlan-a', plugins: [{ cniVersion: '0.6.0', name: 'macvlan-a', type: 'contiv' }] },
+    ],
   ])('%s', (_, config, want) => {
     const files = confDir();
     expect(confFromNad(nad(config), files)).toEqual(want);
@@ -63,7 +79,11 @@ describe('confFromNad', () => {
 
   it.each([[''], ['  \n ']])('an empty spec.config (%j) is the confDir file with the NAD name', (config) => {
     const files = confDir({ 'macvlan-a': { cniVersion: '0.4.0', name: 'macvlan-a', plugins: [{ type: 'macvlan' }] } });
-    expect(confFromNad(nad(config), files)).toEqual({ cniVersion: '0.4.0', name: 'macvlan-a', plugins: [{ type: 'macvlan' }] });
+    expect(confFromNad(nad(config), files)).toEqual({
+      cniVersion: '0.4.0',
+      name: 'macvlan-a',
+      plugins: [{ type: 'macvlan' }],
+    });
     expect(files.asked).toEqual(['macvlan-a']);
   });
 
@@ -91,18 +111,26 @@ describe('confFromNad', () => {
     ['a type with a path', '{"name":"x","type":"../../bin/sh"}'],
     ['an empty type', '{"name":"x","type":""}'],
   ])('rejects a single config with %s, naming the NAD', (_, config) => {
-    expect(thrown(() => confFromNad(nad(config), confDir())).message).toContain('NetworkAttachmentDefinition ns/macvlan-a');
+    expect(thrown(() => confFromNad(nad(config), confDir())).message).toContain(
+      'NetworkAttachmentDefinition ns/macvlan-a',
+    );
   });
 
   it('an empty spec.config without a matching file names the NAD and the file it looked for', () => {
     const err = thrown(() => confFromNad(nad(''), confDir({ other: { name: 'other', type: 'bridge' } })));
     expect(err.code).toBe(ErrorCode.InvalidConfig);
-    expect(err.message).toBe('NetworkAttachmentDefinition ns/macvlan-a: spec.config is empty and no config file named "macvlan-a" is in confDir');
+    expect(err.message).toBe(
+      'NetworkAttachmentDefinition ns/macvlan-a: spec.config is empty and no config file named "macvlan-a" is in confDir',
+    );
   });
 });
 
 describe('applySelection', () => {
-  const list = (...plugins: JsonObject[]): NetConfList => ({ cniVersion: '1.0.0', name: 'n', plugins: plugins.map((p) => ({ type: 'macvlan', ...p })) });
+  const list = (...plugins: JsonObject[]): NetConfList => ({
+    cniVersion: '1.0.0',
+    name: 'n',
+    plugins: plugins.map((p) => ({ type: 'macvlan', ...p })),
+  });
   const sel = (over: Partial<SelectionElement>): SelectionElement => ({ name: 'n', namespace: 'ns', ...over });
   const caps = (...names: string[]) => ({ capabilities: Object.fromEntries(names.map((n) => [n, true])) });
 
@@ -123,19 +151,82 @@ describe('applySelection', () => {
   });
 
   it.each([
-    ['ips, declared', sel({ ips: ['10.1.1.5/24', '10.1.1.6/24'] }), [caps('ips')], { ips: ['10.1.1.5/24', '10.1.1.6/24'] }, []],
-    ['ips, undeclared: legacy IP=', sel({ ips: ['10.1.1.5/24', '10.1.1.6/24'] }), [{}], {}, [['IP', '10.1.1.5/24,10.1.1.6/24']]],
-    ['mac, declared by the second plugin', sel({ mac: '02:00:00:00:00:01' }), [{}, { type: 'tuning', ...caps('mac') }], { mac: '02:00:00:00:00:01' }, []],
+    [
+      'ips, declared',
+      sel({ ips: ['10.1.1.5/24', '10.1.1.6/24'] }),
+      [caps('ips')],
+      { ips: ['10.1.1.5/24', '10.1.1.6/24'] },
+      [],
+    ],
+    [
+      'ips, undeclared: legacy IP=',
+      sel({ ips: ['10.1.1.5/24', '10.1.1.6/24'] }),
+      [{}],
+      {},
+      [['IP', '10.1.1.5/24,10.1.1.6/24']],
+    ],
+    [
+      'mac, declared by the second plugin',
+      sel({ mac: '02:00:00:00:00:01' }),
+      [{}, { type: 'tuning', ...caps('mac') }],
+      { mac: '02:00:00:00:00:01' },
+      [],
+    ],
     ['mac, undeclared: legacy MAC=', sel({ mac: '02:00:00:00:00:01' }), [{}], {}, [['MAC', '02:00:00:00:00:01']]],
-    ['mac, declared false: legacy MAC=', sel({ mac: '02:00:00:00:00:01' }), [{ capabilities: { mac: false } }], {}, [['MAC', '02:00:00:00:00:01']]],
-    ['ips and mac, both undeclared', sel({ ips: ['10.1.1.5/24'], mac: '02:00:00:00:00:01' }), [{}], {}, [['IP', '10.1.1.5/24'], ['MAC', '02:00:00:00:00:01']]],
-    ['infiniband-guid → infinibandGUID', sel({ 'infiniband-guid': '02:00:00:00:00:00:00:01' }), [caps('infinibandGUID')], { infinibandGUID: '02:00:00:00:00:00:00:01' }, []],
+    [
+      'mac, declared false: legacy MAC=',
+      sel({ mac: '02:00:00:00:00:01' }),
+      [{ capabilities: { mac: false } }],
+      {},
+      [['MAC', '02:00:00:00:00:01']],
+    ],
+    [
+      'ips and mac, both undeclared',
+      sel({ ips: ['10.1.1.5/24'], mac: '02:00:00:00:00:01' }),
+      [{}],
+      {},
+      [
+        ['IP', '10.1.1.5/24'],
+        ['MAC', '02:00:00:00:00:01'],
+      ],
+    ],
+    [
+      'infiniband-guid → infinibandGUID',
+      sel({ 'infiniband-guid': '02:00:00:00:00:00:00:01' }),
+      [caps('infinibandGUID')],
+      { infinibandGUID: '02:00:00:00:00:00:00:01' },
+      [],
+    ],
     ['infiniband-guid, undeclared: dropped', sel({ 'infiniband-guid': '02:00:00:00:00:00:00:01' }), [{}], {}, []],
-    ['bandwidth', sel({ bandwidth: { ingressRate: 1 } }), [{}, { type: 'bandwidth', ...caps('bandwidth') }], { bandwidth: { ingressRate: 1 } }, []],
-    ['portMappings', sel({ portMappings: [{ hostPort: 80, containerPort: 8080 }] }), [caps('portMappings')], { portMappings: [{ hostPort: 80, containerPort: 8080 }] }, []],
+    [
+      'bandwidth',
+      sel({ bandwidth: { ingressRate: 1 } }),
+      [{}, { type: 'bandwidth', ...caps('bandwidth') }],
+      { bandwidth: { ingressRate: 1 } },
+      [],
+    ],
+    [
+      'portMappings',
+      sel({ portMappings: [{ hostPort: 80, containerPort: 8080 }] }),
+      [caps('portMappings')],
+      { portMappings: [{ hostPort: 80, containerPort: 8080 }] },
+      [],
+    ],
     ['portMappings, undeclared: dropped', sel({ portMappings: [{ hostPort: 80 }] }), [{}], {}, []],
-    ['deviceID from the selection', sel({ deviceID: '0000:03:00.2' }), [caps('deviceID')], { deviceID: '0000:03:00.2' }, []],
-    ['name, namespace and interface are not capabilities', sel({ interface: 'data0' }), [caps('interface', 'name')], {}, []],
+    [
+      'deviceID from the selection',
+      sel({ deviceID: '0000:03:00.2' }),
+      [caps('deviceID')],
+      { deviceID: '0000:03:00.2' },
+      [],
+    ],
+    [
+      'name, namespace and interface are not capabilities',
+      sel({ interface: 'data0' }),
+      [caps('interface', 'name')],
+      {},
+      [],
+    ],
   ])('%s', (_, selection, plugins, capabilityArgs, extraArgs) => {
     const d = applySelection(list(...plugins), selection);
     expect(d.capabilityArgs).toEqual(capabilityArgs);

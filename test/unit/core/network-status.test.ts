@@ -2,7 +2,12 @@
 // bare addresses, as Multus and the NAD client write them (anchors row 54).
 import { parseResult } from '../../../src/cni/result.js';
 import type { Result } from '../../../src/cni/types.js';
-import { type AttachedNetwork, buildNetworkStatus, defaultGateways, projectStatus } from '../../../src/core/network-status.js';
+import {
+  type AttachedNetwork,
+  buildNetworkStatus,
+  defaultGateways,
+  projectStatus,
+} from '../../../src/core/network-status.js';
 
 const att = (result: Result, over: Partial<AttachedNetwork> = {}): AttachedNetwork => ({
   name: 'ns/net-a',
@@ -45,7 +50,9 @@ describe('projectStatus: NPWG examples', () => {
       ],
       ips: [{ address: '10.1.1.5/24', gateway: '10.1.1.1', interface: 2 }],
     };
-    expect(projectStatus(att(result))).toEqual([{ name: 'ns/net-a', interface: 'net1', ips: ['10.1.1.5'], mac: '02:00:00:00:00:cc' }]);
+    expect(projectStatus(att(result))).toEqual([
+      { name: 'ns/net-a', interface: 'net1', ips: ['10.1.1.5'], mac: '02:00:00:00:00:cc' },
+    ]);
   });
 
   it('multiple sandbox interfaces: ips by interface index, unindexed ones to the last entry', () => {
@@ -65,7 +72,16 @@ describe('projectStatus: NPWG examples', () => {
       routes: [{ dst: '0.0.0.0/0', gw: '10.0.0.1' }],
     };
     expect(projectStatus(att(result, { isDefault: true, deviceInfo: { type: 'pci' } }))).toEqual([
-      { name: 'ns/net-a', interface: 'net1', ips: ['10.0.0.5'], mac: '02:00:00:00:01:01', mtu: 9000, default: true, gateway: ['10.0.0.1'], 'device-info': { type: 'pci' } },
+      {
+        name: 'ns/net-a',
+        interface: 'net1',
+        ips: ['10.0.0.5'],
+        mac: '02:00:00:00:01:01',
+        mtu: 9000,
+        default: true,
+        gateway: ['10.0.0.1'],
+        'device-info': { type: 'pci' },
+      },
       { name: 'ns/net-a', interface: 'net1v', ips: ['10.0.1.5', 'fd00::5'], mac: '02:00:00:00:01:02' },
     ]);
   });
@@ -87,8 +103,18 @@ describe('projectStatus: NPWG examples', () => {
   });
 
   it.each([
-    ['a 1.0.0 result with ips only', { cniVersion: '1.0.0', ips: [{ address: '10.1.1.5/24' }] }, '1.0.0', { ips: ['10.1.1.5'] }],
-    ['a 0.3.1 result with ips only', { cniVersion: '0.3.1', ips: [{ version: '4', address: '10.1.1.5/24' }] }, '0.3.1', { ips: ['10.1.1.5'] }],
+    [
+      'a 1.0.0 result with ips only',
+      { cniVersion: '1.0.0', ips: [{ address: '10.1.1.5/24' }] },
+      '1.0.0',
+      { ips: ['10.1.1.5'] },
+    ],
+    [
+      'a 0.3.1 result with ips only',
+      { cniVersion: '0.3.1', ips: [{ version: '4', address: '10.1.1.5/24' }] },
+      '0.3.1',
+      { ips: ['10.1.1.5'] },
+    ],
     ['an empty result', { cniVersion: '1.0.0' }, '1.0.0', {}],
     [
       'a 0.2.0 result, converted',
@@ -133,7 +159,9 @@ describe('projectStatus: optional fields', () => {
   });
 
   it('omits mac, mtu, ips and default when there are none', () => {
-    expect(projectStatus(att({ cniVersion: '1.0.0', interfaces: [one] }))).toEqual([{ name: 'ns/net-a', interface: 'net1' }]);
+    expect(projectStatus(att({ cniVersion: '1.0.0', interfaces: [one] }))).toEqual([
+      { name: 'ns/net-a', interface: 'net1' },
+    ]);
   });
 });
 
@@ -142,17 +170,53 @@ describe('defaultGateways', () => {
     ['no routes', { ips: [{ address: '10.0.0.5/24', gateway: '10.0.0.1' }] }, []],
     ['a default route with gw', { routes: [{ dst: '0.0.0.0/0', gw: '10.0.0.254' }] }, ['10.0.0.254']],
     // Multus writes "<nil>" here (multus-observed §5); the route goes via the address's gateway.
-    ['a default route without gw: ips[].gateway', { ips: [{ address: '10.0.0.5/24', gateway: '10.0.0.1' }], routes: [{ dst: '0.0.0.0/0' }] }, ['10.0.0.1']],
-    ['a default route with gw ""', { ips: [{ address: '10.0.0.5/24', gateway: '10.0.0.1' }], routes: [{ dst: '0.0.0.0/0', gw: '' }] }, ['10.0.0.1']],
-    ['without gw, only a gateway of the other family', { ips: [{ address: 'fd00::5/64', gateway: 'fd00::1' }], routes: [{ dst: '0.0.0.0/0' }] }, []],
+    [
+      'a default route without gw: ips[].gateway',
+      { ips: [{ address: '10.0.0.5/24', gateway: '10.0.0.1' }], routes: [{ dst: '0.0.0.0/0' }] },
+      ['10.0.0.1'],
+    ],
+    [
+      'a default route with gw ""',
+      { ips: [{ address: '10.0.0.5/24', gateway: '10.0.0.1' }], routes: [{ dst: '0.0.0.0/0', gw: '' }] },
+      ['10.0.0.1'],
+    ],
+    [
+      'without gw, only a gateway of the other family',
+      { ips: [{ address: 'fd00::5/64', gateway: 'fd00::1' }], routes: [{ dst: '0.0.0.0/0' }] },
+      [],
+    ],
     ['without gw and without any gateway', { ips: [{ address: '10.0.0.5/24' }], routes: [{ dst: '0.0.0.0/0' }] }, []],
-    ['non-default routes are not gateways', { routes: [{ dst: '10.0.0.0/8', gw: '10.0.0.1' }, { dst: '0.0.0.0/1', gw: '10.0.0.2' }] }, []],
+    [
+      'non-default routes are not gateways',
+      {
+        routes: [
+          { dst: '10.0.0.0/8', gw: '10.0.0.1' },
+          { dst: '0.0.0.0/1', gw: '10.0.0.2' },
+        ],
+      },
+      [],
+    ],
     [
       'both families, the v6 one via ips[].gateway',
-      { ips: [{ address: '10.0.0.5/24', gateway: '10.0.0.1' }, { address: 'fd00::5/64', gateway: 'fd00::1' }], routes: [{ dst: '0.0.0.0/0', gw: '10.0.0.1' }, { dst: '::/0' }] },
+      {
+        ips: [
+          { address: '10.0.0.5/24', gateway: '10.0.0.1' },
+          { address: 'fd00::5/64', gateway: 'fd00::1' },
+        ],
+        routes: [{ dst: '0.0.0.0/0', gw: '10.0.0.1' }, { dst: '::/0' }],
+      },
       ['10.0.0.1', 'fd00::1'],
     ],
-    ['the same gateway twice is listed once', { routes: [{ dst: '0.0.0.0/0', gw: '10.0.0.1' }, { dst: '0.0.0.0/0', gw: '10.0.0.1', table: 100 }] }, ['10.0.0.1']],
+    [
+      'the same gateway twice is listed once',
+      {
+        routes: [
+          { dst: '0.0.0.0/0', gw: '10.0.0.1' },
+          { dst: '0.0.0.0/0', gw: '10.0.0.1', table: 100 },
+        ],
+      },
+      ['10.0.0.1'],
+    ],
   ])('%s', (_, fields, want) => {
     expect(defaultGateways({ cniVersion: '1.0.0', ...fields })).toEqual(want);
   });
@@ -169,11 +233,25 @@ describe('buildNetworkStatus', () => {
   it('keeps plan order, marks only the default network, and never writes "<nil>"', () => {
     const status = buildNetworkStatus([
       att(hostLocal('10.244.77.3/24', 'eth0'), { name: 'mbdefault', ifname: 'eth0', isDefault: true }),
-      att({ cniVersion: '0.4.0', interfaces: [{ name: 'net1', sandbox: '/ns' }], ips: [{ address: '10.77.1.2/24', interface: 0 }] }, { name: 'default/macvlan-a' }),
+      att(
+        {
+          cniVersion: '0.4.0',
+          interfaces: [{ name: 'net1', sandbox: '/ns' }],
+          ips: [{ address: '10.77.1.2/24', interface: 0 }],
+        },
+        { name: 'default/macvlan-a' },
+      ),
       att({ cniVersion: '1.0.0' }, { name: 'default/macvlan-b', ifname: 'net2' }),
     ]);
     expect(status).toEqual([
-      { name: 'mbdefault', interface: 'eth0', ips: ['10.244.77.3'], mac: '02:00:00:00:00:01', default: true, gateway: ['10.244.77.1'] },
+      {
+        name: 'mbdefault',
+        interface: 'eth0',
+        ips: ['10.244.77.3'],
+        mac: '02:00:00:00:00:01',
+        default: true,
+        gateway: ['10.244.77.1'],
+      },
       { name: 'default/macvlan-a', interface: 'net1', ips: ['10.77.1.2'] },
       { name: 'default/macvlan-b', interface: 'net2' },
     ]);

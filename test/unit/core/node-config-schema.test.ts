@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JsonObject } from '../../../src/cni/types.js';
-import { NODE_CONFIG_ALIASES, NODE_CONFIG_DEFAULTS, NODE_CONFIG_FIELDS } from '../../../src/core/generated/node-config-keys.js';
+import {
+  NODE_CONFIG_ALIASES,
+  NODE_CONFIG_DEFAULTS,
+  NODE_CONFIG_FIELDS,
+} from '../../../src/core/generated/node-config-keys.js';
 import { type NodeConfig, parseNodeConfig } from '../../../src/core/node-config.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -17,7 +21,9 @@ interface Property {
   'x-raw-only'?: boolean;
 }
 
-const schema = JSON.parse(readFileSync(join(REPO, 'schemas/node-config.schema.json'), 'utf8')) as { properties: Record<string, Property> };
+const schema = JSON.parse(readFileSync(join(REPO, 'schemas/node-config.schema.json'), 'utf8')) as {
+  properties: Record<string, Property>;
+};
 const props = Object.entries(schema.properties);
 const schemaDefaults = Object.fromEntries(props.filter(([, p]) => 'default' in p).map(([k, p]) => [k, p.default]));
 const parsedKeys = props.filter(([, p]) => !p['x-alias-of'] && !p['x-raw-only']).map(([k]) => k);
@@ -47,7 +53,8 @@ function docsTable(): Map<string, string[]> {
 
 describe('the node-config schema as the one source', () => {
   it('gives every key a description', () => {
-    for (const [key, p] of props) expect([key, typeof p.description === 'string' && p.description.length > 0]).toEqual([key, true]);
+    for (const [key, p] of props)
+      expect([key, typeof p.description === 'string' && p.description.length > 0]).toEqual([key, true]);
   });
 
   it('has every key in the docs table: a row of its own, or an alias in the row of its key', () => {
@@ -73,7 +80,9 @@ describe('the node-config schema as the one source', () => {
   });
 
   it('parses the schema defaults, given explicitly, to what it fills in', () => {
-    expect(withoutRaw(parseNodeConfig({ type: 'braid', ...schemaDefaults }))).toEqual(withoutRaw(parseNodeConfig({ type: 'braid' })));
+    expect(withoutRaw(parseNodeConfig({ type: 'braid', ...schemaDefaults }))).toEqual(
+      withoutRaw(parseNodeConfig({ type: 'braid' })),
+    );
   });
 
   it('hands each call its own copy of a default list or object', () => {

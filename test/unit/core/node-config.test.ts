@@ -51,14 +51,30 @@ describe('parseNodeConfig', () => {
   it.each<[string, JsonObject, Partial<NodeConfig>]>([
     ['cniDir → cacheDir', { cniDir: '/var/lib/cni/multus' }, { cacheDir: '/var/lib/cni/multus' }],
     ['multusNamespace → defaultNetworkNamespace', { multusNamespace: 'infra' }, { defaultNetworkNamespace: 'infra' }],
-    ['readinessindicatorfile → readinessIndicatorFile', { readinessindicatorfile: '/run/flannel/subnet.env' }, { readinessIndicatorFile: '/run/flannel/subnet.env' }],
+    [
+      'readinessindicatorfile → readinessIndicatorFile',
+      { readinessindicatorfile: '/run/flannel/subnet.env' },
+      { readinessIndicatorFile: '/run/flannel/subnet.env' },
+    ],
     // Multus's generated config carries "readinessindicatorfile": "" when there is none.
     ['an empty readinessindicatorfile is none', { readinessindicatorfile: '' }, { readinessIndicatorFile: undefined }],
-    ['globalNamespaces as a comma string', { globalNamespaces: 'default, shared ,, tenant-x' }, { globalNamespaces: ['default', 'shared', 'tenant-x'] }],
+    [
+      'globalNamespaces as a comma string',
+      { globalNamespaces: 'default, shared ,, tenant-x' },
+      { globalNamespaces: ['default', 'shared', 'tenant-x'] },
+    ],
     ['globalNamespaces as a list', { globalNamespaces: ['shared'] }, { globalNamespaces: ['shared'] }],
     ['globalNamespaces empty', { globalNamespaces: '' }, { globalNamespaces: [] }],
-    ['booleans and lists as given', { namespaceIsolation: true, parallelAttach: false, systemNamespaces: [] }, { namespaceIsolation: true, parallelAttach: false, systemNamespaces: [] }],
-    ['the runtime pass-through', { capabilities: { portMappings: true }, runtimeConfig: { portMappings: [{ HostPort: 80 }] } }, { capabilities: { portMappings: true }, runtimeConfig: { portMappings: [{ HostPort: 80 }] } }],
+    [
+      'booleans and lists as given',
+      { namespaceIsolation: true, parallelAttach: false, systemNamespaces: [] },
+      { namespaceIsolation: true, parallelAttach: false, systemNamespaces: [] },
+    ],
+    [
+      'the runtime pass-through',
+      { capabilities: { portMappings: true }, runtimeConfig: { portMappings: [{ HostPort: 80 }] } },
+      { capabilities: { portMappings: true }, runtimeConfig: { portMappings: [{ HostPort: 80 }] } },
+    ],
   ])('%s', (_, extra, want) => {
     expect(parseNodeConfig({ type: 'braid', ...extra })).toMatchObject(want);
   });

@@ -22,35 +22,81 @@ const NADS: Nad[] = [
   ['shared', 'a', macvlan],
   ['kube-system', 'a', macvlan],
 ].map(([namespace, name, config]) => ({ namespace: namespace!, name: name!, config: config!, annotations: {} }));
-NADS.push({ namespace: 'p-ns', name: 'sriov', config: '{"cniVersion":"1.0.0","type":"host-device"}', annotations: { 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov' } });
+NADS.push({
+  namespace: 'p-ns',
+  name: 'sriov',
+  config: '{"cniVersion":"1.0.0","type":"host-device"}',
+  annotations: { 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov' },
+});
 
 const nads: NadSource = { getNad: async (ns, name) => NADS.find((n) => n.namespace === ns && n.name === name) };
-const CONF_DIR: Record<string, JsonObject> = { flannel: { cniVersion: '0.3.1', name: 'cbr0', plugins: [{ type: 'flannel' }] } };
-const PATHS: Record<string, JsonObject> = { '/etc/cni/net.d/10-calico.conflist': { name: 'k8s-pod-network', plugins: [{ type: 'calico' }] } };
+const CONF_DIR: Record<string, JsonObject> = {
+  flannel: { cniVersion: '0.3.1', name: 'cbr0', plugins: [{ type: 'flannel' }] },
+};
+const PATHS: Record<string, JsonObject> = {
+  '/etc/cni/net.d/10-calico.conflist': { name: 'k8s-pod-network', plugins: [{ type: 'calico' }] },
+};
 const files: ConfFiles = { findByName: (n) => CONF_DIR[n], readPath: (p) => PATHS[p] };
 const devices: DeviceSource = {
   deviceIds: (uid, rn) => (uid === 'uid-1' && rn === 'intel.com/sriov' ? ['0000:03:00.1', '0000:03:00.2'] : []),
   deviceInfo: () => undefined,
 };
 
-const pod = (annotations: Record<string, string>, namespace = 'p-ns'): PodInfo => ({ namespace, name: 'p', annotations });
+const pod = (annotations: Record<string, string>, namespace = 'p-ns'): PodInfo => ({
+  namespace,
+  name: 'p',
+  annotations,
+});
 const nets = (value: string) => pod({ 'k8s.v1.cni.cncf.io/networks': value });
 const CLUSTER = { clusterNetwork: 'cluster-net' };
 
 function plan(config: JsonObject, p?: PodInfo, args: CniArgs = []): Promise<PlannedAttachment[]> {
-  return planAttachments({ config: parseNodeConfig({ type: 'braid', ...config }), ifname: 'eth0', args, pod: p, nads, files, devices });
+  return planAttachments({
+    config: parseNodeConfig({ type: 'braid', ...config }),
+    ifname: 'eth0',
+    args,
+    pod: p,
+    nads,
+    files,
+    devices,
+  });
 }
 const layout = (atts: PlannedAttachment[]) => atts.map((a) => `${a.name}>${a.ifname}${a.isDefault ? '*' : ''}`);
 
 describe('planAttachments: which networks, in which order, on which interface', () => {
   it.each([
-    ['clusterNetwork (a NAD in kube-system) and two selections', CLUSTER, nets('a, b'), ['cluster-net>eth0*', 'p-ns/a>net1', 'p-ns/b>net2']],
-    ['clusterNetwork found in confDir by name', { clusterNetwork: 'flannel' }, nets('a'), ['cbr0>eth0*', 'p-ns/a>net1']],
-    ['clusterNetwork as a file path', { clusterNetwork: '/etc/cni/net.d/10-calico.conflist' }, undefined, ['k8s-pod-network>eth0*']],
-    ['clusterNetwork in a custom multusNamespace', { clusterNetwork: 'a', multusNamespace: 'other' }, undefined, ['a>eth0*']],
+    [
+      'clusterNetwork (a NAD in kube-system) and two selections',
+      CLUSTER,
+      nets('a, b'),
+      ['cluster-net>eth0*', 'p-ns/a>net1', 'p-ns/b>net2'],
+    ],
+    [
+      'clusterNetwork found in confDir by name',
+      { clusterNetwork: 'flannel' },
+      nets('a'),
+      ['cbr0>eth0*', 'p-ns/a>net1'],
+    ],
+    [
+      'clusterNetwork as a file path',
+      { clusterNetwork: '/etc/cni/net.d/10-calico.conflist' },
+      undefined,
+      ['k8s-pod-network>eth0*'],
+    ],
+    [
+      'clusterNetwork in a custom multusNamespace',
+      { clusterNetwork: 'a', multusNamespace: 'other' },
+      undefined,
+      ['a>eth0*'],
+    ],
     [
       'delegates: the first is the default, the rest are inline before the pod selections',
-      { delegates: [{ name: 'd0', type: 'bridge' }, { name: 'd1', type: 'macvlan' }] },
+      {
+        delegates: [
+          { name: 'd0', type: 'bridge' },
+          { name: 'd1', type: 'macvlan' },
+        ],
+      },
       nets('a'),
       ['d0>eth0*', 'd1>net1', 'p-ns/a>net2'],
     ],
@@ -60,25 +106,80 @@ describe('planAttachments: which networks, in which order, on which interface', 
       nets('a,b@data0,c'),
       ['cluster-net>eth0*', 'dn-a>net1', 'p-ns/a>net2', 'p-ns/b>data0', 'p-ns/c>net4'],
     ],
-    ['the same network twice is two attachments', CLUSTER, nets('a,a'), ['cluster-net>eth0*', 'p-ns/a>net1', 'p-ns/a>net2']],
-    ['systemNamespaces get no defaultNetworks, but their own selections', { ...CLUSTER, defaultNetworks: ['dn-a'] }, pod({ 'k8s.v1.cni.cncf.io/networks': 'a' }, 'kube-system'), ['cluster-net>eth0*', 'kube-system/a>net1']],
-    ['a custom systemNamespaces list', { ...CLUSTER, defaultNetworks: ['dn-a'], systemNamespaces: ['p-ns'] }, nets('a'), ['cluster-net>eth0*', 'p-ns/a>net1']],
-    ['no pod (inline delegates only) still gets defaultNetworks', { ...CLUSTER, defaultNetworks: ['dn-a'] }, undefined, ['cluster-net>eth0*', 'dn-a>net1']],
+    [
+      'the same network twice is two attachments',
+      CLUSTER,
+      nets('a,a'),
+      ['cluster-net>eth0*', 'p-ns/a>net1', 'p-ns/a>net2'],
+    ],
+    [
+      'systemNamespaces get no defaultNetworks, but their own selections',
+      { ...CLUSTER, defaultNetworks: ['dn-a'] },
+      pod({ 'k8s.v1.cni.cncf.io/networks': 'a' }, 'kube-system'),
+      ['cluster-net>eth0*', 'kube-system/a>net1'],
+    ],
+    [
+      'a custom systemNamespaces list',
+      { ...CLUSTER, defaultNetworks: ['dn-a'], systemNamespaces: ['p-ns'] },
+      nets('a'),
+      ['cluster-net>eth0*', 'p-ns/a>net1'],
+    ],
+    [
+      'no pod (inline delegates only) still gets defaultNetworks',
+      { ...CLUSTER, defaultNetworks: ['dn-a'] },
+      undefined,
+      ['cluster-net>eth0*', 'dn-a>net1'],
+    ],
     ['a pod without the annotation', CLUSTER, pod({}), ['cluster-net>eth0*']],
     // Anchors row 4: the override's namespace defaults to defaultNetworkNamespace, not the pod's.
-    ['v1.multus-cni.io/default-network replaces clusterNetwork', CLUSTER, pod({ 'v1.multus-cni.io/default-network': 'alt-net' }), ['alt-net>eth0*']],
-    ['v1.multus-cni.io/default-network with a namespace', CLUSTER, pod({ 'v1.multus-cni.io/default-network': 'p-ns/alt-net' }), ['wrong-alt>eth0*']],
+    [
+      'v1.multus-cni.io/default-network replaces clusterNetwork',
+      CLUSTER,
+      pod({ 'v1.multus-cni.io/default-network': 'alt-net' }),
+      ['alt-net>eth0*'],
+    ],
+    [
+      'v1.multus-cni.io/default-network with a namespace',
+      CLUSTER,
+      pod({ 'v1.multus-cni.io/default-network': 'p-ns/alt-net' }),
+      ['wrong-alt>eth0*'],
+    ],
     [
       'v1.multus-cni.io/default-network replaces delegates[0] only',
-      { delegates: [{ name: 'd0', type: 'bridge' }, { name: 'd1', type: 'macvlan' }] },
+      {
+        delegates: [
+          { name: 'd0', type: 'bridge' },
+          { name: 'd1', type: 'macvlan' },
+        ],
+      },
       pod({ 'v1.multus-cni.io/default-network': 'alt-net', 'k8s.v1.cni.cncf.io/networks': 'a' }),
       ['alt-net>eth0*', 'd1>net1', 'p-ns/a>net2'],
     ],
-    ['namespaceIsolation: the pod namespace', { ...CLUSTER, namespaceIsolation: true }, nets('a,p-ns/b'), ['cluster-net>eth0*', 'p-ns/a>net1', 'p-ns/b>net2']],
-    ['namespaceIsolation: "default" is global by default', { ...CLUSTER, namespaceIsolation: true }, nets('default/a'), ['cluster-net>eth0*', 'default/a>net1']],
-    ['namespaceIsolation: globalNamespaces as a comma string', { ...CLUSTER, namespaceIsolation: true, globalNamespaces: 'default, shared' }, nets('shared/a,default/a'), ['cluster-net>eth0*', 'shared/a>net1', 'default/a>net2']],
+    [
+      'namespaceIsolation: the pod namespace',
+      { ...CLUSTER, namespaceIsolation: true },
+      nets('a,p-ns/b'),
+      ['cluster-net>eth0*', 'p-ns/a>net1', 'p-ns/b>net2'],
+    ],
+    [
+      'namespaceIsolation: "default" is global by default',
+      { ...CLUSTER, namespaceIsolation: true },
+      nets('default/a'),
+      ['cluster-net>eth0*', 'default/a>net1'],
+    ],
+    [
+      'namespaceIsolation: globalNamespaces as a comma string',
+      { ...CLUSTER, namespaceIsolation: true, globalNamespaces: 'default, shared' },
+      nets('shared/a,default/a'),
+      ['cluster-net>eth0*', 'shared/a>net1', 'default/a>net2'],
+    ],
     ['namespaceIsolation off: any namespace', CLUSTER, nets('other/a'), ['cluster-net>eth0*', 'other/a>net1']],
-    ['one v4 and one v6 default-route', CLUSTER, nets('[{"name":"a","default-route":["10.0.0.1"]},{"name":"b","default-route":["fd00::1"]}]'), ['cluster-net>eth0*', 'p-ns/a>net1', 'p-ns/b>net2']],
+    [
+      'one v4 and one v6 default-route',
+      CLUSTER,
+      nets('[{"name":"a","default-route":["10.0.0.1"]},{"name":"b","default-route":["fd00::1"]}]'),
+      ['cluster-net>eth0*', 'p-ns/a>net1', 'p-ns/b>net2'],
+    ],
   ])('%s', async (_, config, p, want) => {
     expect(layout(await plan(config, p))).toEqual(want);
   });
@@ -86,23 +187,98 @@ describe('planAttachments: which networks, in which order, on which interface', 
 
 describe('planAttachments: errors name the pod, the network and the reason', () => {
   it.each([
-    ['clusterNetwork and delegates both set', { ...CLUSTER, delegates: [{ name: 'd0', type: 'bridge' }] }, nets('a'), ['"clusterNetwork" and "delegates"']],
+    [
+      'clusterNetwork and delegates both set',
+      { ...CLUSTER, delegates: [{ name: 'd0', type: 'bridge' }] },
+      nets('a'),
+      ['"clusterNetwork" and "delegates"'],
+    ],
     ['no default network at all', {}, nets('a'), ['no default network']],
-    ['clusterNetwork not found anywhere', { clusterNetwork: 'nope' }, undefined, ['network "nope" not found', '"kube-system"']],
-    ['a defaultNetworks entry not found', { ...CLUSTER, defaultNetworks: ['nope'] }, undefined, ['network "nope" not found']],
-    ['an unknown NAD', CLUSTER, nets('a,nope'), ['pod p-ns/p', 'network p-ns/nope', 'NetworkAttachmentDefinition not found']],
-    ['a malformed annotation', CLUSTER, nets('a,Bad'), ['pod p-ns/p', 'annotation k8s.v1.cni.cncf.io/networks', 'network 2 ("Bad")']],
-    ['a NAD whose config is not JSON', CLUSTER, nets('broken'), ['pod p-ns/p', 'NetworkAttachmentDefinition p-ns/broken', 'not valid JSON']],
-    ['an explicit interface taking a positional name', CLUSTER, nets('a@net2,b'), ['pod p-ns/p', 'p-ns/a and p-ns/b', 'interface "net2"']],
-    ['an explicit interface equal to CNI_IFNAME', CLUSTER, nets('a@eth0'), ['pod p-ns/p', 'cluster-net and p-ns/a', 'interface "eth0"']],
-    ['two selections with the same explicit interface', CLUSTER, nets('a@data0,b@data0'), ['p-ns/a and p-ns/b', 'interface "data0"']],
-    ['a cross-namespace network under isolation', { ...CLUSTER, namespaceIsolation: true }, nets('other/a'), ['pod p-ns/p', 'network other/a', 'namespaceIsolation']],
+    [
+      'clusterNetwork not found anywhere',
+      { clusterNetwork: 'nope' },
+      undefined,
+      ['network "nope" not found', '"kube-system"'],
+    ],
+    [
+      'a defaultNetworks entry not found',
+      { ...CLUSTER, defaultNetworks: ['nope'] },
+      undefined,
+      ['network "nope" not found'],
+    ],
+    [
+      'an unknown NAD',
+      CLUSTER,
+      nets('a,nope'),
+      ['pod p-ns/p', 'network p-ns/nope', 'NetworkAttachmentDefinition not found'],
+    ],
+    [
+      'a malformed annotation',
+      CLUSTER,
+      nets('a,Bad'),
+      ['pod p-ns/p', 'annotation k8s.v1.cni.cncf.io/networks', 'network 2 ("Bad")'],
+    ],
+    [
+      'a NAD whose config is not JSON',
+      CLUSTER,
+      nets('broken'),
+      ['pod p-ns/p', 'NetworkAttachmentDefinition p-ns/broken', 'not valid JSON'],
+    ],
+    [
+      'an explicit interface taking a positional name',
+      CLUSTER,
+      nets('a@net2,b'),
+      ['pod p-ns/p', 'p-ns/a and p-ns/b', 'interface "net2"'],
+    ],
+    [
+      'an explicit interface equal to CNI_IFNAME',
+      CLUSTER,
+      nets('a@eth0'),
+      ['pod p-ns/p', 'cluster-net and p-ns/a', 'interface "eth0"'],
+    ],
+    [
+      'two selections with the same explicit interface',
+      CLUSTER,
+      nets('a@data0,b@data0'),
+      ['p-ns/a and p-ns/b', 'interface "data0"'],
+    ],
+    [
+      'a cross-namespace network under isolation',
+      { ...CLUSTER, namespaceIsolation: true },
+      nets('other/a'),
+      ['pod p-ns/p', 'network other/a', 'namespaceIsolation'],
+    ],
     // Multus: once globalNamespaces is set, "default" must be listed explicitly.
-    ['"default" when globalNamespaces omits it', { ...CLUSTER, namespaceIsolation: true, globalNamespaces: 'shared' }, nets('default/a'), ['network default/a', 'namespaceIsolation']],
-    ['two IPv4 default-routes', CLUSTER, nets('[{"name":"a","default-route":["10.0.0.1"]},{"name":"b","default-route":["10.1.0.1"]}]'), ['pod p-ns/p', 'more than one IPv4 "default-route"']],
-    ['two IPv6 default-routes on one network', CLUSTER, nets('[{"name":"a","default-route":["fd00::1","fd01::1"]}]'), ['more than one IPv6 "default-route"']],
-    ['a default-network override naming two networks', CLUSTER, pod({ 'v1.multus-cni.io/default-network': 'alt-net,a' }), ['pod p-ns/p', 'exactly one network']],
-    ['a default-network override that does not exist', CLUSTER, pod({ 'v1.multus-cni.io/default-network': 'nope' }), ['pod p-ns/p', 'default network kube-system/nope', 'not found']],
+    [
+      '"default" when globalNamespaces omits it',
+      { ...CLUSTER, namespaceIsolation: true, globalNamespaces: 'shared' },
+      nets('default/a'),
+      ['network default/a', 'namespaceIsolation'],
+    ],
+    [
+      'two IPv4 default-routes',
+      CLUSTER,
+      nets('[{"name":"a","default-route":["10.0.0.1"]},{"name":"b","default-route":["10.1.0.1"]}]'),
+      ['pod p-ns/p', 'more than one IPv4 "default-route"'],
+    ],
+    [
+      'two IPv6 default-routes on one network',
+      CLUSTER,
+      nets('[{"name":"a","default-route":["fd00::1","fd01::1"]}]'),
+      ['more than one IPv6 "default-route"'],
+    ],
+    [
+      'a default-network override naming two networks',
+      CLUSTER,
+      pod({ 'v1.multus-cni.io/default-network': 'alt-net,a' }),
+      ['pod p-ns/p', 'exactly one network'],
+    ],
+    [
+      'a default-network override that does not exist',
+      CLUSTER,
+      pod({ 'v1.multus-cni.io/default-network': 'nope' }),
+      ['pod p-ns/p', 'default network kube-system/nope', 'not found'],
+    ],
   ])('%s', async (_, config, p, parts) => {
     const err = await plan(config, p).then(
       () => undefined,
@@ -116,7 +292,10 @@ describe('planAttachments: errors name the pod, the network and the reason', () 
 
 describe('planAttachments: what each delegate is given', () => {
   it('runtime capabilities go to the default network only (NPWG §7.5), passed through as received', async () => {
-    const runtimeConfig = { portMappings: [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp' }], dns: { Servers: ['10.96.0.10'] } };
+    const runtimeConfig = {
+      portMappings: [{ HostPort: 8080, ContainerPort: 80, Protocol: 'tcp' }],
+      dns: { Servers: ['10.96.0.10'] },
+    };
     const [def, sec] = await plan({ ...CLUSTER, capabilities: { portMappings: true }, runtimeConfig }, nets('a'));
     expect(def!.capabilityArgs).toEqual(runtimeConfig);
     expect(sec!.capabilityArgs).toEqual({});
@@ -126,7 +305,11 @@ describe('planAttachments: what each delegate is given', () => {
     const [, a] = await plan(CLUSTER, nets('[{"name":"a","ips":["10.1.1.5/24"],"cni-args":{"k":"v"}}]'));
     expect(a!.selection).toEqual({ name: 'a', namespace: 'p-ns', ips: ['10.1.1.5/24'], 'cni-args': { k: 'v' } });
     expect(a!.extraArgs).toEqual([['IP', '10.1.1.5/24']]);
-    expect(a!.conf).toEqual({ cniVersion: '1.0.0', name: 'a', plugins: [{ cniVersion: '1.0.0', name: 'a', type: 'macvlan', master: 'eth1', args: { cni: { k: 'v' } } }] });
+    expect(a!.conf).toEqual({
+      cniVersion: '1.0.0',
+      name: 'a',
+      plugins: [{ cniVersion: '1.0.0', name: 'a', type: 'macvlan', master: 'eth1', args: { cni: { k: 'v' } } }],
+    });
   });
 
   it.each([

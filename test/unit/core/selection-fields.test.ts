@@ -37,9 +37,33 @@ describe('selection fields', () => {
 
   it.each([
     ['a declared capability', { ips: ['10.0.0.5/24'] }, { ips: ['10.0.0.5/24'] }, [], { ips: 'runtimeConfig.ips' }],
-    ['the legacy CNI_ARGS', { ips: ['10.0.0.5/24'], mac: 'c2:b0:57:49:47:f1' }, {}, [['IP', '10.0.0.5/24'], ['MAC', 'c2:b0:57:49:47:f1']], { ips: 'CNI_ARGS IP', mac: 'CNI_ARGS MAC' }],
-    ['nowhere', { bandwidth: { ingressRate: 1 } }, {}, [], { bandwidth: 'not delivered: no plugin of the network declares the "bandwidth" capability' }],
-    ['braid itself', { interface: 'net5', 'default-route': ['10.0.0.1'] }, {}, [], { interface: 'the CNI_IFNAME of its delegate', 'default-route': "the pod's default route, set by braid after the delegates ran" }],
+    [
+      'the legacy CNI_ARGS',
+      { ips: ['10.0.0.5/24'], mac: 'c2:b0:57:49:47:f1' },
+      {},
+      [
+        ['IP', '10.0.0.5/24'],
+        ['MAC', 'c2:b0:57:49:47:f1'],
+      ],
+      { ips: 'CNI_ARGS IP', mac: 'CNI_ARGS MAC' },
+    ],
+    [
+      'nowhere',
+      { bandwidth: { ingressRate: 1 } },
+      {},
+      [],
+      { bandwidth: 'not delivered: no plugin of the network declares the "bandwidth" capability' },
+    ],
+    [
+      'braid itself',
+      { interface: 'net5', 'default-route': ['10.0.0.1'] },
+      {},
+      [],
+      {
+        interface: 'the CNI_IFNAME of its delegate',
+        'default-route': "the pod's default route, set by braid after the delegates ran",
+      },
+    ],
   ])('delivery through %s', (_what, sel, caps, extra, want) => {
     expect(deliveryOf(sel, caps, extra as Array<[string, string]>)).toEqual(want);
   });

@@ -36,7 +36,13 @@ describe('parseSelections: short form', () => {
       ],
     ],
     // NPWG §4.2: the same network twice is two attachments.
-    ['net-a,net-a', [{ name: 'net-a', namespace: POD_NS }, { name: 'net-a', namespace: POD_NS }]],
+    [
+      'net-a,net-a',
+      [
+        { name: 'net-a', namespace: POD_NS },
+        { name: 'net-a', namespace: POD_NS },
+      ],
+    ],
   ])('parses %j', (raw, want) => {
     expect(parseSelections(raw, POD_NS)).toEqual(want);
   });
@@ -69,17 +75,43 @@ describe('parseSelections: JSON form', () => {
     [
       'keys in any case',
       '[{"NAME":"net-a","Namespace":"other","Interface":"d0","IPs":["10.0.0.2"],"MAC":"02:00:00:00:00:01","Default-Route":["10.0.0.1"],"CNI-Args":{"x":"y"},"Bandwidth":{},"portmappings":[],"Infiniband-GUID":"02:00:00:00:00:00:00:01","deviceid":"0000:00:01.0"}]',
-      [{ name: 'net-a', namespace: 'other', interface: 'd0', ips: ['10.0.0.2'], mac: '02:00:00:00:00:01', 'default-route': ['10.0.0.1'], 'cni-args': { x: 'y' }, bandwidth: {}, portMappings: [], 'infiniband-guid': '02:00:00:00:00:00:00:01', deviceID: '0000:00:01.0' }],
+      [
+        {
+          name: 'net-a',
+          namespace: 'other',
+          interface: 'd0',
+          ips: ['10.0.0.2'],
+          mac: '02:00:00:00:00:01',
+          'default-route': ['10.0.0.1'],
+          'cni-args': { x: 'y' },
+          bandwidth: {},
+          portMappings: [],
+          'infiniband-guid': '02:00:00:00:00:00:00:01',
+          deviceID: '0000:00:01.0',
+        },
+      ],
     ],
-    ['the deprecated interfaceRequest', '[{"name":"net-a","interfaceRequest":"d0"}]', [{ name: 'net-a', namespace: POD_NS, interface: 'd0' }]],
+    [
+      'the deprecated interfaceRequest',
+      '[{"name":"net-a","interfaceRequest":"d0"}]',
+      [{ name: 'net-a', namespace: POD_NS, interface: 'd0' }],
+    ],
     // NPWG §4.1.2: vendor keys are reverse-DNS (they contain a dot) and are ignored.
     [
       'reverse-DNS vendor keys',
       '[{"name":"net-a","org.example.foo":1,"k8s.example.com/bar":{"x":1}}]',
       [{ name: 'net-a', namespace: POD_NS }],
     ],
-    ['MAC with dashes', '[{"name":"net-a","mac":"C2-B0-57-49-47-F1"}]', [{ name: 'net-a', namespace: POD_NS, mac: 'C2-B0-57-49-47-F1' }]],
-    ['default-route []: no default route here', '[{"name":"net-a","default-route":[]}]', [{ name: 'net-a', namespace: POD_NS, 'default-route': [] }]],
+    [
+      'MAC with dashes',
+      '[{"name":"net-a","mac":"C2-B0-57-49-47-F1"}]',
+      [{ name: 'net-a', namespace: POD_NS, mac: 'C2-B0-57-49-47-F1' }],
+    ],
+    [
+      'default-route []: no default route here',
+      '[{"name":"net-a","default-route":[]}]',
+      [{ name: 'net-a', namespace: POD_NS, 'default-route': [] }],
+    ],
   ])('accepts %s', (_, raw, want) => {
     expect(parseSelections(raw, POD_NS)).toEqual(want);
   });

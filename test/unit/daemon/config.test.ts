@@ -19,7 +19,12 @@ function rejected(run: () => unknown): CniError {
 describe('parseDaemonConfig', () => {
   it('fills the defaults and takes nodeName from NODE_NAME', () => {
     const cfg = parseDaemonConfig({}, { NODE_NAME: 'node-a' });
-    expect(cfg).toMatchObject({ nodeName: 'node-a', socketPath: '/run/braid/braid.sock', maxConcurrentRequests: 16, drainSeconds: 30 });
+    expect(cfg).toMatchObject({
+      nodeName: 'node-a',
+      socketPath: '/run/braid/braid.sock',
+      maxConcurrentRequests: 16,
+      drainSeconds: 30,
+    });
     expect(cfg.metricsAddress).toBe('0.0.0.0:10366'); // clear of Felix's 9091 and node agents' ports
     expect('hostRoot' in cfg).toBe(false);
     expect(cfg.node).toMatchObject({ name: 'braid', cacheDir: '/var/lib/braid', logLevel: 'warn' });
@@ -42,23 +47,49 @@ describe('parseDaemonConfig', () => {
 
   it('takes the daemon keys and passes the node keys to the node configuration', () => {
     const cfg = parseDaemonConfig(
-      { nodeName: 'n', socketPath: '/tmp/b.sock', metricsAddress: '127.0.0.1:9300', maxConcurrentRequests: 2, drainSeconds: 5, kubeconfig: '/etc/kc', cacheDir: '/c', logLevel: 'debug' },
+      {
+        nodeName: 'n',
+        socketPath: '/tmp/b.sock',
+        metricsAddress: '127.0.0.1:9300',
+        maxConcurrentRequests: 2,
+        drainSeconds: 5,
+        kubeconfig: '/etc/kc',
+        cacheDir: '/c',
+        logLevel: 'debug',
+      },
       {},
     );
-    expect(cfg).toMatchObject({ nodeName: 'n', socketPath: '/tmp/b.sock', metricsAddress: '127.0.0.1:9300', maxConcurrentRequests: 2, drainSeconds: 5 });
+    expect(cfg).toMatchObject({
+      nodeName: 'n',
+      socketPath: '/tmp/b.sock',
+      metricsAddress: '127.0.0.1:9300',
+      maxConcurrentRequests: 2,
+      drainSeconds: 5,
+    });
     expect(cfg.node).toMatchObject({ kubeconfig: '/etc/kc', cacheDir: '/c', logLevel: 'debug' });
-    for (const k of ['nodeName', 'socketPath', 'metricsAddress', 'maxConcurrentRequests', 'drainSeconds']) expect(cfg.node.raw).not.toHaveProperty(k);
+    for (const k of ['nodeName', 'socketPath', 'metricsAddress', 'maxConcurrentRequests', 'drainSeconds'])
+      expect(cfg.node.raw).not.toHaveProperty(k);
   });
 
   it.each<[string, JsonObject, Record<string, string>, RegExp]>([
     ['no nodeName anywhere', {}, {}, /needs "nodeName" in its configuration or NODE_NAME/],
     ['an empty NODE_NAME', {}, { NODE_NAME: '' }, /needs "nodeName"/],
-    ['maxConcurrentRequests 0', { maxConcurrentRequests: 0 }, { NODE_NAME: 'n' }, /"maxConcurrentRequests" must be a whole number of at least 1/],
+    [
+      'maxConcurrentRequests 0',
+      { maxConcurrentRequests: 0 },
+      { NODE_NAME: 'n' },
+      /"maxConcurrentRequests" must be a whole number of at least 1/,
+    ],
     ['maxConcurrentRequests -3', { maxConcurrentRequests: -3 }, { NODE_NAME: 'n' }, /"maxConcurrentRequests"/],
     ['maxConcurrentRequests 1.5', { maxConcurrentRequests: 1.5 }, { NODE_NAME: 'n' }, /"maxConcurrentRequests"/],
     ['maxConcurrentRequests "4"', { maxConcurrentRequests: '4' }, { NODE_NAME: 'n' }, /"maxConcurrentRequests"/],
     ['a socketPath that is not a string', { socketPath: 7 }, { NODE_NAME: 'n' }, /"socketPath" must be a string/],
-    ['a metricsAddress that is not a string', { metricsAddress: 9300 }, { NODE_NAME: 'n' }, /"metricsAddress" must be a string/],
+    [
+      'a metricsAddress that is not a string',
+      { metricsAddress: 9300 },
+      { NODE_NAME: 'n' },
+      /"metricsAddress" must be a string/,
+    ],
     ['a relative hostRoot', { hostRoot: 'hostroot' }, { NODE_NAME: 'n' }, /"hostRoot" must be an absolute path/],
     ['a nodeName that is not a string', { nodeName: 42 }, {}, /"nodeName" must be a string/],
     ['an empty nodeName', { nodeName: '' }, { NODE_NAME: 'n' }, /needs "nodeName"/],
@@ -87,12 +118,19 @@ describe('readDaemonConfig', () => {
   };
 
   it('reads a JSON file', () => {
-    expect(readDaemonConfig(file('ok.json', '{"nodeName":"n","maxConcurrentRequests":3}'), {})).toMatchObject({ nodeName: 'n', maxConcurrentRequests: 3 });
+    expect(readDaemonConfig(file('ok.json', '{"nodeName":"n","maxConcurrentRequests":3}'), {})).toMatchObject({
+      nodeName: 'n',
+      maxConcurrentRequests: 3,
+    });
   });
 
   it.each([
     ['a missing file', () => join(dir, 'missing.json'), /cannot read the daemon configuration .*missing\.json/],
-    ['a file that is not JSON', () => file('bad.json', 'nodeName: n'), /cannot read the daemon configuration .*bad\.json/],
+    [
+      'a file that is not JSON',
+      () => file('bad.json', 'nodeName: n'),
+      /cannot read the daemon configuration .*bad\.json/,
+    ],
     ['a JSON array', () => file('array.json', '[]'), /must be a JSON object/],
   ])('rejects %s with code 7', (_, path, msg) => {
     const err = rejected(() => readDaemonConfig(path(), { NODE_NAME: 'n' }));

@@ -115,9 +115,11 @@ describe('Limiter', () => {
   it('a rejection reaches its caller and a synchronous throw is a rejection too', async () => {
     const limiter = new Limiter(1);
     await expect(limiter.run('k', () => Promise.reject(new Error('async boom')))).rejects.toThrow('async boom');
-    await expect(limiter.run('k', () => {
-      throw new Error('sync boom');
-    })).rejects.toThrow('sync boom');
+    await expect(
+      limiter.run('k', () => {
+        throw new Error('sync boom');
+      }),
+    ).rejects.toThrow('sync boom');
     await expect(limiter.run('k', async () => 'after')).resolves.toBe('after');
     expect([limiter.active, limiter.queued]).toEqual([0, 0]);
   });

@@ -5,8 +5,18 @@ import { parseMetrics as samples } from '../../support/prometheus.js';
 const LE = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '30'];
 
 /** The lines of one metric family (HELP, TYPE and its samples), in order. */
-const family = (text: string, name: string) => text.split('\n').filter((l) => l === `# HELP ${name}` || l.startsWith(`# HELP ${name} `) || l.startsWith(`# TYPE ${name} `) || l.startsWith(`${name}{`) || l.startsWith(`${name}_`) || l.startsWith(`${name} `));
-
+const family = (text: string, name: string) =>
+  text
+    .split('\n')
+    .filter(
+      (l) =>
+        l === `# HELP ${name}` ||
+        l.startsWith(`# HELP ${name} `) ||
+        l.startsWith(`# TYPE ${name} `) ||
+        l.startsWith(`${name}{`) ||
+        l.startsWith(`${name}_`) ||
+        l.startsWith(`${name} `),
+    );
 
 describe('Metrics', () => {
   it('renders every family with HELP and TYPE even before anything is observed, and ends with a newline', () => {
@@ -90,7 +100,10 @@ describe('Metrics', () => {
     const m = new Metrics();
     m.requests.inc({ command: 'a"b' });
     m.requests.inc({ command: 'a_b' });
-    expect(family(m.render(), 'braid_requests_total').slice(2)).toEqual(['braid_requests_total{command="a\\"b"} 1', 'braid_requests_total{command="a_b"} 1']);
+    expect(family(m.render(), 'braid_requests_total').slice(2)).toEqual([
+      'braid_requests_total{command="a\\"b"} 1',
+      'braid_requests_total{command="a_b"} 1',
+    ]);
   });
 
   it('renders gauges from their read function at render time', () => {
@@ -98,7 +111,11 @@ describe('Metrics', () => {
     let queued = 0;
     m.gauge('braid_requests_queued', 'CNI requests waiting for a slot', () => queued);
     m.gauge('braid_cached_nads', 'NADs cached', () => 10_000);
-    expect(family(m.render(), 'braid_requests_queued')).toEqual(['# HELP braid_requests_queued CNI requests waiting for a slot', '# TYPE braid_requests_queued gauge', 'braid_requests_queued 0']);
+    expect(family(m.render(), 'braid_requests_queued')).toEqual([
+      '# HELP braid_requests_queued CNI requests waiting for a slot',
+      '# TYPE braid_requests_queued gauge',
+      'braid_requests_queued 0',
+    ]);
     queued = 3;
     const s = samples(m.render());
     expect(s.get('braid_requests_queued')).toBe(3);

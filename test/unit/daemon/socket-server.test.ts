@@ -10,7 +10,10 @@ import { socketRequest } from '../../support/daemon.js';
 describe('parseDaemonRequest', () => {
   it.each([
     ['{"env":{},"stdin":""}', { env: {}, stdin: '' }],
-    ['{"env":{"CNI_COMMAND":"ADD","CNI_IFNAME":"eth0"},"stdin":"{\\"type\\":\\"braid\\"}","extra":1}', { env: { CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0' }, stdin: '{"type":"braid"}' }],
+    [
+      '{"env":{"CNI_COMMAND":"ADD","CNI_IFNAME":"eth0"},"stdin":"{\\"type\\":\\"braid\\"}","extra":1}',
+      { env: { CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0' }, stdin: '{"type":"braid"}' },
+    ],
   ])('accepts %s', (text, want) => {
     expect(parseDaemonRequest(text)).toEqual(want);
   });
@@ -52,11 +55,15 @@ describe('listenOnSocket', () => {
   let server: Server;
 
   beforeAll(async () => {
-    server = await listenOnSocket(socket, async (req) => {
-      handled.push(req.env.CNI_COMMAND ?? '');
-      if (req.env.CNI_COMMAND === 'CRASH') throw new Error('handler bug');
-      return { exitCode: 0, stdout: `{"done":"${req.env.CNI_COMMAND}"}` };
-    }, () => true);
+    server = await listenOnSocket(
+      socket,
+      async (req) => {
+        handled.push(req.env.CNI_COMMAND ?? '');
+        if (req.env.CNI_COMMAND === 'CRASH') throw new Error('handler bug');
+        return { exitCode: 0, stdout: `{"done":"${req.env.CNI_COMMAND}"}` };
+      },
+      () => true,
+    );
   });
   afterAll(async () => {
     await new Promise((r) => server?.close(r));
@@ -64,7 +71,8 @@ describe('listenOnSocket', () => {
   });
 
   const post = (body: string) => socketRequest(socket, 'POST', '/cni', body);
-  const cniError = (text: string) => JSON.parse((JSON.parse(text) as { stdout: string }).stdout) as { code: number; msg: string };
+  const cniError = (text: string) =>
+    JSON.parse((JSON.parse(text) as { stdout: string }).stdout) as { code: number; msg: string };
 
   it('creates the socket with mode 0600', () => {
     expect(statSync(socket).mode & 0o777).toBe(0o600);
@@ -85,7 +93,9 @@ describe('listenOnSocket', () => {
   });
 
   it('refuses a body over 1 MiB without handling it, and keeps serving', async () => {
-    const res = await post(JSON.stringify({ env: { CNI_COMMAND: 'HUGE' }, stdin: 'x'.repeat(1 << 20) })).catch((e: NodeJS.ErrnoException) => String(e.code));
+    const res = await post(JSON.stringify({ env: { CNI_COMMAND: 'HUGE' }, stdin: 'x'.repeat(1 << 20) })).catch(
+      (e: NodeJS.ErrnoException) => String(e.code),
+    );
     // The server answers 400 and drops the connection; the client sees the answer or the reset, whichever comes first.
     if (typeof res === 'string') expect(['ECONNRESET', 'EPIPE']).toContain(res);
     else expect([res.status, cniError(res.text).code]).toEqual([400, 7]);

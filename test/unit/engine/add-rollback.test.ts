@@ -253,7 +253,7 @@ describe('ADD rollback', () => {
     expect(h.stdinOf('third', 'DEL')[0]).not.toHaveProperty('prevResult');
   });
 
-  it('the next DEL retries from the kept plan, and an addFailed attachment\'s DEL error does not fail it', async () => {
+  it("the next DEL retries from the kept plan, and an addFailed attachment's DEL error does not fail it", async () => {
     h.plugins.answer('tune', 'ADD', cniFailure(102, 'tuning failed'));
     h.plugins.answer('alloc', 'DEL', cniFailure(11, 'IPAM busy'));
     await failedAdd();
@@ -262,7 +262,9 @@ describe('ADD rollback', () => {
     await expect(h.run('DEL', NETWORKS, { args: POD_ARGS })).resolves.toBeUndefined();
     expect(h.calls()).toEqual(ALL_DELS);
     expect(h.planFiles()).toEqual([]);
-    expect(h.status.calls).toEqual([{ op: 'remove', pod: { namespace: 'ns1', name: 'p1', uid: 'uid-1' }, containerId: 'c1' }]);
+    expect(h.status.calls).toEqual([
+      { op: 'remove', pod: { namespace: 'ns1', name: 'p1', uid: 'uid-1' }, containerId: 'c1' },
+    ]);
   });
 });
 
@@ -282,7 +284,12 @@ it('a held-nothing network in a plan kept for another reason does not block the 
 describe('ADD that succeeds', () => {
   it('attaches in plan order, keeps the plan and one cache entry per network, writes network-status once', async () => {
     h.plugins.answer('main', 'ADD', {
-      result: { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:aa', sandbox: '/var/run/netns/fake' }], ips: [{ address: '10.7.0.5/24', gateway: '10.7.0.1', interface: 0 }], dns: {} },
+      result: {
+        cniVersion: '1.0.0',
+        interfaces: [{ name: 'eth0', mac: '02:00:00:00:00:aa', sandbox: '/var/run/netns/fake' }],
+        ips: [{ address: '10.7.0.5/24', gateway: '10.7.0.1', interface: 0 }],
+        dns: {},
+      },
     });
     const out = await h.run('ADD', NETWORKS, { args: POD_ARGS });
 
@@ -319,14 +326,22 @@ describe('ADD that succeeds', () => {
 
     h.plugins.answer('main', 'ADD', cniFailure(100, 'no pod network'));
     const err = await h.run('ADD', NETWORKS, { containerId: 'c2' }).catch((e: unknown) => e as CniError);
-    expect(err).toMatchObject({ code: 100, message: 'container c2: network main-net (eth0): plugin type="main" name="main-net" failed (add): no pod network' });
+    expect(err).toMatchObject({
+      code: 100,
+      message: 'container c2: network main-net (eth0): plugin type="main" name="main-net" failed (add): no pod network',
+    });
   });
 });
 
 describe('ADD default-route', () => {
   const withRoute = (gw: string) => {
     h.sources.pods.clear();
-    h.sources.addPod({ namespace: 'ns1', name: 'p1', uid: 'uid-1', annotations: { 'k8s.v1.cni.cncf.io/networks': JSON.stringify([{ name: 'extra-net', 'default-route': [gw] }]) } });
+    h.sources.addPod({
+      namespace: 'ns1',
+      name: 'p1',
+      uid: 'uid-1',
+      annotations: { 'k8s.v1.cni.cncf.io/networks': JSON.stringify([{ name: 'extra-net', 'default-route': [gw] }]) },
+    });
     h.sources.addNad('ns1', 'extra-net', { cniVersion: '1.0.0', type: 'extra' });
   };
 
@@ -348,7 +363,10 @@ describe('ADD default-route', () => {
   it('a gateway outside every attached subnet fails ADD before any route is touched, and undoes everything', async () => {
     withRoute('192.0.2.1');
     const err = await failedAdd();
-    expect({ code: err.code, msg: err.message }).toEqual({ code: 7, msg: 'pod ns1/p1: network ns1/extra-net: default-route gateway 192.0.2.1 is outside every attached subnet' });
+    expect({ code: err.code, msg: err.message }).toEqual({
+      code: 7,
+      msg: 'pod ns1/p1: network ns1/extra-net: default-route gateway 192.0.2.1 is outside every attached subnet',
+    });
     expect(h.routes.calls).toEqual([]);
     expect(h.calls().filter((c) => c.includes(' DEL '))).toEqual(['extra DEL net3', ...ALL_DELS]);
     expect(h.planFiles()).toEqual([]);
@@ -359,7 +377,10 @@ describe('ADD default-route', () => {
     withRoute('10.123.0.1');
     h.routes.fail = 'RTNETLINK answers: Operation not permitted';
     const err = await failedAdd();
-    expect({ code: err.code, msg: err.message }).toEqual({ code: 999, msg: 'pod ns1/p1: RTNETLINK answers: Operation not permitted' });
+    expect({ code: err.code, msg: err.message }).toEqual({
+      code: 999,
+      msg: 'pod ns1/p1: RTNETLINK answers: Operation not permitted',
+    });
     expect(h.calls().filter((c) => c.includes(' DEL '))).toEqual(['extra DEL net3', ...ALL_DELS]);
     expect(h.planFiles()).toEqual([]);
   });
@@ -368,7 +389,10 @@ describe('ADD default-route', () => {
 describe('ADD readiness, on the injected clock', () => {
   it('waits in 250 ms steps and gives up at the timeout with "try again later", running no delegate', async () => {
     const err = await failedAdd({ readinessIndicatorFile: `${h.dir}/ready`, readinessTimeoutSeconds: 1 });
-    expect({ code: err.code, msg: err.message }).toEqual({ code: 11, msg: `the default network is not ready: ${h.dir}/ready did not appear within 1s` });
+    expect({ code: err.code, msg: err.message }).toEqual({
+      code: 11,
+      msg: `the default network is not ready: ${h.dir}/ready did not appear within 1s`,
+    });
     expect(h.clock.slept).toEqual([250, 250, 250, 250]);
     expect(h.calls()).toEqual([]);
     expect(h.planFiles()).toEqual([]);

@@ -51,7 +51,19 @@ interface DelCase {
 
 const tornPlan = (x: EngineHarness) => x.writePlanFile(PLAN, '{"kind":"braidPlanV1","attach');
 const foreignPlan = (x: EngineHarness) =>
-  x.writePlanFile(PLAN, JSON.stringify({ kind: 'braidPlanV1', containerId: 'c9', ifname: 'eth0', netns: '/x', cniVersion: '1.1.0', args: [], path: [], attachments: [] }));
+  x.writePlanFile(
+    PLAN,
+    JSON.stringify({
+      kind: 'braidPlanV1',
+      containerId: 'c9',
+      ifname: 'eth0',
+      netns: '/x',
+      cniVersion: '1.1.0',
+      args: [],
+      path: [],
+      attachments: [],
+    }),
+  );
 const noPlan = (x: EngineHarness) => x.removeCache('plans');
 const nothing = (x: EngineHarness) => {
   x.removeCache('plans');
@@ -165,7 +177,10 @@ const DEL_CASES: DelCase[] = [
     plans: [PLAN],
     results: ['side-net-c1-net1'],
     statusRemoves: [POD],
-    error: { code: 11, msg: 'DEL of container c1 left errors: network side-net (net1): plugin type="alloc" name="side-net" failed (del): IPAM busy' },
+    error: {
+      code: 11,
+      msg: 'DEL of container c1 left errors: network side-net (net1): plugin type="alloc" name="side-net" failed (del): IPAM busy',
+    },
   },
   {
     name: 'the saved plan, two delegate DELs fail: the first code, every message',
@@ -192,7 +207,10 @@ const DEL_CASES: DelCase[] = [
     plans: [],
     results: ['side-net-c1-net1'],
     statusRemoves: [],
-    error: { code: 11, msg: 'DEL of container c1 left errors: network side-net (net1): plugin type="alloc" name="side-net" failed (del): IPAM busy' },
+    error: {
+      code: 11,
+      msg: 'DEL of container c1 left errors: network side-net (net1): plugin type="alloc" name="side-net" failed (del): IPAM busy',
+    },
   },
 ];
 
@@ -215,7 +233,9 @@ describe('DEL: plan, then result cache, then configured networks', () => {
     }
     expect(h.calls()).toEqual(c.dels);
     const dels = h.plugins.calls().filter((x) => x.command === 'DEL');
-    expect(dels.map((x) => 'prevResult' in (JSON.parse(x.stdin) as JsonObject))).toEqual(c.dels.map(() => c.prevResult));
+    expect(dels.map((x) => 'prevResult' in (JSON.parse(x.stdin) as JsonObject))).toEqual(
+      c.dels.map(() => c.prevResult),
+    );
     expect(dels.map((x) => x.containerId)).toEqual(c.dels.map(() => 'c1'));
     expect(h.planFiles()).toEqual(c.plans);
     expect(h.resultFiles()).toEqual(c.results);

@@ -126,7 +126,7 @@ const GC_CASES: GcCase[] = [
     results: KEEP_RESULTS,
   },
   {
-    name: 'the configured network wins over a kept plan\'s copy: disableGC there means no GC',
+    name: "the configured network wins over a kept plan's copy: disableGC there means no GC",
     config: { delegates: [MAIN, { ...SIDE, disableGC: true }, OLD], 'cni.dev/valid-attachments': KEEP },
     dels: { stale: delsOf('stale') },
     gcs: [['main', [{ containerID: 'keep', ifname: 'eth0' }]]],
@@ -144,7 +144,10 @@ const GC_CASES: GcCase[] = [
     ],
     plans: ['keep-eth0.json'],
     results: [...KEEP_RESULTS, 'side-net-stale-net1'].sort(),
-    error: { code: 11, msg: 'GC left errors: network side-net (net1): plugin type="side" name="side-net" failed (del): IPAM busy' },
+    error: {
+      code: 11,
+      msg: 'GC left errors: network side-net (net1): plugin type="side" name="side-net" failed (del): IPAM busy',
+    },
   },
   {
     name: "a delegate's own GC fails: the next delegate still collects, GC fails naming it",
@@ -203,8 +206,10 @@ describe('GC', () => {
     }
     const calls = h.calls(true);
     expect(calls.filter((x) => !x.includes(' DEL ') && !x.includes(' GC '))).toEqual([]);
-    for (const [id, dels] of Object.entries(c.dels)) expect(calls.filter((x) => x.includes(' DEL ') && x.endsWith(` ${id}`))).toEqual(dels);
-    for (const [id, dels] of Object.entries(c.sortedDels ?? {})) expect(calls.filter((x) => x.includes(' DEL ') && x.endsWith(` ${id}`)).sort()).toEqual(dels);
+    for (const [id, dels] of Object.entries(c.dels))
+      expect(calls.filter((x) => x.includes(' DEL ') && x.endsWith(` ${id}`))).toEqual(dels);
+    for (const [id, dels] of Object.entries(c.sortedDels ?? {}))
+      expect(calls.filter((x) => x.includes(' DEL ') && x.endsWith(` ${id}`)).sort()).toEqual(dels);
     const expectedDels = Object.values({ ...c.dels, ...c.sortedDels }).flat().length;
     expect(calls.filter((x) => x.includes(' DEL '))).toHaveLength(expectedDels);
     // every DEL comes before the first delegate GC

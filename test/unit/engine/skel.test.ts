@@ -32,21 +32,45 @@ describe('runSkel over handle: answers', () => {
     // [runtime version, what braid prints], keys in the order braid writes them
     [
       '1.1.0',
-      { cniVersion: '1.1.0', interfaces: A_RESULT.interfaces, ips: [{ interface: 0, address: '10.7.0.5/24', gateway: '10.7.0.1' }], routes: A_RESULT.routes, dns: A_RESULT.dns },
+      {
+        cniVersion: '1.1.0',
+        interfaces: A_RESULT.interfaces,
+        ips: [{ interface: 0, address: '10.7.0.5/24', gateway: '10.7.0.1' }],
+        routes: A_RESULT.routes,
+        dns: A_RESULT.dns,
+      },
     ],
     [
       '1.0.0',
-      { cniVersion: '1.0.0', interfaces: A_RESULT.interfaces, ips: [{ interface: 0, address: '10.7.0.5/24', gateway: '10.7.0.1' }], routes: A_RESULT.routes, dns: A_RESULT.dns },
+      {
+        cniVersion: '1.0.0',
+        interfaces: A_RESULT.interfaces,
+        ips: [{ interface: 0, address: '10.7.0.5/24', gateway: '10.7.0.1' }],
+        routes: A_RESULT.routes,
+        dns: A_RESULT.dns,
+      },
     ],
     [
       '0.4.0',
-      { cniVersion: '0.4.0', interfaces: A_RESULT.interfaces, ips: [{ version: '4', interface: 0, address: '10.7.0.5/24', gateway: '10.7.0.1' }], routes: A_RESULT.routes, dns: A_RESULT.dns },
+      {
+        cniVersion: '0.4.0',
+        interfaces: A_RESULT.interfaces,
+        ips: [{ version: '4', interface: 0, address: '10.7.0.5/24', gateway: '10.7.0.1' }],
+        routes: A_RESULT.routes,
+        dns: A_RESULT.dns,
+      },
     ],
     [
       '0.3.1',
-      { cniVersion: '0.3.1', interfaces: A_RESULT.interfaces, ips: [{ version: '4', interface: 0, address: '10.7.0.5/24', gateway: '10.7.0.1' }], routes: A_RESULT.routes, dns: A_RESULT.dns },
+      {
+        cniVersion: '0.3.1',
+        interfaces: A_RESULT.interfaces,
+        ips: [{ version: '4', interface: 0, address: '10.7.0.5/24', gateway: '10.7.0.1' }],
+        routes: A_RESULT.routes,
+        dns: A_RESULT.dns,
+      },
     ],
-  ])('ADD at %s prints the default network\'s result at that version', async (version, printed) => {
+  ])("ADD at %s prints the default network's result at that version", async (version, printed) => {
     const out = await h.skel(h.env('ADD'), stdin({ cniVersion: version }));
     expect(out).toEqual({ exitCode: 0, stdout: JSON.stringify(printed), stderr: '' });
     expect(h.calls()).toEqual(['main ADD eth0', 'side ADD net1']);
@@ -79,7 +103,11 @@ describe('runSkel over handle: answers', () => {
 
   it('VERSION is answered by the skel alone, with no stdin and no delegate', async () => {
     const out = await h.skel({ CNI_COMMAND: 'VERSION' }, '');
-    expect(out).toEqual({ exitCode: 0, stdout: JSON.stringify({ cniVersion: '1.1.0', supportedVersions: SUPPORTED }), stderr: '' });
+    expect(out).toEqual({
+      exitCode: 0,
+      stdout: JSON.stringify({ cniVersion: '1.1.0', supportedVersions: SUPPORTED }),
+      stderr: '',
+    });
     expect(h.calls()).toEqual([]);
   });
 });
@@ -87,34 +115,122 @@ describe('runSkel over handle: answers', () => {
 describe('runSkel over handle: errors print the CNI error JSON on stdout and exit 1', () => {
   const ok = () => h.env('ADD');
   it.each([
-    ['an unknown command', () => ({ ...ok(), CNI_COMMAND: 'FOO' }), () => stdin({ cniVersion: '1.0.0' }),
-      { cniVersion: '1.0.0', code: 4, msg: 'unknown CNI_COMMAND "FOO": expected one of ADD, DEL, CHECK, VERSION, STATUS, GC' }],
-    ['no CNI_COMMAND', () => ({ ...ok(), CNI_COMMAND: undefined }), () => stdin(),
-      { cniVersion: '1.1.0', code: 4, msg: 'required env variables [CNI_COMMAND] missing' }],
-    ['ADD without CNI_NETNS and CNI_PATH', () => ({ ...ok(), CNI_NETNS: undefined, CNI_PATH: '' }), () => stdin(),
-      { cniVersion: '1.1.0', code: 4, msg: 'required env variables [CNI_NETNS CNI_PATH] missing' }],
-    ['a container ID libcni would refuse', () => ({ ...ok(), CNI_CONTAINERID: '-c1' }), () => stdin(),
-      { cniVersion: '1.1.0', code: 4, msg: 'CNI_CONTAINERID "-c1" must start with a letter or digit and hold only letters, digits, "_", "." and "-"' }],
-    ['an interface name too long', () => ({ ...ok(), CNI_IFNAME: 'a-very-long-ifname' }), () => stdin(),
-      { cniVersion: '1.1.0', code: 4, msg: 'CNI_IFNAME "a-very-long-ifname" is 18 characters long, more than the kernel\'s limit of 15' }],
-    ['CNI_ARGS that are not KEY=VALUE', () => ({ ...ok(), CNI_ARGS: 'K8S_POD_NAME=p1;novalue' }), () => stdin(),
-      { cniVersion: '1.1.0', code: 4, msg: 'CNI_ARGS: "novalue" is not KEY=VALUE' }],
-    ['an empty stdin', ok, () => '',
-      { cniVersion: '1.1.0', code: 6, msg: 'stdin is empty: the runtime must pass the network configuration as JSON' }],
-    ['a stdin that is a JSON array', ok, () => '[]',
-      { cniVersion: '1.1.0', code: 6, msg: 'network configuration on stdin must be a JSON object' }],
-    ['a configuration version braid does not speak', ok, () => stdin({ cniVersion: '0.2.0' }),
-      { cniVersion: '1.1.0', code: 1, msg: 'incompatible CNI versions', details: 'config is "0.2.0", braid supports ["0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]' }],
-    ['CHECK in a 0.3.1 configuration', () => ({ ...ok(), CNI_COMMAND: 'CHECK' }), () => stdin({ cniVersion: '0.3.1' }),
-      { cniVersion: '0.3.1', code: 1, msg: 'config version does not allow CHECK', details: 'CHECK needs cniVersion 0.4.0 or later; the configuration says "0.3.1"' }],
-    ['GC in a 1.0.0 configuration', () => ({ ...ok(), CNI_COMMAND: 'GC' }), () => stdin({ cniVersion: '1.0.0', 'cni.dev/valid-attachments': [] }),
-      { cniVersion: '1.0.0', code: 1, msg: 'config version does not allow GC', details: 'GC needs cniVersion 1.1.0 or later; the configuration says "1.0.0"' }],
-    ['an unknown key in braid\'s configuration', ok, () => stdin({ clusterNetwrok: 'x' }),
-      { cniVersion: '1.1.0', code: 7, msg: 'invalid braid configuration: unknown key "clusterNetwrok"', details: 'see docs/configuration.md for the keys braid accepts' }],
-    ['CHECK of a container braid has no record of', () => ({ ...ok(), CNI_COMMAND: 'CHECK' }), () => stdin(),
-      { cniVersion: '1.1.0', code: 3, msg: 'CHECK: braid has no record of container c1 on eth0' }],
-    ['GC without the valid-attachments list', () => ({ ...ok(), CNI_COMMAND: 'GC' }), () => stdin(),
-      { cniVersion: '1.1.0', code: 7, msg: 'GC needs "cni.dev/valid-attachments" in the configuration' }],
+    [
+      'an unknown command',
+      () => ({ ...ok(), CNI_COMMAND: 'FOO' }),
+      () => stdin({ cniVersion: '1.0.0' }),
+      {
+        cniVersion: '1.0.0',
+        code: 4,
+        msg: 'unknown CNI_COMMAND "FOO": expected one of ADD, DEL, CHECK, VERSION, STATUS, GC',
+      },
+    ],
+    [
+      'no CNI_COMMAND',
+      () => ({ ...ok(), CNI_COMMAND: undefined }),
+      () => stdin(),
+      { cniVersion: '1.1.0', code: 4, msg: 'required env variables [CNI_COMMAND] missing' },
+    ],
+    [
+      'ADD without CNI_NETNS and CNI_PATH',
+      () => ({ ...ok(), CNI_NETNS: undefined, CNI_PATH: '' }),
+      () => stdin(),
+      { cniVersion: '1.1.0', code: 4, msg: 'required env variables [CNI_NETNS CNI_PATH] missing' },
+    ],
+    [
+      'a container ID libcni would refuse',
+      () => ({ ...ok(), CNI_CONTAINERID: '-c1' }),
+      () => stdin(),
+      {
+        cniVersion: '1.1.0',
+        code: 4,
+        msg: 'CNI_CONTAINERID "-c1" must start with a letter or digit and hold only letters, digits, "_", "." and "-"',
+      },
+    ],
+    [
+      'an interface name too long',
+      () => ({ ...ok(), CNI_IFNAME: 'a-very-long-ifname' }),
+      () => stdin(),
+      {
+        cniVersion: '1.1.0',
+        code: 4,
+        msg: 'CNI_IFNAME "a-very-long-ifname" is 18 characters long, more than the kernel\'s limit of 15',
+      },
+    ],
+    [
+      'CNI_ARGS that are not KEY=VALUE',
+      () => ({ ...ok(), CNI_ARGS: 'K8S_POD_NAME=p1;novalue' }),
+      () => stdin(),
+      { cniVersion: '1.1.0', code: 4, msg: 'CNI_ARGS: "novalue" is not KEY=VALUE' },
+    ],
+    [
+      'an empty stdin',
+      ok,
+      () => '',
+      { cniVersion: '1.1.0', code: 6, msg: 'stdin is empty: the runtime must pass the network configuration as JSON' },
+    ],
+    [
+      'a stdin that is a JSON array',
+      ok,
+      () => '[]',
+      { cniVersion: '1.1.0', code: 6, msg: 'network configuration on stdin must be a JSON object' },
+    ],
+    [
+      'a configuration version braid does not speak',
+      ok,
+      () => stdin({ cniVersion: '0.2.0' }),
+      {
+        cniVersion: '1.1.0',
+        code: 1,
+        msg: 'incompatible CNI versions',
+        details: 'config is "0.2.0", braid supports ["0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]',
+      },
+    ],
+    [
+      'CHECK in a 0.3.1 configuration',
+      () => ({ ...ok(), CNI_COMMAND: 'CHECK' }),
+      () => stdin({ cniVersion: '0.3.1' }),
+      {
+        cniVersion: '0.3.1',
+        code: 1,
+        msg: 'config version does not allow CHECK',
+        details: 'CHECK needs cniVersion 0.4.0 or later; the configuration says "0.3.1"',
+      },
+    ],
+    [
+      'GC in a 1.0.0 configuration',
+      () => ({ ...ok(), CNI_COMMAND: 'GC' }),
+      () => stdin({ cniVersion: '1.0.0', 'cni.dev/valid-attachments': [] }),
+      {
+        cniVersion: '1.0.0',
+        code: 1,
+        msg: 'config version does not allow GC',
+        details: 'GC needs cniVersion 1.1.0 or later; the configuration says "1.0.0"',
+      },
+    ],
+    [
+      "an unknown key in braid's configuration",
+      ok,
+      () => stdin({ clusterNetwrok: 'x' }),
+      {
+        cniVersion: '1.1.0',
+        code: 7,
+        msg: 'invalid braid configuration: unknown key "clusterNetwrok"',
+        details: 'see docs/configuration.md for the keys braid accepts',
+      },
+    ],
+    [
+      'CHECK of a container braid has no record of',
+      () => ({ ...ok(), CNI_COMMAND: 'CHECK' }),
+      () => stdin(),
+      { cniVersion: '1.1.0', code: 3, msg: 'CHECK: braid has no record of container c1 on eth0' },
+    ],
+    [
+      'GC without the valid-attachments list',
+      () => ({ ...ok(), CNI_COMMAND: 'GC' }),
+      () => stdin(),
+      { cniVersion: '1.1.0', code: 7, msg: 'GC needs "cni.dev/valid-attachments" in the configuration' },
+    ],
   ])('%s', async (_name, env, input, printed) => {
     const out = await h.skel(env(), input());
     expect(out).toEqual({ exitCode: 1, stdout: JSON.stringify(printed), stderr: '' });
@@ -131,12 +247,19 @@ describe('runSkel over handle: errors print the CNI error JSON on stdout and exi
     expect(String(printed.msg)).toMatch(/^network configuration on stdin is not valid JSON: /);
   });
 
-  it('a delegate\'s ADD error reaches stdout with its code, prefixed with where, at the runtime\'s version', async () => {
+  it("a delegate's ADD error reaches stdout with its code, prefixed with where, at the runtime's version", async () => {
     h.plugins.answer('side', 'ADD', cniFailure(100, 'no VLAN here'));
-    const out = await h.skel(h.env('ADD', { args: 'K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=p1' }), stdin({ cniVersion: '1.0.0' }));
+    const out = await h.skel(
+      h.env('ADD', { args: 'K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=p1' }),
+      stdin({ cniVersion: '1.0.0' }),
+    );
     expect(out).toEqual({
       exitCode: 1,
-      stdout: JSON.stringify({ cniVersion: '1.0.0', code: 100, msg: 'container c1: network side-net (net1): plugin type="side" name="side-net" failed (add): no VLAN here' }),
+      stdout: JSON.stringify({
+        cniVersion: '1.0.0',
+        code: 100,
+        msg: 'container c1: network side-net (net1): plugin type="side" name="side-net" failed (add): no VLAN here',
+      }),
       stderr: '',
     });
     expect(h.calls()).toEqual(['main ADD eth0', 'side ADD net1', 'side DEL net1', 'main DEL eth0']);
@@ -144,7 +267,10 @@ describe('runSkel over handle: errors print the CNI error JSON on stdout and exi
   });
 
   it('a delegate missing from every search path: configuration error with a hint, and the rollback still runs', async () => {
-    const out = await h.skel(h.env('ADD'), stdin({ delegates: [NETWORKS.delegates[0], { cniVersion: '1.0.0', name: 'ghost-net', type: 'ghost' }] }));
+    const out = await h.skel(
+      h.env('ADD'),
+      stdin({ delegates: [NETWORKS.delegates[0], { cniVersion: '1.0.0', name: 'ghost-net', type: 'ghost' }] }),
+    );
     expect(out.exitCode).toBe(1);
     expect(JSON.parse(out.stdout)).toEqual({
       cniVersion: '1.1.0',

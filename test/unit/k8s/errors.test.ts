@@ -35,8 +35,16 @@ describe('classifyApiError', () => {
   });
 
   it.each<[string, unknown, string]>([
-    ['a Status object as a JSON string', JSON.stringify({ kind: 'Status', message: 'pods "p1" not found', code: 404 }), 'pods "p1" not found'],
-    ['a Status object already parsed', { kind: 'Status', message: 'the object has been modified', code: 409 }, 'the object has been modified'],
+    [
+      'a Status object as a JSON string',
+      JSON.stringify({ kind: 'Status', message: 'pods "p1" not found', code: 404 }),
+      'pods "p1" not found',
+    ],
+    [
+      'a Status object already parsed',
+      { kind: 'Status', message: 'the object has been modified', code: 409 },
+      'the object has been modified',
+    ],
     ['text that is not JSON', 'upstream connect error', 'upstream connect error'],
     ['no body', undefined, 'HTTP-Code: 404'],
   ])('takes the message from %s', (_, body, message) => {
@@ -48,11 +56,17 @@ describe('classifyApiError', () => {
   });
 
   it.each<[string, unknown]>([
-    ['ECONNREFUSED in .code', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' })],
+    [
+      'ECONNREFUSED in .code',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }),
+    ],
     ['ECONNRESET in .code', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
     ['ETIMEDOUT in .code', Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })],
     ['EHOSTUNREACH in .code', Object.assign(new Error('no route'), { code: 'EHOSTUNREACH' })],
-    ['ECONNREFUSED in .cause.code (fetch)', Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } })],
+    [
+      'ECONNREFUSED in .cause.code (fetch)',
+      Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }),
+    ],
     ['a system FetchError', Object.assign(new Error('request to https://x failed'), { type: 'system' })],
     ['"socket hang up" without a code', new Error('socket hang up')],
   ])('%s is a retriable connection error', (_, raw) => {

@@ -7,8 +7,20 @@ import type { EventSpec } from '../../../src/k8s/resources.js';
 import type { CachedPod } from '../../../src/k8s/trim.js';
 
 const pod = { namespace: 'default', name: 'p1', uid: 'uid-1' };
-const cached = (uid = 'uid-1'): CachedPod => ({ namespace: 'default', name: 'p1', uid, annotations: {}, resourceVersion: '1' });
-const spec: EventSpec = { pod, host: 'node-a', type: 'Normal', reason: 'AddedInterface', message: 'Add net1 [] from default/a' };
+const cached = (uid = 'uid-1'): CachedPod => ({
+  namespace: 'default',
+  name: 'p1',
+  uid,
+  annotations: {},
+  resourceVersion: '1',
+});
+const spec: EventSpec = {
+  pod,
+  host: 'node-a',
+  type: 'Normal',
+  reason: 'AddedInterface',
+  message: 'Add net1 [] from default/a',
+};
 const unavailable = () => new ApiError('server', 504, 'Timeout: request did not complete within requested timeout');
 
 describe('sandboxGone', () => {

@@ -62,8 +62,17 @@ describe('withRetry', () => {
     ['a deadline shorter than the first wait', { deadlineMs: 50 }, []],
   ])('backs off exponentially up to the deadline: %s', async (_, opts, sleeps) => {
     const clock = fakeTime();
-    const { fn, at } = failing(Array.from({ length: 100 }, () => http(503)), clock);
-    const err = await withRetry(fn, { deadlineMs: 0, ...opts, now: clock.now, sleep: clock.sleep, random: clock.random }).catch((e: unknown) => e);
+    const { fn, at } = failing(
+      Array.from({ length: 100 }, () => http(503)),
+      clock,
+    );
+    const err = await withRetry(fn, {
+      deadlineMs: 0,
+      ...opts,
+      now: clock.now,
+      sleep: clock.sleep,
+      random: clock.random,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).kind).toBe('server');
     expect(clock.sleeps).toEqual(sleeps);
@@ -100,14 +109,26 @@ describe('withRetry', () => {
     const onRetry = async (err: ApiError, attempt: number) => {
       events.push(`retry ${attempt} ${err.kind}`);
     };
-    await expect(withRetry(fn, { deadlineMs: 10_000, now: clock.now, sleep, onRetry, random: clock.random })).resolves.toBe('ok');
-    expect(events).toEqual(['retry 1 unauthorized', 'sleep 100', 'retry 2 connection', 'sleep 200', 'retry 3 server', 'sleep 400']);
+    await expect(
+      withRetry(fn, { deadlineMs: 10_000, now: clock.now, sleep, onRetry, random: clock.random }),
+    ).resolves.toBe('ok');
+    expect(events).toEqual([
+      'retry 1 unauthorized',
+      'sleep 100',
+      'retry 2 connection',
+      'sleep 200',
+      'retry 3 server',
+      'sleep 400',
+    ]);
   });
 
   it('a retriable error followed by a non-retriable one stops there', async () => {
     const clock = fakeTime();
     const { fn, at } = failing([http(500), http(404)], clock);
-    await expect(withRetry(fn, { deadlineMs: 10_000, ...clock })).rejects.toMatchObject({ kind: 'notFound', status: 404 });
+    await expect(withRetry(fn, { deadlineMs: 10_000, ...clock })).rejects.toMatchObject({
+      kind: 'notFound',
+      status: 404,
+    });
     expect(at).toHaveLength(2);
   });
 
@@ -170,7 +191,12 @@ describe('jitter and Backoff', () => {
   });
 
   it.each<[string, [number, number], number[], number[]]>([
-    ['plain steps at the middle of the jitter', [200, 5000], [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [200, 400, 800, 1600, 3200, 5000, 5000]],
+    [
+      'plain steps at the middle of the jitter',
+      [200, 5000],
+      [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+      [200, 400, 800, 1600, 3200, 5000, 5000],
+    ],
     ['each step jittered on its own', [1000, 30_000], [0, 1 - 1e-9, 0.5, 0.25], [500, 3000, 4000, 6000]],
   ])('%s', (_, [base, max], randoms, waits) => {
     const rs = [...randoms];

@@ -11,7 +11,15 @@ const SOURCE = 'kubernetes.io/config.source';
 const RESOURCE = 'k8s.v1.cni.cncf.io/resourceName';
 
 const rawPod = (annotations?: Record<string, string>) => ({
-  metadata: { name: 'p1', namespace: 'team-a', uid: 'u1', resourceVersion: '42', labels: { app: 'x' }, managedFields: [{ manager: 'kubelet' }], annotations },
+  metadata: {
+    name: 'p1',
+    namespace: 'team-a',
+    uid: 'u1',
+    resourceVersion: '42',
+    labels: { app: 'x' },
+    managedFields: [{ manager: 'kubelet' }],
+    annotations,
+  },
   spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'nginx' }] },
   status: { phase: 'Running', podIPs: [{ ip: '10.0.0.1' }] },
 });
@@ -19,16 +27,33 @@ const rawPod = (annotations?: Record<string, string>) => ({
 describe('trimPod', () => {
   it.each<[string, Record<string, string> | undefined, Record<string, string>]>([
     ['no annotations', undefined, {}],
-    ['only annotations braid does not read', { 'kubectl.kubernetes.io/last-applied-configuration': '{"huge":true}', 'prometheus.io/scrape': 'true' }, {}],
+    [
+      'only annotations braid does not read',
+      { 'kubectl.kubernetes.io/last-applied-configuration': '{"huge":true}', 'prometheus.io/scrape': 'true' },
+      {},
+    ],
     ['networks among others', { [NETWORKS]: 'a,b', 'other/thing': 'x' }, { [NETWORKS]: 'a,b' }],
     [
       'every kept annotation',
-      { [NETWORKS]: 'a', [DEFAULT_NET]: 'd', [STATUS]: '[]', [SOURCE]: 'api', [OWNER]: 'c1', [RESOURCE]: 'not a pod key' },
+      {
+        [NETWORKS]: 'a',
+        [DEFAULT_NET]: 'd',
+        [STATUS]: '[]',
+        [SOURCE]: 'api',
+        [OWNER]: 'c1',
+        [RESOURCE]: 'not a pod key',
+      },
       { [NETWORKS]: 'a', [DEFAULT_NET]: 'd', [STATUS]: '[]', [SOURCE]: 'api', [OWNER]: 'c1' },
     ],
     ['an empty value (kept: it is set)', { [NETWORKS]: '' }, { [NETWORKS]: '' }],
   ])('with %s keeps only the listed annotations', (_, annotations, kept) => {
-    expect(trimPod(rawPod(annotations))).toEqual({ namespace: 'team-a', name: 'p1', uid: 'u1', resourceVersion: '42', annotations: kept });
+    expect(trimPod(rawPod(annotations))).toEqual({
+      namespace: 'team-a',
+      name: 'p1',
+      uid: 'u1',
+      resourceVersion: '42',
+      annotations: kept,
+    });
   });
 
   it('fills what metadata lacks: namespace "default", empty name and resourceVersion, no uid', () => {
@@ -53,10 +78,24 @@ describe('trimNad', () => {
   it.each<[string, object, object]>([
     [
       'a full NAD',
-      { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name: 'mv', namespace: 'net', uid: 'u', annotations: { [RESOURCE]: 'intel.com/sriov', [NETWORKS]: 'not a NAD key', x: 'y' } }, spec: { config: '{"type":"macvlan"}' } },
+      {
+        apiVersion: 'k8s.cni.cncf.io/v1',
+        kind: 'NetworkAttachmentDefinition',
+        metadata: {
+          name: 'mv',
+          namespace: 'net',
+          uid: 'u',
+          annotations: { [RESOURCE]: 'intel.com/sriov', [NETWORKS]: 'not a NAD key', x: 'y' },
+        },
+        spec: { config: '{"type":"macvlan"}' },
+      },
       { namespace: 'net', name: 'mv', config: '{"type":"macvlan"}', annotations: { [RESOURCE]: 'intel.com/sriov' } },
     ],
-    ['no spec (config from confDir)', { metadata: { name: 'mv', namespace: 'net' } }, { namespace: 'net', name: 'mv', config: '', annotations: {} }],
+    [
+      'no spec (config from confDir)',
+      { metadata: { name: 'mv', namespace: 'net' } },
+      { namespace: 'net', name: 'mv', config: '', annotations: {} },
+    ],
     ['no metadata', { spec: { config: '{}' } }, { namespace: 'default', name: '', config: '{}', annotations: {} }],
   ])('%s', (_, raw, want) => {
     expect(trimNad(raw)).toEqual(want);
@@ -84,7 +123,10 @@ describe('namespace interning', () => {
   };
   // Flat strings (a template literal makes a cons string, which the first JSON.parse flattens: 20 MiB that
   // would be counted against whichever measurement comes first).
-  const docs = (kind: string) => Array.from({ length: 20_000 }, (_, i) => Buffer.from(`{"metadata":{"name":"${kind}${i % 10}","namespace":"${ns}"},"spec":{"config":""}}`).toString());
+  const docs = (kind: string) =>
+    Array.from({ length: 20_000 }, (_, i) =>
+      Buffer.from(`{"metadata":{"name":"${kind}${i % 10}","namespace":"${ns}"},"spec":{"config":""}}`).toString(),
+    );
 
   it.each([
     ['trimPod', trimPod],
@@ -94,7 +136,9 @@ describe('namespace interning', () => {
     const retained = heapAfter(() => sources.map((d) => trim(JSON.parse(d) as object)));
     // Without interning the namespaces alone would be 20,000 x 1 KiB = 20 MiB.
     expect(retained).toBeLessThan(8 << 20);
-    const control = heapAfter(() => sources.map((d) => (JSON.parse(d) as { metadata: { namespace: string } }).metadata.namespace));
+    const control = heapAfter(() =>
+      sources.map((d) => (JSON.parse(d) as { metadata: { namespace: string } }).metadata.namespace),
+    );
     expect(control).toBeGreaterThan(16 << 20); // the measurement does see un-interned copies
   });
 });

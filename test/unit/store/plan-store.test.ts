@@ -8,7 +8,14 @@ import { FilePlanStore } from '../../../src/store/plan-store.js';
 import { PLAN_KIND, type SavedPlan } from '../../../src/engine/ports.js';
 
 const plan = (containerId: string, ifname: string, netns = `/var/run/netns/${containerId}`): SavedPlan => ({
-  kind: PLAN_KIND, containerId, ifname, netns, cniVersion: '1.1.0', args: [], path: ['/opt/cni/bin'], attachments: [],
+  kind: PLAN_KIND,
+  containerId,
+  ifname,
+  netns,
+  cniVersion: '1.1.0',
+  args: [],
+  path: ['/opt/cni/bin'],
+  attachments: [],
 });
 
 let cacheDir: string;
@@ -23,7 +30,11 @@ const netnsOf = (containerId: string, ifname: string) => {
   const r = store.read(containerId, ifname);
   return 'plan' in r ? r.plan.netns : 'missing' in r ? 'missing' : 'corrupt';
 };
-const keys = () => store.list().map((p) => `${p.containerId}/${p.ifname}`).sort();
+const keys = () =>
+  store
+    .list()
+    .map((p) => `${p.containerId}/${p.ifname}`)
+    .sort();
 
 beforeEach(() => {
   cacheDir = mkdtempSync(join(tmpdir(), 'braid-plans-'));
@@ -126,7 +137,7 @@ describe('PlanStore: the IDs inside a plan', () => {
     ['another container', { containerId: 'other' }],
     ['another ifname', { ifname: 'net9' }],
     ['no containerId', { containerId: undefined }],
-  ])('a plan file holding %s is not that attachment\'s plan', (_what, patch) => {
+  ])("a plan file holding %s is not that attachment's plan", (_what, patch) => {
     store.save(plan('c1', 'eth0', 'ns-1'));
     const [name] = readdirSync(plansDir());
     const file = join(plansDir(), name!);

@@ -7,7 +7,10 @@ import { FileResultCache } from '../../../src/store/result-cache.js';
 import { CACHE_KIND, type AttachmentKey, type CacheEntry } from '../../../src/engine/ports.js';
 
 const entry = (k: AttachmentKey, ip = '10.0.0.1/24'): CacheEntry => ({
-  kind: CACHE_KIND, ...k, config: Buffer.from(JSON.stringify({ name: k.networkName })).toString('base64'), result: { ips: [{ address: ip }] },
+  kind: CACHE_KIND,
+  ...k,
+  config: Buffer.from(JSON.stringify({ name: k.networkName })).toString('base64'),
+  result: { ips: [{ address: ip }] },
 });
 
 let cacheDir: string;
@@ -22,13 +25,23 @@ beforeEach(() => {
 afterEach(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 const pairs: Array<[string, AttachmentKey, AttachmentKey]> = [
-  ['network "a-b", container "c1" / network "a", container "b-c1"', { networkName: 'a-b', containerId: 'c1', ifName: 'eth0' }, { networkName: 'a', containerId: 'b-c1', ifName: 'eth0' }],
-  ['container "c", ifname "x-eth0" / container "c-x", ifname "eth0"', { networkName: 'n', containerId: 'c', ifName: 'x-eth0' }, { networkName: 'n', containerId: 'c-x', ifName: 'eth0' }],
+  [
+    'network "a-b", container "c1" / network "a", container "b-c1"',
+    { networkName: 'a-b', containerId: 'c1', ifName: 'eth0' },
+    { networkName: 'a', containerId: 'b-c1', ifName: 'eth0' },
+  ],
+  [
+    'container "c", ifname "x-eth0" / container "c-x", ifname "eth0"',
+    { networkName: 'n', containerId: 'c', ifName: 'x-eth0' },
+    { networkName: 'n', containerId: 'c-x', ifName: 'eth0' },
+  ],
 ];
 
 describe('ResultCache', () => {
-  it('keeps libcni\'s file names', () => {
-    expect(cache.pathOf({ networkName: 'net1', containerId: 'abc', ifName: 'eth0' })).toBe(join(cacheDir, 'results', 'net1-abc-eth0'));
+  it("keeps libcni's file names", () => {
+    expect(cache.pathOf({ networkName: 'net1', containerId: 'abc', ifName: 'eth0' })).toBe(
+      join(cacheDir, 'results', 'net1-abc-eth0'),
+    );
   });
 
   it.each(pairs)('%s share a file: one is never read as the other', (_what, owner, other) => {
@@ -40,7 +53,7 @@ describe('ResultCache', () => {
     expect(cache.listForContainer(owner.containerId)).toEqual([entry(owner)]);
   });
 
-  it.each(pairs)('%s share a file: removing one leaves the other\'s entry', (_what, owner, other) => {
+  it.each(pairs)("%s share a file: removing one leaves the other's entry", (_what, owner, other) => {
     cache.write(entry(owner));
     cache.remove(other);
     expect(cache.read(owner)).toEqual(entry(owner));
@@ -63,8 +76,19 @@ describe('ResultCache', () => {
     const b = { networkName: 'n-2', containerId: 'c-1', ifName: 'net-1' };
     cache.write(entry(a));
     cache.write(entry(b));
-    writeFileSync(join(cacheDir, 'results', 'stray-copy'), JSON.stringify(entry({ networkName: 'n', containerId: 'c9', ifName: 'eth0' })));
-    writeFileSync(join(cacheDir, 'results', 'n-c8-eth0'), JSON.stringify({ ...entry({ networkName: 'n', containerId: 'c8', ifName: 'eth0' }), containerId: 7 }));
-    expect(cache.listAll().map((e) => `${e.networkName}/${e.containerId}/${e.ifName}`).sort()).toEqual(['n-2/c-1/net-1', 'n/c1/eth0']);
+    writeFileSync(
+      join(cacheDir, 'results', 'stray-copy'),
+      JSON.stringify(entry({ networkName: 'n', containerId: 'c9', ifName: 'eth0' })),
+    );
+    writeFileSync(
+      join(cacheDir, 'results', 'n-c8-eth0'),
+      JSON.stringify({ ...entry({ networkName: 'n', containerId: 'c8', ifName: 'eth0' }), containerId: 7 }),
+    );
+    expect(
+      cache
+        .listAll()
+        .map((e) => `${e.networkName}/${e.containerId}/${e.ifName}`)
+        .sort(),
+    ).toEqual(['n-2/c-1/net-1', 'n/c1/eth0']);
   });
 });

@@ -34,7 +34,9 @@ interface Received {
  * A raw server: reads one whole request (head + Content-Length bytes), then hands the socket to `answer`.
  * Every request it read is kept in `received`.
  */
-async function rawServer(answer: (s: Socket, req: Received) => unknown): Promise<{ path: string; received: Received[] }> {
+async function rawServer(
+  answer: (s: Socket, req: Received) => unknown,
+): Promise<{ path: string; received: Received[] }> {
   const path = socketPath();
   const received: Received[] = [];
   const sockets = new Set<Socket>();
@@ -77,14 +79,20 @@ async function httpServer(handler: Parameters<typeof createHttpServer>[1]): Prom
   const path = socketPath();
   const server: HttpServer = createHttpServer(handler);
   await new Promise<void>((resolve) => server.listen(path, resolve));
-  closers.push(() => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return path;
 }
 
-const request: DaemonRequest = { env: { CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0', NOTE: 'naïve ☃' }, stdin: '{"cniVersion":"1.0.0","name":"braid"}' };
+const request: DaemonRequest = {
+  env: { CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0', NOTE: 'naïve ☃' },
+  stdin: '{"cniVersion":"1.0.0","name":"braid"}',
+};
 const reply = { exitCode: 0, stdout: '{"cniVersion":"1.0.0","interfaces":[{"name":"eth0"}]}' };
 const replyText = JSON.stringify(reply);
 
@@ -117,7 +125,12 @@ describe('unixPost against node:http servers', () => {
     expect(res.status).toBe(200);
     expect(res.body.toString('utf8')).toBe(replyText);
     expect(seen).toMatchObject({ method: 'POST', url: '/cni', body });
-    expect(seen.headers).toMatchObject({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), connection: 'close', host: 'localhost' });
+    expect(seen.headers).toMatchObject({
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      connection: 'close',
+      host: 'localhost',
+    });
   });
 
   it('reads a Content-Length reply and large bodies both ways (many reads, multi-byte characters)', async () => {
@@ -147,16 +160,30 @@ describe('unixPost against node:http servers', () => {
         res.end(JSON.stringify(error));
       });
     });
-    expect((await unixPost(path, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 5000 })).status).toBe(404);
+    expect(
+      (await unixPost(path, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 5000 })).status,
+    ).toBe(404);
     expect(await callDaemon(path, request, 5000)).toEqual(error);
   });
 
-  it('talks to the daemon\'s own socket server: replies and its CNI errors for bad requests', async () => {
+  it("talks to the daemon's own socket server: replies and its CNI errors for bad requests", async () => {
     const path = socketPath();
-    const server = await listenOnSocket(path, async (req) => ({ exitCode: 0, stdout: JSON.stringify({ got: req.env.CNI_COMMAND, stdin: req.stdin }) }), () => true);
+    const server = await listenOnSocket(
+      path,
+      async (req) => ({ exitCode: 0, stdout: JSON.stringify({ got: req.env.CNI_COMMAND, stdin: req.stdin }) }),
+      () => true,
+    );
     closers.push(() => new Promise((resolve) => server.close(() => resolve())));
-    expect(await callDaemon(path, request, 5000)).toEqual({ exitCode: 0, stdout: JSON.stringify({ got: 'ADD', stdin: request.stdin }) });
-    const garbage = await unixPost(path, { path: '/cni', contentType: 'application/json', body: 'not json', timeoutMs: 5000 });
+    expect(await callDaemon(path, request, 5000)).toEqual({
+      exitCode: 0,
+      stdout: JSON.stringify({ got: 'ADD', stdin: request.stdin }),
+    });
+    const garbage = await unixPost(path, {
+      path: '/cni',
+      contentType: 'application/json',
+      body: 'not json',
+      timeoutMs: 5000,
+    });
     expect(garbage.status).toBe(400);
     expect(JSON.parse(JSON.parse(garbage.body.toString()).stdout)).toMatchObject({ code: 6 });
   });
@@ -170,7 +197,13 @@ describe('unixPost against raw servers', () => {
     const b = replyText.slice(20);
     const wire = `${head200}${a.length.toString(16)}\r\n${a}\r\n${b.length.toString(16)}\r\n${b}\r\n0\r\n\r\n`;
     // Byte by byte: every boundary the parser has is crossed between two reads.
-    const { path } = await rawServer((s) => trickle(s, [...wire].map((c) => c), 1));
+    const { path } = await rawServer((s) =>
+      trickle(
+        s,
+        [...wire].map((c) => c),
+        1,
+      ),
+    );
     const res = await unixPost(path, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 5000 });
     expect(res).toEqual({ status: 200, body: Buffer.from(replyText) });
   });
@@ -178,7 +211,12 @@ describe('unixPost against raw servers', () => {
   it('takes chunk extensions, upper-case hex, trailers, a 100 Continue first, and resolves at the last chunk without waiting for the close', async () => {
     const body = 'x'.repeat(300);
     const { path } = await rawServer(async (s) => {
-      await trickle(s, ['HTTP/1.1 100 Continue\r\n\r\n', head200.replace('chunked', 'gzip, chunked'), `12C;name=value\r\n${body}\r\n`, '0\r\nX-Trailer: 1\r\n\r\n']);
+      await trickle(s, [
+        'HTTP/1.1 100 Continue\r\n\r\n',
+        head200.replace('chunked', 'gzip, chunked'),
+        `12C;name=value\r\n${body}\r\n`,
+        '0\r\nX-Trailer: 1\r\n\r\n',
+      ]);
       // The socket stays open: the client must not need the close to know the body is whole.
     });
     const res = await unixPost(path, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 5000 });
@@ -188,7 +226,12 @@ describe('unixPost against raw servers', () => {
 
   it('reads a Content-Length body arriving in pieces, and a body without length up to the close', async () => {
     const { path: withLength } = await rawServer((s) =>
-      trickle(s, [`HTTP/1.1 200 OK\r\nContent-Length: ${replyText.length}\r\n\r\n`, replyText.slice(0, 10), replyText.slice(10)]));
+      trickle(s, [
+        `HTTP/1.1 200 OK\r\nContent-Length: ${replyText.length}\r\n\r\n`,
+        replyText.slice(0, 10),
+        replyText.slice(10),
+      ]),
+    );
     expect(await callDaemon(withLength, request, 5000)).toEqual(reply);
     const { path: toClose } = await rawServer(async (s) => {
       await trickle(s, ['HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n', replyText.slice(0, 10), replyText.slice(10)]);
@@ -198,12 +241,21 @@ describe('unixPost against raw servers', () => {
   });
 
   it('sends the request as node:http did: one POST, exact length, utf-8 body', async () => {
-    const { path, received } = await rawServer((s) => s.end(`HTTP/1.1 200 OK\r\nContent-Length: ${replyText.length}\r\n\r\n${replyText}`));
+    const { path, received } = await rawServer((s) =>
+      s.end(`HTTP/1.1 200 OK\r\nContent-Length: ${replyText.length}\r\n\r\n${replyText}`),
+    );
     await callDaemon(path, request, 5000);
     expect(received).toHaveLength(1);
     const [line, ...headers] = received[0]!.head.split('\r\n');
     expect(line).toBe('POST /cni HTTP/1.1');
-    expect(headers).toEqual(expect.arrayContaining(['Host: localhost', 'Content-Type: application/json', 'Connection: close', `Content-Length: ${Buffer.byteLength(JSON.stringify(request))}`]));
+    expect(headers).toEqual(
+      expect.arrayContaining([
+        'Host: localhost',
+        'Content-Type: application/json',
+        'Connection: close',
+        `Content-Length: ${Buffer.byteLength(JSON.stringify(request))}`,
+      ]),
+    );
     expect(JSON.parse(received[0]!.body.toString('utf8'))).toEqual(request);
   });
 
@@ -224,7 +276,10 @@ describe('unixPost against raw servers', () => {
       const err = await rejection(callDaemon(path, request, 5000));
       expect([what, err]).toEqual([what, expect.any(CniError)]);
       expect([what, (err as CniError).code]).toEqual([what, 999]);
-      expect([what, err.message]).toEqual([what, `the braid daemon at ${path} answered something that is not a reply (HTTP ${status})`]);
+      expect([what, err.message]).toEqual([
+        what,
+        `the braid daemon at ${path} answered something that is not a reply (HTTP ${status})`,
+      ]);
     }
   });
 
@@ -237,7 +292,9 @@ describe('unixPost against raw servers', () => {
     const e2 = await rejection(callDaemon(hangUp, request, 5000));
     expect(e2).toBeInstanceOf(DaemonUnreachable);
     expect(e2.message).toMatch(/^(ECONNRESET|EPIPE)$/);
-    const err = await rejection(unixPost(hangUp, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 5000 }));
+    const err = await rejection(
+      unixPost(hangUp, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 5000 }),
+    );
     expect(err).toMatchObject({ kind: 'unreachable' });
   });
 
@@ -251,10 +308,12 @@ describe('unixPost against raw servers', () => {
     expect(err.message).toBe(`the braid daemon at ${path} did not answer in time`);
     // Also one that stops in the middle of its reply.
     const { path: stalls } = await rawServer((s) => s.write(`${head200}5\r\n{"exi`));
-    expect(await rejection(unixPost(stalls, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 150 }))).toMatchObject({ kind: 'timeout' });
+    expect(
+      await rejection(unixPost(stalls, { path: '/cni', contentType: 'application/json', body: '{}', timeoutMs: 150 })),
+    ).toMatchObject({ kind: 'timeout' });
   });
 
-  it('the bound is on silence, as node:http\'s timeout was: a reply still coming in is not cut off', async () => {
+  it("the bound is on silence, as node:http's timeout was: a reply still coming in is not cut off", async () => {
     // A piece every 50 ms for 600 ms, under a 400 ms bound: wide margins either way on a loaded machine.
     const pieces = Array.from({ length: 11 }, () => `1\r\n \r\n`);
     const { path } = await rawServer(async (s) => {
@@ -267,13 +326,18 @@ describe('unixPost against raw servers', () => {
   });
 
   it('connection errors are DaemonUnreachable with the errno: no socket, not a socket, nobody listening', async () => {
-    expect(await rejection(callDaemon(join(dir, 'absent.sock'), request, 5000))).toStrictEqual(new DaemonUnreachable('ENOENT'));
+    expect(await rejection(callDaemon(join(dir, 'absent.sock'), request, 5000))).toStrictEqual(
+      new DaemonUnreachable('ENOENT'),
+    );
     const file = join(dir, 'plain-file');
     writeFileSync(file, '');
     expect(await rejection(callDaemon(file, request, 5000))).toStrictEqual(new DaemonUnreachable('ECONNREFUSED'));
     // A stale socket: the file of a daemon that was killed (no close, so the file stays).
     const stale = socketPath();
-    spawnSync(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    spawnSync(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
     expect(statSync(stale).isSocket()).toBe(true);
     expect(await rejection(callDaemon(stale, request, 5000))).toStrictEqual(new DaemonUnreachable('ECONNREFUSED'));
   });
@@ -293,7 +357,12 @@ describe('forwardToDaemon', () => {
   const run = async (socket: string, command: string, stdin = '{"cniVersion":"0.4.0","name":"braid"}') => {
     let out = '';
     let inProcess = 0;
-    const io: ProcessIo = { env: { CNI_COMMAND: command, CNI_IFNAME: 'eth0' }, stdin, stdout: (t) => (out += t), stderr: () => {} };
+    const io: ProcessIo = {
+      env: { CNI_COMMAND: command, CNI_IFNAME: 'eth0' },
+      stdin,
+      stdout: (t) => (out += t),
+      stderr: () => {},
+    };
     const code = await forwardToDaemon(io, socket, async () => {
       inProcess++;
       return 0;
@@ -301,7 +370,7 @@ describe('forwardToDaemon', () => {
     return { code, out, inProcess, io };
   };
 
-  it('prints the daemon\'s stdout and exits with its code', async () => {
+  it("prints the daemon's stdout and exits with its code", async () => {
     const path = await httpServer((req, res) => {
       req.resume();
       req.on('end', () => res.end(JSON.stringify({ exitCode: 3, stdout: 'the result' })));
@@ -309,19 +378,29 @@ describe('forwardToDaemon', () => {
     expect(await run(path, 'ADD')).toMatchObject({ code: 3, out: 'the result', inProcess: 0 });
   });
 
-  it('daemon down: ADD is code 11, STATUS 50, DEL runs in-process; the error JSON is skel\'s to the byte', async () => {
+  it("daemon down: ADD is code 11, STATUS 50, DEL runs in-process; the error JSON is skel's to the byte", async () => {
     const absent = join(dir, 'down.sock');
     const add = await run(absent, 'ADD');
     expect(add.code).toBe(1);
     expect(JSON.parse(add.out)).toEqual({
-      cniVersion: '0.4.0', code: 11, msg: `the braid daemon is down: cannot reach ${absent} (ENOENT)`, details: 'check the braid DaemonSet pod on this node; the runtime will retry',
+      cniVersion: '0.4.0',
+      code: 11,
+      msg: `the braid daemon is down: cannot reach ${absent} (ENOENT)`,
+      details: 'check the braid DaemonSet pod on this node; the runtime will retry',
     });
     expect(JSON.parse((await run(absent, 'STATUS')).out)).toMatchObject({ code: 50 });
     expect(await run(absent, 'DEL')).toMatchObject({ code: 0, out: '', inProcess: 1 });
     for (const stdin of ['{"cniVersion":"0.4.0"}', '{"cniVersion":"9.9.9"}', 'not json', '{"cniVersion":7}']) {
       const ours = await run(absent, 'ADD', stdin);
       let skel = '';
-      skelPrintError({ ...ours.io, stdout: (t) => (skel += t) }, new CniError(11, `the braid daemon is down: cannot reach ${absent} (ENOENT)`, 'check the braid DaemonSet pod on this node; the runtime will retry'));
+      skelPrintError(
+        { ...ours.io, stdout: (t) => (skel += t) },
+        new CniError(
+          11,
+          `the braid daemon is down: cannot reach ${absent} (ENOENT)`,
+          'check the braid DaemonSet pod on this node; the runtime will retry',
+        ),
+      );
       expect(ours.out).toBe(skel);
     }
   });
@@ -330,6 +409,10 @@ describe('forwardToDaemon', () => {
     const { path } = await rawServer((s) => s.end('HTTP/1.1 500 Oops\r\nContent-Length: 4\r\n\r\noops'));
     const del = await run(path, 'DEL');
     expect(del).toMatchObject({ code: 1, inProcess: 0 });
-    expect(JSON.parse(del.out)).toEqual({ cniVersion: '0.4.0', code: 999, msg: `the braid daemon at ${path} answered something that is not a reply (HTTP 500)` });
+    expect(JSON.parse(del.out)).toEqual({
+      cniVersion: '0.4.0',
+      code: 999,
+      msg: `the braid daemon at ${path} answered something that is not a reply (HTTP 500)`,
+    });
   });
 });
