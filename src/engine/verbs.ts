@@ -68,11 +68,24 @@ async function fallbackAttachments({ config, deps }: VerbContext, ifname: string
   return out;
 }
 
+/**
+ * The runtime's list of attachments to keep. A malformed list is an error: read as "nothing is valid", it would
+ * tear down every attachment on the node (issue 12).
+ */
 function validAttachments(config: NodeConfig): ValidAttachment[] {
-  const v = config.raw['cni.dev/valid-attachments'] ?? config.raw['cni.dev/attachments'];
+  const key = 'cni.dev/valid-attachments' in config.raw ? 'cni.dev/valid-attachments' : 'cni.dev/attachments';
+  const v = config.raw[key];
   if (!Array.isArray(v))
     throw new CniError(ErrorCode.InvalidConfig, 'GC needs "cni.dev/valid-attachments" in the configuration');
-  return v.filter(isObject).map((a) => ({ containerID: String(a.containerID), ifname: String(a.ifname) }));
+  return v.map((a, i) => {
+    if (isObject(a) && typeof a.containerID === 'string' && a.containerID && typeof a.ifname === 'string' && a.ifname) {
+      return { containerID: a.containerID, ifname: a.ifname };
+    }
+    throw new CniError(
+      ErrorCode.InvalidConfig,
+      `GC: "${key}"[${i}] must be an object with string "containerID" and "ifname"; nothing was removed`,
+    );
+  });
 }
 
 async function add(req: CniRequest, ctx: VerbContext): Promise<unknown> {

@@ -171,6 +171,22 @@ const GC_CASES: GcCase[] = [
     results: [...KEEP_RESULTS, ...STALE_RESULTS].sort(),
     error: { code: 7, msg: 'GC needs "cni.dev/valid-attachments" in the configuration' },
   },
+  ...[
+    ['an element that is not an object', [...KEEP, 'keep']],
+    ['an element without "ifname"', [{ containerID: 'keep' }]],
+    ['an element whose "containerID" is not a string', [{ containerID: 7, ifname: 'eth0' }]],
+  ].map(([what, valid], i) => ({
+    name: `a malformed valid-attachments list (${what as string}): a configuration error, and nothing is removed`,
+    config: { ...NETWORKS, 'cni.dev/valid-attachments': valid },
+    dels: {},
+    gcs: [],
+    plans: ['keep-eth0.json', 'stale-eth0.json'],
+    results: [...KEEP_RESULTS, ...STALE_RESULTS].sort(),
+    error: {
+      code: 7,
+      msg: `GC: "cni.dev/valid-attachments"[${i === 0 ? KEEP.length : 0}] must be an object with string "containerID" and "ifname"; nothing was removed`,
+    },
+  })),
   {
     name: 'a configured network that cannot be resolved fails GC before anything is removed',
     config: { ...NETWORKS, defaultNetworks: ['gone-net'], 'cni.dev/valid-attachments': KEEP },
