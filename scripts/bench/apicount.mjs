@@ -18,7 +18,10 @@ export async function apiCountPhase(ctx) {
     try {
       for (let i = 0; i < ctx.opts.apiCountRuns; i++) {
         const id = `${s.key}-count-${i}`;
-        for (const [what, fn] of [['add', s.add], ['del', s.del]]) {
+        for (const [what, fn] of [
+          ['add', s.add],
+          ['del', s.del],
+        ]) {
           await api.resetCounters();
           await fn(id);
           await sleep(SETTLE_MS);
@@ -33,7 +36,13 @@ export async function apiCountPhase(ctx) {
       continue;
     }
     const per = (o) => Object.fromEntries(Object.entries(o).map(([k, n]) => [k, Math.round((n / done) * 100) / 100]));
-    out[s.key] = { runs: done, add: per(sums.add), del: per(sums.del), addRequests: per(byPath.add), delRequests: per(byPath.del) };
+    out[s.key] = {
+      runs: done,
+      add: per(sums.add),
+      del: per(sums.del),
+      addRequests: per(byPath.add),
+      delRequests: per(byPath.del),
+    };
   }
   return out;
 }

@@ -14,11 +14,14 @@ export async function startApiServer(bundle, dir) {
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build:support\``);
   const token = randomBytes(16).toString('hex');
   // --exit-with-stdin: it goes away with this process even if the bench is killed.
-  const child = spawn(process.execPath, [bundle, '--token', token, '--exit-with-stdin', '--history', '100000'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bundle, '--token', token, '--exit-with-stdin', '--history', '100000'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const ready = await jsonLine(child, (v) => v.event === 'listening', 30_000);
   const control = async (method, path, body) => {
     const { status, text } = await http(`${ready.controlUrl}${path}`, { method, body });
-    if (status < 200 || status >= 300) throw new Error(`stand-in control ${method} ${path}: ${status} ${text.slice(0, 300)}`);
+    if (status < 200 || status >= 300)
+      throw new Error(`stand-in control ${method} ${path}: ${status} ${text.slice(0, 300)}`);
     return JSON.parse(text);
   };
   return {

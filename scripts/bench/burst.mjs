@@ -10,7 +10,9 @@ export const burstPodName = (i) => `burst-${i}`;
 
 async function wave(ctx, command, config) {
   const t0 = performance.now();
-  const calls = ctx.netns.burst.map((ns, i) => exeAsync(ctx.braidBin, config, command, `burst-${i}`, ns, burstPodName(i)));
+  const calls = ctx.netns.burst.map((ns, i) =>
+    exeAsync(ctx.braidBin, config, command, `burst-${i}`, ns, burstPodName(i)),
+  );
   const results = await Promise.all(calls);
   const wallMs = performance.now() - t0;
   const failures = results.filter((r) => !r.ok);
@@ -24,7 +26,12 @@ async function wave(ctx, command, config) {
 
 export async function burstPhase(ctx) {
   const { daemon } = ctx;
-  const config = braidConfig('daemon', { dir: ctx.dir, parallel: true, cacheDir: ctx.daemonCacheDir, daemonSocket: daemon.socket });
+  const config = braidConfig('daemon', {
+    dir: ctx.dir,
+    parallel: true,
+    cacheDir: ctx.daemonCacheDir,
+    daemonSocket: daemon.socket,
+  });
   const before = rssMiB(daemon.pid);
   const peakReset = resetPeak(daemon.pid);
   let sampled = before;
@@ -39,7 +46,14 @@ export async function burstPhase(ctx) {
     const add = await wave(ctx, 'ADD', config);
     const del = await wave(ctx, 'DEL', config);
     const peak = peakReset ? Math.max(peakMiB(daemon.pid), sampled) : sampled;
-    return { pods: ctx.netns.burst.length, add, del, daemonRssBeforeMiB: round(before), daemonRssPeakMiB: round(peak), peakFrom: peakReset ? 'VmHWM' : 'sampling every 10 ms' };
+    return {
+      pods: ctx.netns.burst.length,
+      add,
+      del,
+      daemonRssBeforeMiB: round(before),
+      daemonRssPeakMiB: round(peak),
+      peakFrom: peakReset ? 'VmHWM' : 'sampling every 10 ms',
+    };
   } finally {
     clearInterval(sampler);
   }

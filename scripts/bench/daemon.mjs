@@ -1,7 +1,7 @@
 // `braid daemon` as deployed (dist/braid-daemon.mjs on Node with the DaemonSet's flags), its /metrics and its
 // memory from /proc. The bench process runs inside the node netns, so the daemon does too.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { NODE_NAME } from './configs.mjs';
@@ -25,13 +25,32 @@ const freePort = () =>
  * Starts a daemon and waits until /readyz (informer caches synced). `bundle`: dist/braid-daemon.mjs or a copy;
  * `argv(configFile)` overrides the whole command line.
  */
-export async function startDaemon({ bundle, dir, name = 'daemon', kubeconfig, cacheDir, extra = {}, argv, timeoutMs = 120_000 }) {
+export async function startDaemon({
+  bundle,
+  dir,
+  name = 'daemon',
+  kubeconfig,
+  cacheDir,
+  extra = {},
+  argv,
+  timeoutMs = 120_000,
+}) {
   const port = await freePort();
   const socket = join(dir, `${name}.sock`);
   const file = join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({
-    nodeName: NODE_NAME, socketPath: socket, metricsAddress: `127.0.0.1:${port}`, kubeconfig, cacheDir, binDir: '/usr/lib/cni', logLevel: 'error', ...extra,
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      nodeName: NODE_NAME,
+      socketPath: socket,
+      metricsAddress: `127.0.0.1:${port}`,
+      kubeconfig,
+      cacheDir,
+      binDir: '/usr/lib/cni',
+      logLevel: 'error',
+      ...extra,
+    }),
+  );
   const args = argv ? argv(file) : [...DEPLOYED_FLAGS, bundle, '--config', file];
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
@@ -41,13 +60,23 @@ export async function startDaemon({ bundle, dir, name = 'daemon', kubeconfig, ca
   const base = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`braid daemon exited ${child.exitCode} at start: ${logs}`);
-    if (await http(`${base}/readyz`).then((r) => r.status === 200, () => false)) break;
+    if (
+      await http(`${base}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      break;
     if (performance.now() - t0 > timeoutMs) throw new Error(`braid daemon not ready after ${timeoutMs} ms: ${logs}`);
     await sleep(25);
   }
   const syncedMs = performance.now() - t0;
   return {
-    socket, pid: child.pid, syncedMs,
+    socket,
+    pid: child.pid,
+    syncedMs,
+    cacheDir,
+    hostRoot: extra.hostRoot,
     logs: () => logs,
     async metricsText() {
       const { status, text } = await http(`${base}/metrics`);
@@ -58,8 +87,23 @@ export async function startDaemon({ bundle, dir, name = 'daemon', kubeconfig, ca
     async requestTime(command) {
       const text = await this.metricsText();
       // braid_request_duration_seconds today; braid_request_seconds accepted too (the issue's spelling).
-      const read = (suffix) => Number(new RegExp(`^braid_request(?:_duration)?_seconds_${suffix}\\{command="${command}"\\} (\\S+)`, 'm').exec(text)?.[1] ?? 0);
+      const read = (suffix) =>
+        Number(
+          new RegExp(`^braid_request(?:_duration)?_seconds_${suffix}\\{command="${command}"\\} (\\S+)`, 'm').exec(
+            text,
+          )?.[1] ?? 0,
+        );
       return { sum: read('sum'), count: read('count') };
+    },
+    /** Sum (seconds) and count of every delegate call the daemon made, all plugins and commands together. */
+    async delegateTime() {
+      const text = await this.metricsText();
+      const add = (suffix) =>
+        [...text.matchAll(new RegExp(`^braid_delegate_duration_seconds_${suffix}\\{.*\\} (\\S+)`, 'gm'))].reduce(
+          (t, m) => t + Number(m[1]),
+          0,
+        );
+      return { sum: add('sum'), count: add('count') };
     },
     async gauge(name) {
       return Number(new RegExp(`^${name} (\\S+)`, 'm').exec(await this.metricsText())?.[1]);
@@ -73,6 +117,17 @@ export async function startDaemon({ bundle, dir, name = 'daemon', kubeconfig, ca
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * A `hostRoot` that is this machine's own `/` (the daemon reads "/" itself as no hostRoot: trailing slashes are
+ * stripped), for a daemon whose delegates then run as `chroot <link> <plugin>` as deployed (ADR 0013): the same
+ * files, only the extra exec of chroot per delegate call.
+ */
+export function selfHostRoot(dir) {
+  const link = join(dir, 'hostroot');
+  symlinkSync('/', link);
+  return link;
 }
 
 const status = (pid) => readFileSync(`/proc/${pid}/status`, 'utf8');

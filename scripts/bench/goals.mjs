@@ -2,7 +2,12 @@
 // run did not measure it).
 const FULL_MEMORY = { nads: 10000, pods: 250 };
 
-const goal = (name, target, value, pass) => ({ goal: name, target, value, status: pass === undefined ? 'not measured' : pass ? 'pass' : 'miss' });
+const goal = (name, target, value, pass) => ({
+  goal: name,
+  target,
+  value,
+  status: pass === undefined ? 'not measured' : pass ? 'pass' : 'miss',
+});
 
 export function judgeGoals(r) {
   const out = [];
@@ -10,33 +15,75 @@ export function judgeGoals(r) {
   const floorCycle = r.latency?.floor?.cycle?.median;
   const cycle = daemon?.cycle?.median;
   const vsFloor = daemon?.vsFloor?.cycle;
-  out.push(goal('daemon-mode ADD+DEL cycle vs the plugins called directly', '≤ 1.0x',
-    vsFloor != null ? `${vsFloor.toFixed(2)}x (${cycle} vs ${floorCycle} ms)` : 'n/a', vsFloor != null ? vsFloor <= 1.0 : undefined));
+  out.push(
+    goal(
+      'daemon-mode ADD+DEL cycle vs the plugins called directly',
+      '≤ 1.0x',
+      vsFloor != null ? `${vsFloor.toFixed(2)}x (${cycle} vs ${floorCycle} ms)` : 'n/a',
+      vsFloor != null ? vsFloor <= 1.0 : undefined,
+    ),
+  );
 
   const multus = r.latency?.['multus-thin']?.cycle?.median;
   const vsMultus = multus && cycle ? Math.round((cycle / multus) * 100) / 100 : undefined;
-  out.push(goal('daemon-mode ADD+DEL cycle vs Multus thin', '≤ 0.6x',
-    vsMultus !== undefined ? `${vsMultus.toFixed(2)}x (${cycle} vs ${multus} ms)` : (r.multus?.why ?? `Multus failed: ${r.latency?.['multus-thin']?.error?.slice(0, 100)}`), vsMultus !== undefined ? vsMultus <= 0.6 : undefined));
+  out.push(
+    goal(
+      'daemon-mode ADD+DEL cycle vs Multus thin',
+      '≤ 0.6x',
+      vsMultus !== undefined
+        ? `${vsMultus.toFixed(2)}x (${cycle} vs ${multus} ms)`
+        : (r.multus?.why ?? `Multus failed: ${r.latency?.['multus-thin']?.error?.slice(0, 100)}`),
+      vsMultus !== undefined ? vsMultus <= 0.6 : undefined,
+    ),
+  );
 
   const oh = daemon?.executableOverhead;
   const worst = oh ? Math.max(oh.add.median, oh.del.median) : undefined;
-  out.push(goal('executable overhead per call (daemon mode: call time minus the daemon\'s own request time)', '≤ 10 ms',
-    oh ? `ADD ${oh.add.median} ms, DEL ${oh.del.median} ms (median)` : 'n/a', worst !== undefined ? worst <= 10 : undefined));
+  out.push(
+    goal(
+      "executable overhead per call (daemon mode: call time minus the daemon's own request time)",
+      '≤ 10 ms',
+      oh ? `ADD ${oh.add.median} ms, DEL ${oh.del.median} ms (median)` : 'n/a',
+      worst !== undefined ? worst <= 10 : undefined,
+    ),
+  );
 
   const b = r.burst;
-  out.push(goal(`burst of ${b?.pods ?? 30} pods ADDed at once through the daemon, no failure`, '< 2 s',
-    b ? `ADD ${(b.add.wallMs / 1000).toFixed(2)} s, ${b.add.failures} failed; DEL ${(b.del.wallMs / 1000).toFixed(2)} s, ${b.del.failures} failed` : 'n/a',
-    b ? b.add.wallMs < 2000 && b.add.failures === 0 && b.del.failures === 0 : undefined));
+  out.push(
+    goal(
+      `burst of ${b?.pods ?? 30} pods ADDed at once through the daemon, no failure`,
+      '< 2 s',
+      b
+        ? `ADD ${(b.add.wallMs / 1000).toFixed(2)} s, ${b.add.failures} failed; DEL ${(b.del.wallMs / 1000).toFixed(2)} s, ${b.del.failures} failed`
+        : 'n/a',
+      b ? b.add.wallMs < 2000 && b.add.failures === 0 && b.del.failures === 0 : undefined,
+    ),
+  );
 
   const api = r.apiRequests?.['daemon-parallel'];
-  out.push(goal('API requests per ADD in daemon mode', '0 reads, 1 write',
-    api?.add ? `${api.add.reads} reads, ${api.add.statusWrites} status write(s) (+${api.add.events} Events, asynchronous)` : 'n/a',
-    api?.add ? api.add.reads === 0 && api.add.statusWrites === 1 && api.add.otherWrites === 0 : undefined));
+  out.push(
+    goal(
+      'API requests per ADD in daemon mode',
+      '0 reads, 1 write',
+      api?.add
+        ? `${api.add.reads} reads, ${api.add.statusWrites} status write(s) (+${api.add.events} Events, asynchronous)`
+        : 'n/a',
+      api?.add ? api.add.reads === 0 && api.add.statusWrites === 1 && api.add.otherWrites === 0 : undefined,
+    ),
+  );
 
   const m = r.memory;
   const full = m && m.nads >= FULL_MEMORY.nads && m.pods >= FULL_MEMORY.pods;
-  out.push(goal(`daemon RSS with ${FULL_MEMORY.nads} NADs and ${FULL_MEMORY.pods} pods cached`, '≤ 64 MiB',
-    m ? `${m.rssMiB} MiB${full ? '' : ` (with only ${m.nads} NADs and ${m.pods} pods: a quick run)`}` : 'n/a (skipped)', full ? m.rssMiB <= 64 : undefined));
+  out.push(
+    goal(
+      `daemon RSS with ${FULL_MEMORY.nads} NADs and ${FULL_MEMORY.pods} pods cached`,
+      '≤ 64 MiB',
+      m
+        ? `${m.rssMiB} MiB${full ? '' : ` (with only ${m.nads} NADs and ${m.pods} pods: a quick run)`}`
+        : 'n/a (skipped)',
+      full ? m.rssMiB <= 64 : undefined,
+    ),
+  );
   return out;
 }
 

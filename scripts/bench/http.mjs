@@ -5,7 +5,8 @@ import { request } from 'node:http';
 
 function once(url, method, body) {
   return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
+    const headers =
+      body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
     const req = request(url, { method, headers, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');

@@ -8,8 +8,8 @@ import { apiCountPhase } from './apicount.mjs';
 import { startApiServer } from './apiserver.mjs';
 import { burstPhase, burstPodName } from './burst.mjs';
 import { allNads, podObject, writeLocalStore } from './configs.mjs';
-import { rssMiB, startDaemon } from './daemon.mjs';
-import { latencyPhase, MAIN_KEYS, mainPodName, startupPhase } from './latency.mjs';
+import { rssMiB, selfHostRoot, startDaemon } from './daemon.mjs';
+import { chrootCost, latencyPhase, MAIN_KEYS, mainPodName, startupPhase } from './latency.mjs';
 import { memoryLab } from './memory.mjs';
 import { judgeGoals } from './goals.mjs';
 import { startMultus } from './multus.mjs';
@@ -35,7 +35,8 @@ async function phase(key, name, fn) {
 function braidRevision() {
   try {
     const rev = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim() !== '';
     return dirty ? `${rev}+changes in src/` : rev;
   } catch {
     return 'unknown';
@@ -45,9 +46,17 @@ function braidRevision() {
 async function run() {
   const t0 = performance.now();
   const results = {
-    date: opts.date, quick: opts.quick, braid: braidRevision(),
+    date: opts.date,
+    quick: opts.quick,
+    braid: braidRevision(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, kernel: release(), node: process.version },
-    settings: { rounds: opts.rounds, scaleRounds: opts.scaleRounds, versionRuns: opts.versionRuns, apiCountRuns: opts.apiCountRuns, burstPods: opts.burstPods },
+    settings: {
+      rounds: opts.rounds,
+      scaleRounds: opts.scaleRounds,
+      versionRuns: opts.versionRuns,
+      apiCountRuns: opts.apiCountRuns,
+      burstPods: opts.burstPods,
+    },
   };
   const ctx = { root, dir, opts, netns, braidBin: builds.braid, daemonCacheDir: join(dir, 'cache-daemon') };
   const pods = [
@@ -60,31 +69,63 @@ async function run() {
     stops.push(() => ctx.api.stop());
     await ctx.api.seed([...allNads(dir), ...pods]);
     ctx.localStore = writeLocalStore(join(dir, 'store'), [...allNads(dir), ...pods]);
-    ctx.daemon = await startDaemon({ bundle: builds.daemon, dir, kubeconfig: ctx.api.kubeconfig, cacheDir: ctx.daemonCacheDir });
+    ctx.daemon = await startDaemon({
+      bundle: builds.daemon,
+      dir,
+      kubeconfig: ctx.api.kubeconfig,
+      cacheDir: ctx.daemonCacheDir,
+    });
     stops.push(() => ctx.daemon.stop());
+    // A second daemon for the latency phase only: hostRoot set, so every delegate runs through chroot (as deployed).
+    const hostRoot = selfHostRoot(dir);
+    ctx.daemonHostRoot = await startDaemon({
+      bundle: builds.daemon,
+      dir,
+      name: 'daemon-hostroot',
+      kubeconfig: ctx.api.kubeconfig,
+      cacheDir: join(dir, 'cache-daemon-hostroot'),
+      extra: { hostRoot },
+    });
+    stops.push(() => ctx.daemonHostRoot.stop());
     await sleep(2000);
-    results.daemonIdle = { rssMiB: Math.round(rssMiB(ctx.daemon.pid) * 10) / 10, cachedNads: await ctx.daemon.gauge('braid_cached_nads'), cachedPods: await ctx.daemon.gauge('braid_cached_pods') };
+    results.daemonIdle = {
+      rssMiB: Math.round(rssMiB(ctx.daemon.pid) * 10) / 10,
+      cachedNads: await ctx.daemon.gauge('braid_cached_nads'),
+      cachedPods: await ctx.daemon.gauge('braid_cached_pods'),
+    };
     if (opts.multusBin) {
       ctx.multus = await startMultus(ctx);
       stops.push(() => ctx.multus.stop());
     }
   });
-  results.multus = ctx.multus ? { bin: opts.multusBin, version: ctx.multus.version, note: ctx.multus.note } : { measured: false, why: 'MULTUS_BIN is not set' };
+  results.multus = ctx.multus
+    ? { bin: opts.multusBin, version: ctx.multus.version, note: ctx.multus.note }
+    : { measured: false, why: 'MULTUS_BIN is not set' };
   results.startup = await phase('start-up', 'executable start-up (VERSION)', () => startupPhase(ctx));
-  results.latency = await phase('latency', `3-network pod in every mode, ${opts.rounds} interleaved rounds`, () => latencyPhase(ctx));
-  results.scaling = await phase('scaling', `1, 2, 4, 8 networks, ${opts.scaleRounds} interleaved rounds`, () => scalingPhase(ctx));
+  results.latency = await phase('latency', `3-network pod in every mode, ${opts.rounds} interleaved rounds`, () =>
+    latencyPhase(ctx),
+  );
+  results.chroot = await chrootCost(ctx, results.latency);
+  await ctx.daemonHostRoot.stop(); // the later phases use the first daemon only
+  results.scaling = await phase('scaling', `1, 2, 4, 8 networks, ${opts.scaleRounds} interleaved rounds`, () =>
+    scalingPhase(ctx),
+  );
   results.apiRequests = await phase('api', 'API requests per ADD and DEL', () => apiCountPhase(ctx));
   results.burst = await phase('burst', `burst of ${opts.burstPods} pods through the daemon`, () => burstPhase(ctx));
   while (stops.length) await stops.pop()();
   if (opts.memory) {
-    results.memory = await phase('memory', `daemon memory with ${opts.memNads} NADs and ${opts.memPods} pods`, async () => {
-      const lab = await memoryLab({ builds, dir, nads: opts.memNads, pods: opts.memPods });
-      try {
-        return { nads: opts.memNads, pods: opts.memPods, ...(await lab.measure('memory')) };
-      } finally {
-        await lab.stop();
-      }
-    });
+    results.memory = await phase(
+      'memory',
+      `daemon memory with ${opts.memNads} NADs and ${opts.memPods} pods`,
+      async () => {
+        const lab = await memoryLab({ builds, dir, nads: opts.memNads, pods: opts.memPods });
+        try {
+          return { nads: opts.memNads, pods: opts.memPods, ...(await lab.measure('memory')) };
+        } finally {
+          await lab.stop();
+        }
+      },
+    );
   }
   results.runSeconds = Math.round((performance.now() - t0) / 1000);
   results.phaseSeconds = phaseTimes;
@@ -99,5 +140,8 @@ try {
   console.error(`bench failed: ${err.stack ?? err}`);
   process.exitCode = 1;
 } finally {
-  while (stops.length) await stops.pop()().catch(() => {});
+  while (stops.length)
+    await stops
+      .pop()()
+      .catch(() => {});
 }

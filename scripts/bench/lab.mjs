@@ -18,7 +18,11 @@ const alive = (pid) => {
   }
 };
 
-const netnsNames = () => run('ip', 'netns', 'list').split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+const netnsNames = () =>
+  run('ip', 'netns', 'list')
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter(Boolean);
 
 /** Namespaces of earlier bench runs whose process is gone (a killed run never reached its cleanup). */
 function sweepStale() {

@@ -34,7 +34,9 @@ export async function main(argv = process.argv.slice(2), env = process.env) {
   }
   const absent = missing(root);
   if (absent.length) {
-    console.error(`bench: ${absent.join(', ')} missing: run \`npm run build && npm run build:support\` (npm run bench does)`);
+    console.error(
+      `bench: ${absent.join(', ')} missing: run \`npm run build && npm run build:support\` (npm run bench does)`,
+    );
     return 2;
   }
   if (opts.multusBin && !existsSync(opts.multusBin)) {
@@ -67,10 +69,17 @@ export async function main(argv = process.argv.slice(2), env = process.env) {
   process.once('SIGTERM', onSignal);
   try {
     const node = lab.node();
-    const netns = { node, main: lab.pods('m', MAIN_KEYS.length), scale: lab.pods('s', SCALE_MODES.length), burst: lab.pods('b', opts.burstPods) };
+    const netns = {
+      node,
+      main: lab.pods('m', MAIN_KEYS.length),
+      scale: lab.pods('s', SCALE_MODES.length),
+      burst: lab.pods('b', opts.burstPods),
+    };
     const plan = JSON.stringify({ root, dir, netns, opts, builds: snapshot(root, dir) });
     inner = spawn('ip', ['netns', 'exec', node, process.execPath, join(here, 'inner.mjs')], {
-      stdio: ['ignore', 'inherit', 'inherit'], detached: true, env: { ...env, BENCH_PLAN: plan },
+      stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
+      env: { ...env, BENCH_PLAN: plan },
     });
     return await new Promise((res) => {
       inner.once('error', (err) => {

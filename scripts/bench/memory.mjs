@@ -7,17 +7,48 @@ import { NODE_NAME } from './configs.mjs';
 import { rssMiB, startDaemon } from './daemon.mjs';
 import { sleep } from './proc.mjs';
 
-export const nadObjects = (count) => Array.from({ length: count }, (_, i) => ({
-  apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition',
-  metadata: { name: `net-${i}`, namespace: `tenant-${i % 50}`, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(200) } },
-  spec: { config: JSON.stringify({ cniVersion: '1.0.0', type: 'macvlan', master: 'eth1', mode: 'bridge', ipam: { type: 'host-local', ranges: [[{ subnet: `10.${i % 250}.${i % 200}.0/24` }]] } }) },
-}));
+export const nadObjects = (count) =>
+  Array.from({ length: count }, (_, i) => ({
+    apiVersion: 'k8s.cni.cncf.io/v1',
+    kind: 'NetworkAttachmentDefinition',
+    metadata: {
+      name: `net-${i}`,
+      namespace: `tenant-${i % 50}`,
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(200) },
+    },
+    spec: {
+      config: JSON.stringify({
+        cniVersion: '1.0.0',
+        type: 'macvlan',
+        master: 'eth1',
+        mode: 'bridge',
+        ipam: { type: 'host-local', ranges: [[{ subnet: `10.${i % 250}.${i % 200}.0/24` }]] },
+      }),
+    },
+  }));
 
-export const podObjects = (count, gen) => Array.from({ length: count }, (_, i) => ({
-  apiVersion: 'v1', kind: 'Pod',
-  metadata: { name: `pod-${i}`, namespace: `tenant-${i % 50}`, uid: `uid-${i}`, labels: { app: `a${i}` }, annotations: { 'k8s.v1.cni.cncf.io/networks': `net-${i}`, gen: String(gen) } },
-  spec: { nodeName: NODE_NAME, containers: [{ name: 'c', image: 'x', env: Array.from({ length: 20 }, (_, j) => ({ name: `E${j}`, value: 'v'.repeat(50) })) }] },
-}));
+export const podObjects = (count, gen) =>
+  Array.from({ length: count }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `pod-${i}`,
+      namespace: `tenant-${i % 50}`,
+      uid: `uid-${i}`,
+      labels: { app: `a${i}` },
+      annotations: { 'k8s.v1.cni.cncf.io/networks': `net-${i}`, gen: String(gen) },
+    },
+    spec: {
+      nodeName: NODE_NAME,
+      containers: [
+        {
+          name: 'c',
+          image: 'x',
+          env: Array.from({ length: 20 }, (_, j) => ({ name: `E${j}`, value: 'v'.repeat(50) })),
+        },
+      ],
+    },
+  }));
 
 /**
  * A stand-in seeded with `nads` NADs and `pods` pods on the bench node; call measure() for each daemon variant.
@@ -32,7 +63,14 @@ export async function memoryLab({ builds, dir, nads, pods }) {
     api,
     /** One daemon variant: `argv(configFile)` or the deployed command line when undefined. */
     async measure(name, argv, settleMs = 2000) {
-      const d = await startDaemon({ bundle: builds.daemon, dir, name, kubeconfig: api.kubeconfig, cacheDir: join(dir, `cache-${name}`), argv });
+      const d = await startDaemon({
+        bundle: builds.daemon,
+        dir,
+        name,
+        kubeconfig: api.kubeconfig,
+        cacheDir: join(dir, `cache-${name}`),
+        argv,
+      });
       try {
         await sleep(settleMs);
         const idle = rssMiB(d.pid);

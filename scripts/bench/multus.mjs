@@ -13,11 +13,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 export async function startMultus(ctx) {
   const bin = ctx.opts.multusBin;
   const v = spawnSync(bin, ['-version'], { encoding: 'utf8' });
-  const version = `${v.stdout}${v.stderr}`.trim().split('\n')[0].replace(/^multus:\s*/, '').slice(0, 120) || 'version unknown';
+  const version =
+    `${v.stdout}${v.stderr}`
+      .trim()
+      .split('\n')[0]
+      .replace(/^multus:\s*/, '')
+      .slice(0, 120) || 'version unknown';
   const caFile = join(ctx.dir, 'standin-ca.pem');
   writeFileSync(caFile, ctx.api.ca);
   const proxy = spawn(process.execPath, [join(here, 'pb-proxy.mjs'), ctx.api.url, caFile, ctx.api.controlUrl], {
-    stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, BENCH_PROXY_TOKEN: ctx.api.token },
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, BENCH_PROXY_TOKEN: ctx.api.token },
   });
   const { url } = await jsonLine(proxy, (l) => l.event === 'listening', 15_000);
   return {

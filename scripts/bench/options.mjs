@@ -3,11 +3,32 @@
 // BENCH_SCALE_ROUNDS, BENCH_VERSION_RUNS, BENCH_BURST_PODS, BENCH_NADS, BENCH_PODS; MULTUS_BIN adds Multus thin.
 import { parseArgs } from 'node:util';
 
-const FULL = { rounds: 180, scaleRounds: 50, versionRuns: 60, apiCountRuns: 3, burstPods: 30, memNads: 10000, memPods: 250 };
-const QUICK = { rounds: 10, scaleRounds: 3, versionRuns: 15, apiCountRuns: 1, burstPods: 30, memNads: 1000, memPods: 50 };
+const FULL = {
+  rounds: 180,
+  scaleRounds: 50,
+  versionRuns: 60,
+  apiCountRuns: 3,
+  burstPods: 30,
+  memNads: 10000,
+  memPods: 250,
+};
+const QUICK = {
+  rounds: 10,
+  scaleRounds: 3,
+  versionRuns: 15,
+  apiCountRuns: 1,
+  burstPods: 30,
+  memNads: 1000,
+  memPods: 50,
+};
 
 const ENV = {
-  rounds: 'BENCH_ROUNDS', scaleRounds: 'BENCH_SCALE_ROUNDS', versionRuns: 'BENCH_VERSION_RUNS', burstPods: 'BENCH_BURST_PODS', memNads: 'BENCH_NADS', memPods: 'BENCH_PODS',
+  rounds: 'BENCH_ROUNDS',
+  scaleRounds: 'BENCH_SCALE_ROUNDS',
+  versionRuns: 'BENCH_VERSION_RUNS',
+  burstPods: 'BENCH_BURST_PODS',
+  memNads: 'BENCH_NADS',
+  memPods: 'BENCH_PODS',
 };
 
 export const USAGE = `usage: node scripts/bench.mjs [--quick] [--out DIR] [--no-save] [--skip-memory]

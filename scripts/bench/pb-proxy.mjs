@@ -45,9 +45,18 @@ function fields(buf) {
   return out;
 }
 const str = (f, n) => f.get(n)?.[0]?.toString('utf8');
-const time = (f, n) => (f.get(n) ? new Date(((fields(f.get(n)[0]).get(1)?.[0]) ?? 0) * 1000).toISOString().replace('.000Z', 'Z') : undefined);
-const map = (f, n) => Object.fromEntries((f.get(n) ?? []).map((e) => fields(e)).map((e) => [str(e, 1), str(e, 2) ?? '']));
-const meta = (m) => ({ name: str(m, 1), generateName: str(m, 2), namespace: str(m, 3), resourceVersion: str(m, 6), labels: map(m, 11), annotations: map(m, 12) });
+const time = (f, n) =>
+  f.get(n) ? new Date((fields(f.get(n)[0]).get(1)?.[0] ?? 0) * 1000).toISOString().replace('.000Z', 'Z') : undefined;
+const map = (f, n) =>
+  Object.fromEntries((f.get(n) ?? []).map((e) => fields(e)).map((e) => [str(e, 1), str(e, 2) ?? '']));
+const meta = (m) => ({
+  name: str(m, 1),
+  generateName: str(m, 2),
+  namespace: str(m, 3),
+  resourceVersion: str(m, 6),
+  labels: map(m, 11),
+  annotations: map(m, 12),
+});
 
 /** The object inside the "k8s\0" + runtime.Unknown envelope. */
 const unwrap = (body) => fields(fields(body.subarray(4)).get(2)[0]);
@@ -55,7 +64,11 @@ const unwrap = (body) => fields(fields(body.subarray(4)).get(2)[0]);
 async function podStatusJson(body, ns, name) {
   const m = meta(fields(unwrap(body).get(1)[0]));
   const { items } = JSON.parse((await http(`${controlUrl}/objects/pods?namespace=${encodeURIComponent(ns)}`)).text);
-  const pod = items.find((p) => p.metadata.name === name) ?? { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns } };
+  const pod = items.find((p) => p.metadata.name === name) ?? {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns },
+  };
   return { ...pod, metadata: { ...pod.metadata, annotations: m.annotations, resourceVersion: m.resourceVersion } };
 }
 
@@ -65,10 +78,17 @@ function eventJson(body) {
   const o = fields(e.get(2)[0]);
   const src = e.get(5) ? fields(e.get(5)[0]) : new Map();
   return {
-    apiVersion: 'v1', kind: 'Event', metadata: { name: m.name, generateName: m.generateName, namespace: m.namespace },
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: m.name, generateName: m.generateName, namespace: m.namespace },
     involvedObject: { kind: str(o, 1), namespace: str(o, 2), name: str(o, 3), uid: str(o, 4), apiVersion: str(o, 5) },
-    reason: str(e, 3), message: str(e, 4), source: { component: str(src, 1), host: str(src, 2) },
-    firstTimestamp: time(e, 6), lastTimestamp: time(e, 7), count: e.get(8)?.[0], type: str(e, 9),
+    reason: str(e, 3),
+    message: str(e, 4),
+    source: { component: str(src, 1), host: str(src, 2) },
+    firstTimestamp: time(e, 6),
+    lastTimestamp: time(e, 7),
+    count: e.get(8)?.[0],
+    type: str(e, 9),
   };
 }
 
@@ -89,20 +109,39 @@ const server = createServer(async (req, res) => {
     body = await translate(req, Buffer.concat(chunks));
   } catch (err) {
     res.writeHead(415, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 415, message: `bench proxy: ${err.message}` }));
+    res.end(
+      JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        code: 415,
+        message: `bench proxy: ${err.message}`,
+      }),
+    );
     return;
   }
-  const headers = { ...req.headers, host: target.host, accept: 'application/json', 'content-length': String(body.length), authorization: `Bearer ${process.env.BENCH_PROXY_TOKEN}` };
+  const headers = {
+    ...req.headers,
+    host: target.host,
+    accept: 'application/json',
+    'content-length': String(body.length),
+    authorization: `Bearer ${process.env.BENCH_PROXY_TOKEN}`,
+  };
   if (headers['content-type']?.includes('protobuf')) headers['content-type'] = 'application/json';
-  const up = request({ agent, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (r) => {
-    res.writeHead(r.statusCode ?? 502, r.headers);
-    r.pipe(res);
-  });
+  const up = request(
+    { agent, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+    (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    },
+  );
   up.on('error', (err) => {
     res.writeHead(502, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 502, message: err.message }));
   });
   up.end(body);
 });
-server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ event: 'listening', url: `http://127.0.0.1:${server.address().port}` })));
+server.listen(0, '127.0.0.1', () =>
+  console.log(JSON.stringify({ event: 'listening', url: `http://127.0.0.1:${server.address().port}` })),
+);
 process.stdin.on('end', () => process.exit(0)).resume(); // exits with the bench

@@ -7,8 +7,15 @@ export const CNI_BIN = '/usr/lib/cni';
 
 /** The CNI_* variables of one call; CNI_ARGS names the pod as kubelet does (IgnoreUnknown first: host-local needs it). */
 export function cniEnv({ command, id, netns, ifname = 'eth0', pod, path = CNI_BIN }) {
-  const env = { CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: `/var/run/netns/${netns}`, CNI_IFNAME: ifname, CNI_PATH: path };
-  if (pod) env.CNI_ARGS = `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${pod};K8S_POD_INFRA_CONTAINER_ID=${id};K8S_POD_UID=uid-${pod}`;
+  const env = {
+    CNI_COMMAND: command,
+    CNI_CONTAINERID: id,
+    CNI_NETNS: `/var/run/netns/${netns}`,
+    CNI_IFNAME: ifname,
+    CNI_PATH: path,
+  };
+  if (pod)
+    env.CNI_ARGS = `IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=${pod};K8S_POD_INFRA_CONTAINER_ID=${id};K8S_POD_UID=uid-${pod}`;
   return env;
 }
 
@@ -20,7 +27,13 @@ const describe = (bin, env, r) =>
 /** One synchronous call; returns its wall time in ms, throws CallFailed on a non-zero exit. */
 export function call(bin, env, stdin = '', args = []) {
   const t0 = performance.now();
-  const r = spawnSync(bin, args, { env: { PATH: BASE_PATH, ...env }, input: stdin, encoding: 'utf8', maxBuffer: 1 << 24, timeout: 120_000 });
+  const r = spawnSync(bin, args, {
+    env: { PATH: BASE_PATH, ...env },
+    input: stdin,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    timeout: 120_000,
+  });
   const wall = performance.now() - t0;
   if (r.status !== 0) throw new CallFailed(describe(bin, env, r));
   return wall;
@@ -38,7 +51,11 @@ export function callAsync(bin, env, stdin = '') {
     child.on('error', (err) => resolve({ ms: performance.now() - t0, ok: false, detail: err.message }));
     child.on('close', (status, signal) => {
       const ms = performance.now() - t0;
-      resolve({ ms, ok: status === 0, detail: status === 0 ? '' : describe(bin, env, { status, signal, stdout, stderr }) });
+      resolve({
+        ms,
+        ok: status === 0,
+        detail: status === 0 ? '' : describe(bin, env, { status, signal, stdout, stderr }),
+      });
     });
     child.stdin.end(stdin);
   });

@@ -11,7 +11,12 @@ const MAX_FAILURES = 3;
  * `ms` spent in the daemon's own request handling (daemon mode only).
  */
 export async function runRounds(scenarios, { rounds, warmup = 2, label = '', progress = () => {} }) {
-  const res = Object.fromEntries(scenarios.map((s) => [s.key, { add: [], del: [], cycle: [], addOverhead: [], delOverhead: [], failures: 0, error: undefined }]));
+  const res = Object.fromEntries(
+    scenarios.map((s) => [
+      s.key,
+      { add: [], del: [], cycle: [], addOverhead: [], delOverhead: [], failures: 0, error: undefined },
+    ]),
+  );
   const live = [...scenarios];
   for (let r = 0; r < warmup + rounds; r++) {
     const order = live.map((_, i) => live[(i + r) % live.length]);
@@ -33,7 +38,9 @@ export async function runRounds(scenarios, { rounds, warmup = 2, label = '', pro
         out.failures++;
         await s.cleanup?.(id);
         const drop = out.failures >= MAX_FAILURES;
-        console.log(`  ! ${label} ${s.key} failed in round ${r}${drop ? `, ${MAX_FAILURES} times: dropped from later rounds` : ''}: ${msg}`);
+        console.log(
+          `  ! ${label} ${s.key} failed in round ${r}${drop ? `, ${MAX_FAILURES} times: dropped from later rounds` : ''}: ${msg}`,
+        );
         if (drop) live.splice(live.indexOf(s), 1);
       }
     }
@@ -52,7 +59,9 @@ export function summarize(res, floorKey) {
     if (r.addOverhead.length) s.executableOverhead = { add: summary(r.addOverhead), del: summary(r.delOverhead) };
     if (r.error) Object.assign(s, { failures: r.failures, error: r.error });
     if (floor && key !== floorKey && r.cycle.length && floor.cycle.length) {
-      s.vsFloor = Object.fromEntries(['add', 'del', 'cycle'].map((k) => [k, ratioOf(s[k].median, summary(floor[k]).median)]));
+      s.vsFloor = Object.fromEntries(
+        ['add', 'del', 'cycle'].map((k) => [k, ratioOf(s[k].median, summary(floor[k]).median)]),
+      );
     }
     out[key] = s;
   }

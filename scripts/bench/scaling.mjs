@@ -14,13 +14,26 @@ export async function scalingPhase(ctx) {
   for (const n of NETWORK_COUNTS) {
     const [floorNs, parNs, seqNs] = ctx.netns.scale;
     scenarios.push(floorScenario(`floor@${n}`, podNetworks(dir, n), floorNs, scalePodName(n)));
-    for (const [parallel, ns] of [[true, parNs], [false, seqNs]]) {
+    for (const [parallel, ns] of [
+      [true, parNs],
+      [false, seqNs],
+    ]) {
       const key = `daemon-${parallel ? 'parallel' : 'sequential'}@${n}`;
-      const config = braidConfig('daemon', { dir, parallel, cacheDir: ctx.daemonCacheDir, daemonSocket: daemon.socket });
+      const config = braidConfig('daemon', {
+        dir,
+        parallel,
+        cacheDir: ctx.daemonCacheDir,
+        daemonSocket: daemon.socket,
+      });
       scenarios.push(exeScenario(key, braidBin, config, ns, scalePodName(n), daemon));
     }
   }
-  const raw = await runRounds(scenarios, { rounds: ctx.opts.scaleRounds, warmup: 1, label: 'scaling', progress: progressLine('scaling') });
+  const raw = await runRounds(scenarios, {
+    rounds: ctx.opts.scaleRounds,
+    warmup: 1,
+    label: 'scaling',
+    progress: progressLine('scaling'),
+  });
   // Ratios against the floor with the same number of networks.
   const out = {};
   for (const mode of SCALE_MODES) out[mode] = {};

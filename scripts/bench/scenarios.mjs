@@ -8,7 +8,12 @@ const ifnameOf = (i) => (i === 0 ? 'eth0' : `net${i}`);
 
 /** The delegates called directly. `nets` are delegate configs; the first is eth0. */
 export function floorScenario(key, nets, netns, pod) {
-  const one = (command, id, i) => call(join(CNI_BIN, nets[i].type), cniEnv({ command, id, netns, ifname: ifnameOf(i), pod }), JSON.stringify(nets[i]));
+  const one = (command, id, i) =>
+    call(
+      join(CNI_BIN, nets[i].type),
+      cniEnv({ command, id, netns, ifname: ifnameOf(i), pod }),
+      JSON.stringify(nets[i]),
+    );
   const idx = nets.map((_, i) => i);
   return {
     key,
@@ -41,7 +46,8 @@ export function exeScenario(key, bin, config, netns, pod, daemon) {
 }
 
 /** One concurrent call of a CNI executable (for bursts). */
-export const exeAsync = (bin, config, command, id, netns, pod) => callAsync(bin, cniEnv({ command, id, netns, pod }), JSON.stringify(config));
+export const exeAsync = (bin, config, command, id, netns, pod) =>
+  callAsync(bin, cniEnv({ command, id, netns, pod }), JSON.stringify(config));
 
 function tryCall(fn) {
   try {

@@ -14,10 +14,16 @@ const round1 = (x) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null);
 
 /** median, p90, p99 (ms, one decimal) and the sample count. */
 export function summary(xs) {
-  return { median: round1(quantile(xs, 0.5)), p90: round1(quantile(xs, 0.9)), p99: round1(quantile(xs, 0.99)), n: xs.length };
+  return {
+    median: round1(quantile(xs, 0.5)),
+    p90: round1(quantile(xs, 0.9)),
+    p99: round1(quantile(xs, 0.99)),
+    n: xs.length,
+  };
 }
 
-export const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? Math.round((a / b) * 100) / 100 : null);
+export const ratio = (a, b) =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? Math.round((a / b) * 100) / 100 : null;
 
 export const ms = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${x.toFixed(1)}`);
 export const times = (r) => (r === null || r === undefined ? '–' : `${r.toFixed(2)}x`);
@@ -27,6 +33,11 @@ export const mib = (x) => (x === null || x === undefined || !Number.isFinite(x) 
 export function table(rows, align = '', indent = '  ') {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
   const left = (i) => (align[i] ?? (i === 0 ? 'l' : 'r')) === 'l';
-  const line = (r) => indent + widths.map((w, i) => (left(i) ? String(r[i] ?? '').padEnd(w) : String(r[i] ?? '').padStart(w))).join('  ').trimEnd();
+  const line = (r) =>
+    indent +
+    widths
+      .map((w, i) => (left(i) ? String(r[i] ?? '').padEnd(w) : String(r[i] ?? '').padStart(w)))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]), indent + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }

@@ -5,7 +5,13 @@ import { NETWORK_COUNTS, SCALE_MODES } from './scaling.mjs';
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const text = (x, y, s, attrs = '') => `<text x="${x}" y="${y}" ${attrs}>${esc(s)}</text>`;
-const COLORS = { add: '#4e79a7', del: '#a0cbe8', floor: '#7f7f7f', 'daemon-parallel': '#4e79a7', 'daemon-sequential': '#f28e2b' };
+const COLORS = {
+  add: '#4e79a7',
+  del: '#a0cbe8',
+  floor: '#7f7f7f',
+  'daemon-parallel': '#4e79a7',
+  'daemon-sequential': '#f28e2b',
+};
 /** An axis maximum of 4 round steps (1, 1.5, 2, 2.5, 3, 4, 5 or 7.5 × 10^k), at least v. */
 const niceMax = (v) => {
   const mag = 10 ** Math.floor(Math.log10(Math.max(v, 1) / 4));
@@ -13,9 +19,16 @@ const niceMax = (v) => {
   return step * 4;
 };
 const SHORT = {
-  floor: 'floor: plugins called directly', 'local-parallel': 'local, parallel', 'local-sequential': 'local, sequential',
-  'daemon-parallel': 'daemon, parallel', 'daemon-sequential': 'daemon, sequential', 'thin-parallel': 'thin, parallel',
-  'thin-sequential': 'thin, sequential', 'multus-thin': 'Multus thin',
+  floor: 'floor: plugins called directly',
+  'local-parallel': 'local, parallel',
+  'local-sequential': 'local, sequential',
+  'daemon-parallel': 'daemon, parallel',
+  'daemon-sequential': 'daemon, sequential',
+  'daemon-hostroot-parallel': 'daemon, hostRoot, parallel',
+  'daemon-hostroot-sequential': 'daemon, hostRoot, sequential',
+  'thin-parallel': 'thin, parallel',
+  'thin-sequential': 'thin, sequential',
+  'multus-thin': 'Multus thin',
 };
 
 function scenarioPanel(r, x0, y0, w) {
@@ -29,7 +42,10 @@ function scenarioPanel(r, x0, y0, w) {
   const top = y0 + 20;
   for (let t = 0; t <= 4; t++) {
     const v = (max / 4) * t;
-    out.push(`<line x1="${sx(v)}" y1="${top}" x2="${sx(v)}" y2="${top + rows.length * rowH}" class="grid"/>`, text(sx(v), top + rows.length * rowH + 14, Math.round(v), 'class="ax" text-anchor="middle"'));
+    out.push(
+      `<line x1="${sx(v)}" y1="${top}" x2="${sx(v)}" y2="${top + rows.length * rowH}" class="grid"/>`,
+      text(sx(v), top + rows.length * rowH + 14, Math.round(v), 'class="ax" text-anchor="middle"'),
+    );
   }
   rows.forEach((k, i) => {
     const s = r.latency[k];
@@ -40,13 +56,21 @@ function scenarioPanel(r, x0, y0, w) {
     out.push(text(x0 + labelW - 8, y + 13, SHORT[k], 'class="l" text-anchor="end"'));
     out.push(`<rect x="${sx(0)}" y="${y}" width="${sx(a) - sx(0)}" height="18" fill="${COLORS.add}"/>`);
     out.push(`<rect x="${sx(a)}" y="${y}" width="${sx(a + d) - sx(a)}" height="18" fill="${COLORS.del}"/>`);
-    out.push(`<line x1="${sx(s.cycle.median)}" y1="${y + 9}" x2="${sx(s.cycle.p90)}" y2="${y + 9}" class="wh"/><line x1="${sx(s.cycle.p90)}" y1="${y + 4}" x2="${sx(s.cycle.p90)}" y2="${y + 14}" class="wh"/>`);
+    out.push(
+      `<line x1="${sx(s.cycle.median)}" y1="${y + 9}" x2="${sx(s.cycle.p90)}" y2="${y + 9}" class="wh"/><line x1="${sx(s.cycle.p90)}" y1="${y + 4}" x2="${sx(s.cycle.p90)}" y2="${y + 14}" class="wh"/>`,
+    );
     const ratio = k === 'floor' ? 'floor' : s.vsFloor?.cycle != null ? `${s.vsFloor.cycle.toFixed(2)}x` : '';
     out.push(text(sx(s.cycle.p90) + 6, y + 13, `${Math.round(s.cycle.median)} ms  ${ratio}`, 'class="v"'));
   });
   const ly = top + rows.length * rowH + 30;
-  out.push(`<rect x="${x0 + labelW}" y="${ly - 9}" width="10" height="10" fill="${COLORS.add}"/>`, text(x0 + labelW + 14, ly, 'ADD', 'class="l"'));
-  out.push(`<rect x="${x0 + labelW + 60}" y="${ly - 9}" width="10" height="10" fill="${COLORS.del}"/>`, text(x0 + labelW + 74, ly, 'DEL', 'class="l"'));
+  out.push(
+    `<rect x="${x0 + labelW}" y="${ly - 9}" width="10" height="10" fill="${COLORS.add}"/>`,
+    text(x0 + labelW + 14, ly, 'ADD', 'class="l"'),
+  );
+  out.push(
+    `<rect x="${x0 + labelW + 60}" y="${ly - 9}" width="10" height="10" fill="${COLORS.del}"/>`,
+    text(x0 + labelW + 74, ly, 'DEL', 'class="l"'),
+  );
   return { svg: out.join('\n'), height: ly - y0 + 10 };
 }
 
@@ -61,16 +85,26 @@ function scalingPanel(r, x0, y0, w, h) {
   const sx = (i) => left + (i / (NETWORK_COUNTS.length - 1)) * plotW;
   const sy = (v) => top + plotH - (v / max) * plotH;
   const out = [text(x0, y0, 'Cycle by number of networks (median ms)', 'class="t"')];
-  for (let t = 0; t <= 4; t++) out.push(`<line x1="${left}" y1="${sy((max / 4) * t)}" x2="${left + plotW}" y2="${sy((max / 4) * t)}" class="grid"/>`, text(left - 6, sy((max / 4) * t) + 4, Math.round((max / 4) * t), 'class="ax" text-anchor="end"'));
+  for (let t = 0; t <= 4; t++)
+    out.push(
+      `<line x1="${left}" y1="${sy((max / 4) * t)}" x2="${left + plotW}" y2="${sy((max / 4) * t)}" class="grid"/>`,
+      text(left - 6, sy((max / 4) * t) + 4, Math.round((max / 4) * t), 'class="ax" text-anchor="end"'),
+    );
   NETWORK_COUNTS.forEach((n, i) => out.push(text(sx(i), top + plotH + 16, n, 'class="ax" text-anchor="middle"')));
   out.push(text(left + plotW / 2, top + plotH + 32, 'networks', 'class="ax" text-anchor="middle"'));
   modes.forEach((m, j) => {
     const pts = NETWORK_COUNTS.map((n, i) => [i, r.scaling[m][n]?.cycle?.median]).filter(([, v]) => Number.isFinite(v));
-    out.push(`<polyline fill="none" stroke="${COLORS[m]}" stroke-width="2" points="${pts.map(([i, v]) => `${sx(i).toFixed(1)},${sy(v).toFixed(1)}`).join(' ')}"/>`);
-    for (const [i, v] of pts) out.push(`<circle cx="${sx(i).toFixed(1)}" cy="${sy(v).toFixed(1)}" r="3" fill="${COLORS[m]}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${COLORS[m]}" stroke-width="2" points="${pts.map(([i, v]) => `${sx(i).toFixed(1)},${sy(v).toFixed(1)}`).join(' ')}"/>`,
+    );
+    for (const [i, v] of pts)
+      out.push(`<circle cx="${sx(i).toFixed(1)}" cy="${sy(v).toFixed(1)}" r="3" fill="${COLORS[m]}"/>`);
     const ly = top + plotH + 52;
     const lx = left - 30 + [0, 60, 180][j];
-    out.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${COLORS[m]}"/>`, text(lx + 14, ly, m === 'floor' ? 'floor' : m.replace('-', ', '), 'class="l"'));
+    out.push(
+      `<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${COLORS[m]}"/>`,
+      text(lx + 14, ly, m === 'floor' ? 'floor' : m.replace('-', ', '), 'class="l"'),
+    );
   });
   return out.join('\n');
 }
