@@ -503,7 +503,7 @@ function dockerfile() {
 
   it("install and cleanup use flags braid install has, on the host's CNI directories", () => {
     const cli = readFileSync(join(REPO, 'src/cli/install.ts'), 'utf8');
-    const known = new Set([...cli.matchAll(/[Oo]ption\('(--[a-z-]+)/g)].map((m) => m[1]!));
+    const known = new Set([...cli.matchAll(/[Oo]ption\(\s*'(--[a-z-]+)/g)].map((m) => m[1]!));
     const hostPathOf = (d: DaemonSet, c: Container, dir: string) =>
       volume(d, c.volumeMounts!.find((m) => m.mountPath === dir)!.name).hostPath?.path;
     const installers = [container(ds, 'install'), container(ds, 'config-watch'), container(cleanupDs, 'remove-config')];
