@@ -4,7 +4,7 @@
 // server; then the compiled executable (dist/braid, `npm run build`) and bin/braid as the runtime runs them.
 import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { unixPost, UnixPostError } from '../../src/wire/unix-post.js';
 import { listenOnSocket } from '../../src/daemon/socket-server.js';
 import type { DaemonRequest } from '../../src/wire/protocol.js';
+import { rawHttpServer } from '../support/raw-http-server.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BUN = join(REPO, 'node_modules/.bin/bun');
@@ -27,35 +28,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A raw server: reads each whole request (head + Content-Length bytes) and hands the socket to `answer`. */
+/** A raw server (test/support/raw-http-server.ts) that answers from the request body; closed after all. */
 async function rawServer(answer: (s: Socket, body: Buffer) => unknown): Promise<{ path: string; requests: Buffer[] }> {
-  const path = socketPath();
   const requests: Buffer[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-    let buf = Buffer.alloc(0);
-    const onData = (c: Buffer) => {
-      buf = Buffer.concat([buf, c]);
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(buf.subarray(0, end).toString('latin1'))?.[1] ?? 0);
-      if (buf.length < end + 4 + length) return;
-      s.off('data', onData);
-      const body = buf.subarray(end + 4, end + 4 + length);
-      requests.push(body);
-      void answer(s, body);
-    };
-    s.on('data', onData);
+  const server = await rawHttpServer(socketPath(), (s, req) => {
+    requests.push(req.body);
+    return answer(s, req.body);
   });
-  await new Promise<void>((done) => server.listen(path, done));
-  closers.push(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise((done) => server.close(() => done()));
-  });
-  return { path, requests };
+  closers.push(() => server.close());
+  return { path: server.path, requests };
 }
 
 async function trickle(s: Socket, pieces: string[], pauseMs: number): Promise<void> {

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CniError } from '../../../src/cni/errors.js';
@@ -12,6 +12,7 @@ import { printError as skelPrintError, type ProcessIo } from '../../../src/cni/s
 import { callDaemon, DaemonUnreachable, forwardToDaemon } from '../../../src/app/shim.js';
 import { responseParser, unixPost, UnixPostError } from '../../../src/wire/unix-post.js';
 import type { DaemonRequest } from '../../../src/wire/protocol.js';
+import { rawHttpServer, type RawServer, type ReceivedRequest } from '../../support/raw-http-server.js';
 import { listenOnSocket } from '../../../src/daemon/socket-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'braid-unix-post-'));
@@ -25,46 +26,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Received {
-  head: string;
-  body: Buffer;
-}
-
-/**
- * A raw server: reads one whole request (head + Content-Length bytes), then hands the socket to `answer`.
- * Every request it read is kept in `received`.
- */
-async function rawServer(
-  answer: (s: Socket, req: Received) => unknown,
-): Promise<{ path: string; received: Received[] }> {
-  const path = socketPath();
-  const received: Received[] = [];
-  const sockets = new Set<Socket>();
-  const server: NetServer = createNetServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
-    let buf = Buffer.alloc(0);
-    const onData = (c: Buffer) => {
-      buf = Buffer.concat([buf, c]);
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const head = buf.subarray(0, end).toString('latin1');
-      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-      if (buf.length < end + 4 + length) return;
-      s.off('data', onData);
-      const req = { head, body: buf.subarray(end + 4, end + 4 + length) };
-      received.push(req);
-      void answer(s, req);
-    };
-    s.on('data', onData);
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  closers.push(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise((resolve) => server.close(() => resolve()));
-  });
-  return { path, received };
+/** A raw server (test/support/raw-http-server.ts), closed after all. */
+async function rawServer(answer: (s: Socket, req: ReceivedRequest) => unknown): Promise<RawServer> {
+  const server = await rawHttpServer(socketPath(), answer);
+  closers.push(() => server.close());
+  return server;
 }
 
 /** Writes the pieces one by one, a pause between, so the client sees them in separate reads. */
