@@ -3,12 +3,10 @@ import { type ProcessIo, runSkel } from '../cni/skel.js';
 import type { JsonObject } from '../cni/types.js';
 import { engineDeps } from '../compose/engine-deps.js';
 import { parseNodeConfig, withNodeDefaults, type NodeConfig } from '../core/node-config.js';
-import type { NadSource } from '../core/sources.js';
+import { NO_NADS } from '../core/sources.js';
 import type { Sources } from '../engine/ports.js';
 import { handle } from '../engine/verbs.js';
 import { PendingStatusClears } from '../store/pending-status.js';
-
-const noNads: NadSource = { getNad: async () => undefined };
 
 async function sourcesFor(config: NodeConfig, command: string): Promise<Sources> {
   if (config.localStore) {
@@ -22,8 +20,8 @@ async function sourcesFor(config: NodeConfig, command: string): Promise<Sources>
     return thinSources(config);
   }
   // Daemon mode with the daemon down (only DEL gets here): the status clear is owed, for the daemon to make.
-  if (config.daemonSocket) return { nads: noNads, status: new PendingStatusClears(config.cacheDir) };
-  return { nads: noNads };
+  if (config.daemonSocket) return { nads: NO_NADS, status: new PendingStatusClears(config.cacheDir) };
+  return { nads: NO_NADS };
 }
 
 /** `defaults`: node keys the request's own override (the daemon's, for the in-process DEL of daemon mode). */

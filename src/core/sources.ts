@@ -21,6 +21,9 @@ export interface NadSource {
   getNad(namespace: string, name: string): Promise<Nad | undefined>;
 }
 
+/** No NADs at all: modes without a cluster, and DEL, which must not need the API. */
+export const NO_NADS: NadSource = { getNad: async () => undefined };
+
 export interface PodSource {
   getPod(namespace: string, name: string): Promise<PodInfo | undefined>;
 }

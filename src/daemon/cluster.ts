@@ -2,7 +2,7 @@
 // Events, and the Sources the engine reads them through.
 import type { Logger } from 'pino';
 import type { Nad } from '../core/sources.js';
-import type { Sources } from '../engine/ports.js';
+import type { Sources, StatusWriter } from '../engine/ports.js';
 import { ApiClient } from '../k8s/api.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { Reflector } from '../k8s/reflector.js';
@@ -16,7 +16,8 @@ import { DaemonEvents } from './events.js';
 import type { Metrics } from './metrics.js';
 
 export interface Cluster {
-  sources: Sources;
+  /** What the engine reads and writes through, the status writer included. */
+  sources: Sources & { status: StatusWriter };
   status: K8sStatusWriter;
   synced(): boolean;
   cachedPods(): number;

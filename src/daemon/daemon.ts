@@ -78,7 +78,7 @@ export async function startDaemon(
     log,
     metrics,
     limiter,
-    sources: { ...cluster.sources, status: cluster.status },
+    sources: cluster.sources,
     nodeDefaults,
     draining: () => draining,
   });

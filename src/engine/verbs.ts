@@ -6,6 +6,7 @@ import { isObject, type NetConfList } from '../cni/types.js';
 import { configuredNetworks, ifnameAt, resolveConfigured } from '../core/networks.js';
 import type { NodeConfig } from '../core/node-config.js';
 import type { PlannedAttachment } from '../core/plan.js';
+import { NO_NADS } from '../core/sources.js';
 import { addPod } from './add.js';
 import type { ValidAttachment } from './chain.js';
 import { checkPod } from './check.js';
@@ -48,11 +49,10 @@ async function resolvedNetworks({ config, deps, src }: VerbContext): Promise<Net
  */
 async function fallbackAttachments({ config, deps }: VerbContext, ifname: string): Promise<PlannedAttachment[]> {
   const files = deps.files.confFiles(config.confDir);
-  const noNads = { getNad: async () => undefined };
   const out: PlannedAttachment[] = [];
   for (const [i, n] of configuredNetworks(config).entries()) {
     try {
-      const conf = await resolveConfigured(n, config, { nads: noNads, files });
+      const conf = await resolveConfigured(n, config, { nads: NO_NADS, files });
       out.push({
         name: conf.name,
         ifname: ifnameAt(i, ifname),

@@ -45,6 +45,14 @@ function cannotRecord(pod: PodRef, raw: unknown): CniError {
   return new CniError(code, `pod ${keyOf(pod)}: cannot record network-status: ${err.message}`);
 }
 
+/** Sets `key`; a map grown past 1,000 pods drops what is older than `keepMs` (the value is, or has, its time). */
+function stamp<V extends number | { at: number }>(map: Map<string, V>, key: string, value: V, keepMs: number): void {
+  map.set(key, value);
+  if (map.size <= 1000) return;
+  const now = Date.now();
+  for (const [k, v] of map) if (now - (typeof v === 'number' ? v : v.at) > keepMs) map.delete(k);
+}
+
 export class K8sStatusWriter implements StatusWriter {
   private readonly pending: DeferredWrites;
   /** When each pod last had a DEL (events.ts drops an Event whose sandbox is gone). */
@@ -139,15 +147,11 @@ export class K8sStatusWriter implements StatusWriter {
   }
 
   private noteDel(key: string): void {
-    const now = Date.now();
-    this.deleted.set(key, now);
-    if (this.deleted.size > 1000) for (const [k, at] of this.deleted) if (now - at > 600_000) this.deleted.delete(k);
+    stamp(this.deleted, key, Date.now(), 600_000);
   }
 
   private noteLanded(key: string, owner: string | null): void {
-    const now = Date.now();
-    this.landed.set(key, { owner, at: now });
-    if (this.landed.size > 1000) for (const [k, v] of this.landed) if (now - v.at > LANDED_MS) this.landed.delete(k);
+    stamp(this.landed, key, { owner, at: Date.now() }, LANDED_MS);
   }
 
   private async patch(pod: PodRef, op: 'write' | 'clear', annotations: Annotations): Promise<void> {
