@@ -1,5 +1,6 @@
 // The engine's ports filled with the real adapters, shared by both composition roots (the executable, app/, and
 // the daemon, daemon/): delegates as processes, plans and the result cache on disk, routes through `ip`.
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ProcessIo } from '../cni/skel.js';
 import type { NodeConfig } from '../core/node-config.js';
@@ -9,6 +10,7 @@ import { ipRouteEditor } from '../invoke/route-editor.js';
 import { createLogger } from '../log/logger.js';
 import { confDirFiles } from '../store/conf-files.js';
 import { checkpointDevices } from '../store/devices.js';
+import { MultusRecords } from '../store/multus-records.js';
 import { FilePlanStore } from '../store/plan-store.js';
 import { FileResultCache } from '../store/result-cache.js';
 
@@ -20,6 +22,15 @@ export interface DepsOptions {
   wrapExec?: (exec: PluginExec) => PluginExec;
   /** The daemon's `hostRoot`: delegates run chrooted into it (docs/adr/0013-where-delegates-run.md). */
   hostRoot?: string;
+}
+
+/**
+ * Where Multus' records are, as this process sees them: its cniDir on the host (through the daemon's host root), and
+ * braid's own cacheDir, which a migrated config may point at Multus' (`cniDir` is an alias of `cacheDir`).
+ */
+function multusDirs(config: NodeConfig, hostRoot?: string): string[] {
+  const dirs = [hostRoot ? join(hostRoot, config.multusCacheDir) : config.multusCacheDir, config.cacheDir];
+  return [...new Set(dirs)];
 }
 
 export function engineDeps(
@@ -41,6 +52,7 @@ export function engineDeps(
     files: { confFiles: confDirFiles, devices: checkpointDevices },
     plans: new FilePlanStore(config.cacheDir),
     cache: new FileResultCache(config.cacheDir),
+    foreign: new MultusRecords(multusDirs(config, opts.hostRoot)),
     routes: ipRouteEditor(opts.hostRoot),
     ...(status ? { status } : {}),
     log,

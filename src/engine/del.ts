@@ -5,7 +5,14 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import { toConfList } from '../cni/conflist.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import { delAttachment } from './attachment.js';
-import { type EngineDeps, PLAN_KIND, type PodRef, type PodRequest, type SavedPlan } from './ports.js';
+import {
+  type EngineDeps,
+  type ForeignRecord,
+  PLAN_KIND,
+  type PodRef,
+  type PodRequest,
+  type SavedPlan,
+} from './ports.js';
 
 /** Attachments rebuilt from cache entries when the plan is gone or corrupt. */
 export function attachmentsFromCache(
@@ -51,11 +58,12 @@ async function delAttachments(
   deps: EngineDeps,
   plan: SavedPlan,
   parallel: boolean,
+  foreign?: ForeignRecord,
 ): Promise<Array<[PlannedAttachment, CniError[]]>> {
   const reversed = [...plan.attachments].reverse();
   const run = async (att: PlannedAttachment): Promise<[PlannedAttachment, CniError[]]> => [
     att,
-    await delAttachment(deps, plan, att),
+    await delAttachment(deps, plan, att, foreign?.prevResults.get(att)),
   ];
   const out: Array<[PlannedAttachment, CniError[]]> = [];
   if (parallel) out.push(...(await Promise.all(reversed.filter((a) => !a.isDefault).map(run))));
@@ -63,13 +71,36 @@ async function delAttachments(
   return out;
 }
 
-/** What DEL works from: the saved plan, else the result cache, else (`guessing`) the configured networks. */
+interface DelSource {
+  plan: SavedPlan;
+  /** No record at all: the configured networks stand in, and their errors do not fail DEL. */
+  guessing: boolean;
+  /** The plan came from Multus' record (a pod attached before braid took over the node). */
+  foreign?: ForeignRecord;
+}
+
+/** Multus' record of the container, when braid has none of its own; an unreadable one is logged and passed over. */
+function foreignRecord(deps: EngineDeps, req: PodRequest): ForeignRecord | undefined {
+  try {
+    const record = deps.foreign?.read(req.containerId, req.ifname);
+    if (record) deps.log.info({ containerId: req.containerId, record: record.source }, 'DEL: using the Multus record');
+    return record;
+  } catch (err) {
+    deps.log.warn({ containerId: req.containerId, err: (err as Error).message }, 'DEL: Multus record not used');
+    return undefined;
+  }
+}
+
+/**
+ * What DEL works from: the saved plan, else Multus' record of a pod it attached, else the result cache, else
+ * (`guessing`) the configured networks.
+ */
 async function planForDel(
   deps: EngineDeps,
   req: PodRequest,
   fallback: () => Promise<PlannedAttachment[]>,
   pod?: PodRef,
-): Promise<{ plan: SavedPlan; guessing: boolean }> {
+): Promise<DelSource> {
   const read = deps.plans.read(req.containerId, req.ifname);
   if ('plan' in read) return { plan: read.plan, guessing: false };
   if ('corrupt' in read)
@@ -77,10 +108,18 @@ async function planForDel(
       { containerId: req.containerId, reason: read.corrupt },
       'DEL: saved plan is corrupt; using the result cache',
     );
+  const planOf = (attachments: PlannedAttachment[]): SavedPlan => ({
+    kind: PLAN_KIND,
+    ...req,
+    ...(pod ? { pod } : {}),
+    attachments,
+  });
+  const foreign = foreignRecord(deps, req);
+  if (foreign) return { plan: planOf(foreign.attachments), guessing: false, foreign };
   let attachments = attachmentsFromCache(deps, req);
   const guessing = attachments.length === 0;
   if (guessing) attachments = await fallback();
-  return { plan: { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments }, guessing };
+  return { plan: planOf(attachments), guessing };
 }
 
 /** The errors that count: an attachment whose ADD failed may never have existed, so its DEL errors do not. */
@@ -103,8 +142,8 @@ export async function delPod(
   opts: DelOptions = {},
 ): Promise<void> {
   /** With no record at all, braid cannot know what was attached: DEL is best effort and reports success. */
-  const { plan, guessing } = await planForDel(deps, req, fallback, opts.pod);
-  const errors = countedErrors(deps, await delAttachments(deps, plan, opts.parallel ?? false));
+  const { plan, guessing, foreign } = await planForDel(deps, req, fallback, opts.pod);
+  const errors = countedErrors(deps, await delAttachments(deps, plan, opts.parallel ?? false, foreign));
   const who = plan.pod ?? opts.pod;
   if (deps.status && who) {
     await deps.status
@@ -123,4 +162,5 @@ export async function delPod(
     );
   }
   deps.plans.remove(req.containerId, req.ifname);
+  if (foreign) deps.foreign?.remove(req.containerId, foreign);
 }

@@ -128,6 +128,27 @@ export interface Sources {
   /** Hooks for Kubernetes Events: AddedInterface per attachment, a Warning when ADD fails. */
   onAdded?: (pod: PodRef, status: NetworkStatus[]) => void;
   onAddFailed?: (pod: PodRef, err: Error) => void;
+  /** What ADD read past without failing the pod (unknown selection keys, …): a Warning Event each (issue 11). */
+  onWarnings?: (pod: PodRef, warnings: string[]) => void;
+}
+
+/**
+ * A container's attachments as another meta-plugin recorded them before braid took over the node (Multus' cache:
+ * issue 11). DEL reads it only when braid has no record of its own, so a pod made before the switch leaks nothing.
+ */
+export interface ForeignRecord {
+  /** Where the record came from, for logs. */
+  source: string;
+  /** In the order the other plugin attached them: the default network first. */
+  attachments: PlannedAttachment[];
+  /** Each attachment's cached result (prevResult for DEL), when the other plugin kept one. */
+  prevResults: Map<PlannedAttachment, unknown>;
+}
+
+export interface ForeignRecords {
+  read(containerId: string, ifname: string): ForeignRecord | undefined;
+  /** Removes the record and its cached results once every DEL succeeded. */
+  remove(containerId: string, record: ForeignRecord): void;
 }
 
 /** The node's files the engine reads: confDir's configs and the device plugins' allocations. */
@@ -141,6 +162,8 @@ export interface EngineDeps {
   files: NodeFiles;
   plans: PlanStore;
   cache: ResultCache;
+  /** Records left by Multus, read by DEL when braid has none (absent: not looked for). */
+  foreign?: ForeignRecords;
   routes: RouteEditor;
   status?: StatusWriter;
   log: Logger;

@@ -27,6 +27,8 @@ export type NodeConfigKeys = {
   cacheDir?: string;
   /** Multus alias of `cacheDir` */
   cniDir?: string;
+  /** where Multus kept its records (its `cniDir`): DEL of a pod Multus attached, before braid took over the node, releases what Multus recorded there */
+  multusCacheDir?: string;
   /** where NADs with an empty `spec.config` and `clusterNetwork` names are looked up */
   confDir?: string;
   /** searched for plugins before CNI_PATH */
@@ -101,6 +103,8 @@ export type NodeConfigFields = {
   daemonSocket?: string;
   /** saved plans and the result cache */
   cacheDir: string;
+  /** where Multus kept its records (its `cniDir`): DEL of a pod Multus attached, before braid took over the node, releases what Multus recorded there */
+  multusCacheDir: string;
   /** where NADs with an empty `spec.config` and `clusterNetwork` names are looked up */
   confDir: string;
   /** searched for plugins before CNI_PATH */
@@ -146,6 +150,7 @@ export const NODE_CONFIG_FIELDS: Array<keyof NodeConfigFields> = [
   "localStore",
   "daemonSocket",
   "cacheDir",
+  "multusCacheDir",
   "confDir",
   "binDir",
   "namespaceIsolation",
@@ -171,6 +176,7 @@ export type NodeConfigDefaults = Pick<
   | "defaultNetworks"
   | "delegates"
   | "cacheDir"
+  | "multusCacheDir"
   | "confDir"
   | "binDir"
   | "namespaceIsolation"
@@ -193,6 +199,7 @@ export const NODE_CONFIG_DEFAULTS: NodeConfigDefaults = {
   defaultNetworks: [],
   delegates: [],
   cacheDir: "/var/lib/braid",
+  multusCacheDir: "/var/lib/cni/multus",
   confDir: "/etc/cni/net.d",
   binDir: "/opt/cni/bin",
   namespaceIsolation: false,

@@ -27,6 +27,7 @@ describe('parseNodeConfig', () => {
       localStore: undefined,
       daemonSocket: undefined,
       cacheDir: '/var/lib/braid',
+      multusCacheDir: '/var/lib/cni/multus',
       confDir: '/etc/cni/net.d',
       binDir: '/opt/cni/bin',
       namespaceIsolation: false,

@@ -1,0 +1,135 @@
+// DEL of a pod Multus attached before braid took over the node (issue 11): braid has no plan, so it reads Multus'
+// record (`<cniDir>/<containerID>`, its delegates in ADD order with their raw configs) and libcni's result cache
+// beside it, DELs every delegate in reverse with its cached result, and removes the record. The record here is
+// written in the shape real Multus v4 leaves (docs/migrate-from-multus.md; ../shared research: Go field names,
+// base64 "Bytes", `ifnameRequest` only when the selection named one).
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JsonObject } from '../../../src/cni/types.js';
+import { MultusRecords } from '../../../src/store/multus-records.js';
+import { cniFailure, EngineHarness } from '../../support/engine-harness.js';
+
+const CID = 'c0ffee01';
+const POD_ARGS = `IgnoreUnknown=1;K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=p1;K8S_POD_INFRA_CONTAINER_ID=${CID};K8S_POD_UID=u1`;
+const MAIN = { cniVersion: '0.4.0', name: 'mbdefault', type: 'main' };
+const SIDE_A = { cniVersion: '0.4.0', name: 'macvlan-a', plugins: [{ type: 'alloc' }, { type: 'tune' }] };
+const SIDE_B = { cniVersion: '0.4.0', name: 'macvlan-b', type: 'alloc' };
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
+
+/** One element of Multus' delegate list, as Go marshals its DelegateNetConf. */
+function delegate(conf: JsonObject, name: string, extra: JsonObject = {}): JsonObject {
+  const isList = Array.isArray(conf.plugins);
+  return {
+    Conf: isList ? {} : conf,
+    ConfList: isList ? conf : {},
+    Name: name,
+    IsFilterV4Gateway: false,
+    IsFilterV6Gateway: false,
+    Bytes: b64(conf),
+    ...extra,
+  };
+}
+
+function cacheEntry(conf: JsonObject, ifName: string, ip: string): JsonObject {
+  return {
+    kind: 'cniCacheV1',
+    containerId: CID,
+    config: b64(conf),
+    ifName,
+    networkName: conf.name,
+    cniArgs: [['K8S_POD_NAME', 'p1']],
+    result: {
+      cniVersion: '0.4.0',
+      interfaces: [{ name: ifName, sandbox: '/var/run/netns/x' }],
+      ips: [{ version: '4', address: ip, interface: 0 }],
+      dns: {},
+    },
+  };
+}
+
+let h: EngineHarness;
+let multusDir: string;
+
+function writeRecord(delegates: unknown): void {
+  mkdirSync(join(multusDir, 'results'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(multusDir, CID), JSON.stringify(delegates), { mode: 0o600 });
+}
+
+function writeResult(conf: JsonObject, ifName: string, ip: string): void {
+  writeFileSync(
+    join(multusDir, 'results', `${String(conf.name)}-${CID}-${ifName}`),
+    JSON.stringify(cacheEntry(conf, ifName, ip)),
+  );
+}
+
+beforeEach(() => {
+  h = new EngineHarness(['main', 'alloc', 'tune', 'other']);
+  multusDir = join(h.dir, 'var-lib-cni-multus');
+  h.deps.foreign = new MultusRecords([multusDir]);
+  writeRecord([
+    delegate(MAIN, 'mbdefault'),
+    delegate(SIDE_A, 'ns1/macvlan-a'),
+    delegate(SIDE_B, 'ns1/macvlan-b', { ifnameRequest: 'data0' }),
+  ]);
+  writeResult(MAIN, 'eth0', '10.244.0.5/24');
+  writeResult(SIDE_A, 'net1', '10.77.1.2/24');
+  writeResult(SIDE_B, 'data0', '10.77.2.2/24');
+});
+afterEach(() => h.cleanup());
+
+/** braid's own configuration now names another default network: a DEL of "main" can only come from the record. */
+const BRAID_NOW = { delegates: [{ cniVersion: '1.0.0', name: 'other-net', type: 'other' }] };
+
+describe("DEL of a pod Multus attached: Multus' record", () => {
+  it('DELs every delegate Multus recorded, in reverse, on the interfaces Multus gave them, then removes the record', async () => {
+    await h.run('DEL', BRAID_NOW, { containerId: CID, args: POD_ARGS });
+    expect(h.calls()).toEqual(['alloc DEL data0', 'tune DEL net1', 'alloc DEL net1', 'main DEL eth0']);
+    expect(existsSync(join(multusDir, CID))).toBe(false);
+    expect(readdirSync(join(multusDir, 'results'))).toEqual([]);
+  });
+
+  it("hands each delegate the exact config Multus ran it with and libcni's cached result as prevResult", async () => {
+    await h.run('DEL', BRAID_NOW, { containerId: CID, args: POD_ARGS });
+    const [tune] = h.stdinOf('tune', 'DEL');
+    expect(tune).toMatchObject({ name: 'macvlan-a', cniVersion: '0.4.0', type: 'tune' });
+    expect(tune!.prevResult).toMatchObject({ ips: [{ address: '10.77.1.2/24' }] });
+    const [main] = h.stdinOf('main', 'DEL');
+    expect(main).toMatchObject({ name: 'mbdefault', prevResult: { ips: [{ address: '10.244.0.5/24' }] } });
+  });
+
+  it('a delegate DEL that fails keeps the record for the runtime to retry, and the retry finishes the job', async () => {
+    h.plugins.answer('alloc', 'DEL', cniFailure(11, 'ipam busy'));
+    await expect(h.run('DEL', BRAID_NOW, { containerId: CID, args: POD_ARGS })).rejects.toThrow(/ipam busy/);
+    expect(existsSync(join(multusDir, CID))).toBe(true);
+    rmSync(join(h.plugins.dir, 'alloc.DEL.json'));
+    h.plugins.resetCalls();
+    await h.run('DEL', BRAID_NOW, { containerId: CID, args: POD_ARGS });
+    expect(h.calls()).toContain('main DEL eth0');
+    expect(existsSync(join(multusDir, CID))).toBe(false);
+  });
+
+  it("braid's own plan wins over a Multus record of the same container", async () => {
+    await h.run('ADD', BRAID_NOW, { containerId: CID, args: POD_ARGS });
+    h.plugins.resetCalls();
+    await h.run('DEL', BRAID_NOW, { containerId: CID, args: POD_ARGS });
+    expect(h.calls()).toEqual(['other DEL eth0']);
+  });
+
+  it('a corrupt record is passed over (logged) for the configured networks, so the pod can still go', async () => {
+    writeFileSync(join(multusDir, CID), '[{"Conf":');
+    await h.run('DEL', BRAID_NOW, { containerId: CID, args: POD_ARGS });
+    expect(h.calls()).toEqual(['other DEL eth0']);
+  });
+
+  it('a container ID that could leave the directory is never looked up', () => {
+    writeFileSync(join(h.dir, 'escape'), JSON.stringify([delegate(MAIN, 'mbdefault')]));
+    const records = new MultusRecords([multusDir]);
+    expect(records.read('../escape', 'eth0')).toBeUndefined();
+    expect(records.read(CID, 'eth0')?.attachments.map((a) => `${a.name} ${a.ifname}`)).toEqual([
+      'mbdefault eth0',
+      'ns1/macvlan-a net1',
+      'ns1/macvlan-b data0',
+    ]);
+  });
+});
