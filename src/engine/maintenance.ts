@@ -1,6 +1,7 @@
 // STATUS and GC (CNI 1.1) over every delegate braid knows, not only the cluster network.
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { NetConfList } from '../cni/types.js';
+import type { PlannedAttachment } from '../core/plan.js';
 import { gcNetworkList, statusNetworkList, type ValidAttachment } from './chain.js';
 import { attachmentsFromCache } from './del.js';
 import { delAttachment } from './attachment.js';
@@ -23,6 +24,40 @@ export async function statusAll(deps: EngineDeps, networks: NetConfList[], path:
 
 const isValid = (valid: ValidAttachment[], plan: SavedPlan) =>
   valid.some((v) => v.containerID === plan.containerId && v.ifname === plan.ifname);
+
+/** What a container in use holds, as far as braid knows it: its plan, Multus' record, or the result cache. */
+interface InUse {
+  containerId: string;
+  attachments: PlannedAttachment[];
+}
+
+/**
+ * The attachments of containers the runtime lists as valid. One with no plan (a plan lost to a disk error, a pod
+ * Multus attached before braid took over) is read from Multus' record or the result cache; one braid knows nothing
+ * of makes the result undefined: a delegate must then not be told what is in use, or it would free live addresses.
+ */
+function inUse(deps: EngineDeps, valid: ValidAttachment[], plans: SavedPlan[]): InUse[] | undefined {
+  const out: InUse[] = plans.filter((p) => isValid(valid, p));
+  for (const v of valid) {
+    if (plans.some((p) => p.containerId === v.containerID && p.ifname === v.ifname)) continue;
+    let attachments: PlannedAttachment[] = [];
+    try {
+      attachments = deps.foreign?.read(v.containerID, v.ifname)?.attachments ?? [];
+    } catch (err) {
+      deps.log.warn({ containerId: v.containerID, err: (err as Error).message }, 'GC: Multus record unreadable');
+    }
+    if (!attachments.length) attachments = attachmentsFromCache(deps, { containerId: v.containerID, ifname: v.ifname });
+    if (!attachments.length) {
+      deps.log.warn(
+        { containerId: v.containerID, ifname: v.ifname },
+        'GC: a container in use has no record; delegates are not asked to collect garbage',
+      );
+      return undefined;
+    }
+    out.push({ containerId: v.containerID, attachments });
+  }
+  return out;
+}
 
 /**
  * Removes every attachment of containers the runtime no longer lists, then lets each delegate
@@ -63,7 +98,19 @@ export async function gcAll(
     plan.attachments = attachmentsFromCache(deps, { containerId, ifname: '' });
     for (const att of [...plan.attachments].reverse()) errors.push(...(await delAttachment(deps, plan, att)));
   }
-  const kept = plans.filter((p) => isValid(valid, p));
+  const kept = inUse(deps, valid, plans);
+  if (kept) errors.push(...(await gcDelegates(deps, kept, networks, path)));
+  if (errors.length) throw new CniError(errors[0]!.code, `GC left errors: ${errors.map((e) => e.message).join(' / ')}`);
+}
+
+/** Each network's delegates collect their own garbage, told which of their attachments stay. */
+async function gcDelegates(
+  deps: EngineDeps,
+  kept: InUse[],
+  networks: NetConfList[],
+  path: string[],
+): Promise<CniError[]> {
+  const errors: CniError[] = [];
   const byName = new Map(networks.map((n) => [n.name, n]));
   for (const p of kept) for (const a of p.attachments) if (!byName.has(a.conf.name)) byName.set(a.conf.name, a.conf);
   for (const list of byName.values()) {
@@ -74,5 +121,5 @@ export async function gcAll(
     );
     errors.push(...(await gcNetworkList(deps.exec, list, stillUsed, path)));
   }
-  if (errors.length) throw new CniError(errors[0]!.code, `GC left errors: ${errors.map((e) => e.message).join(' / ')}`);
+  return errors;
 }

@@ -262,6 +262,10 @@ export class EngineHarness {
     rmSync(join(this.cacheDir, 'plans', `${containerId}-${ifname}.json`));
   }
 
+  removeResultFile(name: string): void {
+    rmSync(join(this.cacheDir, 'results', name));
+  }
+
   removeCache(sub: 'plans' | 'results'): void {
     rmSync(join(this.cacheDir, sub), { recursive: true, force: true });
   }

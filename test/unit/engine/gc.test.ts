@@ -1,6 +1,6 @@
-// GC and STATUS (CNI 1.1) in-process, as they behave today: attachments of containers the runtime no longer lists are
-// removed from braid's plans, cache entries whose plan is lost are collected, then each 1.1.0 delegate gets GC with
-// the attachments that stay. Two containers are really attached through the test plugins first.
+// GC and STATUS (CNI 1.1) in-process: attachments of containers the runtime no longer lists are removed from braid's
+// plans, cache entries whose plan is lost are collected, then each 1.1.0 delegate gets GC with the attachments that
+// stay (never with a list that leaves out a live container's: then no delegate GC at all). Two containers are really attached through the test plugins first.
 import { CniError } from '../../../src/cni/errors.js';
 import type { JsonObject } from '../../../src/cni/types.js';
 import type { Answer } from '../../support/test-plugin.js';
@@ -68,13 +68,10 @@ const GC_CASES: GcCase[] = [
     results: [],
   },
   {
-    name: 'a valid entry must match the ifname too: keep on net9 is not keep on eth0',
+    name: 'a valid entry must match the ifname too: keep on net9 is not keep on eth0 (and, unknown, stops delegate GC)',
     valid: [{ containerID: 'keep', ifname: 'net9' }],
     dels: { keep: delsOf('keep'), stale: delsOf('stale') },
-    gcs: [
-      ['main', []],
-      ['side', []],
-    ],
+    gcs: [],
     plans: [],
     results: [],
   },
@@ -92,16 +89,28 @@ const GC_CASES: GcCase[] = [
     results: KEEP_RESULTS,
   },
   {
-    name: 'a valid container whose plan is lost: its cache entries stay, but the delegates are told none of it is in use',
+    name: 'a valid container whose plan is lost: its cache entries stay, and tell the delegates what it still holds',
     prepare: (x) => x.removePlanOf('keep'),
     valid: KEEP,
     dels: { stale: delsOf('stale') },
     gcs: [
-      ['main', []],
-      ['side', []],
+      ['main', [{ containerID: 'keep', ifname: 'eth0' }]],
+      ['side', [{ containerID: 'keep', ifname: 'net1' }]],
     ],
     plans: [],
     results: KEEP_RESULTS,
+  },
+  {
+    name: 'a valid container braid has no record of at all: stale ones still go, but no delegate is asked to collect',
+    prepare: (x) => {
+      x.removePlanOf('keep');
+      for (const f of KEEP_RESULTS) x.removeResultFile(f);
+    },
+    valid: KEEP,
+    dels: { stale: delsOf('stale') },
+    gcs: [],
+    plans: [],
+    results: [],
   },
   {
     name: 'the older key "cni.dev/attachments" is read when "cni.dev/valid-attachments" is absent',

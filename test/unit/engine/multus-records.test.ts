@@ -132,4 +132,13 @@ describe("DEL of a pod Multus attached: Multus' record", () => {
       'ns1/macvlan-b data0',
     ]);
   });
+
+  it('GC counts a live pod Multus attached as in use: its delegates are never told its addresses are free', async () => {
+    const main11 = { ...MAIN, cniVersion: '1.1.0' };
+    writeRecord([delegate(main11, 'mbdefault'), delegate(SIDE_A, 'ns1/macvlan-a')]);
+    await h.run('GC', { delegates: [main11], 'cni.dev/valid-attachments': [{ containerID: CID, ifname: 'eth0' }] });
+    const gcs = h.stdinOf('main', 'GC').map((c) => c['cni.dev/valid-attachments']);
+    expect(gcs).toEqual([[{ containerID: CID, ifname: 'eth0' }]]);
+    expect(existsSync(join(multusDir, CID))).toBe(true);
+  });
 });
