@@ -69,7 +69,7 @@ export async function explain(opts: ExplainOptions): Promise<JsonObject> {
     ['K8S_POD_NAME', pod.name],
   ];
   if (pod.uid) args.push(['K8S_POD_UID', pod.uid]);
-  const attachments = await planAttachments({
+  const { attachments, warnings } = await planAttachments({
     config,
     ifname: 'eth0',
     args,
@@ -78,7 +78,13 @@ export async function explain(opts: ExplainOptions): Promise<JsonObject> {
     files: confDirFiles(config.confDir),
     devices: checkpointDevices(config.deviceCheckpointFile, config.deviceInfoDir),
   });
-  return { attachments: attachments.map((a) => describe(a, formatCniArgs(args))) };
+  // warnings: what ADD would read past without failing the pod (and report as Warning Events on it).
+  return { attachments: attachments.map((a) => describe(a, formatCniArgs(args))), warnings };
+}
+
+/** The table, then each warning on a line of its own. */
+function renderText(plan: JsonObject): string {
+  return renderTable(plan) + (plan.warnings as string[]).map((w) => `warning: ${w}\n`).join('');
 }
 
 export function registerExplain(program: Command): void {
@@ -93,7 +99,7 @@ export function registerExplain(program: Command): void {
     .action(async (opts: ExplainOptions) => {
       try {
         const plan = await explain(opts);
-        process.stdout.write(opts.output === 'text' ? renderTable(plan) : `${JSON.stringify(plan, null, 2)}\n`);
+        process.stdout.write(opts.output === 'text' ? renderText(plan) : `${JSON.stringify(plan, null, 2)}\n`);
       } catch (err) {
         const e = toCniError(err);
         process.stderr.write(`braid explain: ${e.message}${e.details ? ` (${e.details})` : ''}\n`);

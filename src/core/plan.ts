@@ -40,11 +40,19 @@ const podRef = (pod?: PodInfo) => (pod ? `pod ${pod.namespace}/${pod.name}` : 'p
 const planError = (pod: PodInfo | undefined, msg: string) =>
   new CniError(ErrorCode.InvalidConfig, `${podRef(pod)}: ${msg}`);
 
-async function defaultNetwork(input: PlanInput): Promise<{ name: string; conf: NetConfList }> {
+export interface Plan {
+  attachments: PlannedAttachment[];
+  /** What the plan read past without failing the pod (unknown selection keys): one sentence each. */
+  warnings: string[];
+}
+
+async function defaultNetwork(input: PlanInput, warnings: string[]): Promise<{ name: string; conf: NetConfList }> {
   const { config, pod } = input;
   const override = pod?.annotations[ANNOTATIONS.defaultNetwork];
   if (override) {
-    const sels = parseSelections(override, config.defaultNetworkNamespace);
+    const found: string[] = [];
+    const sels = parseSelections(override, config.defaultNetworkNamespace, found);
+    warnings.push(...found.map((w) => `annotation ${ANNOTATIONS.defaultNetwork}: ${w}`));
     if (sels.length !== 1)
       throw planError(pod, `annotation ${ANNOTATIONS.defaultNetwork} must name exactly one network`);
     const sel = sels[0]!;
@@ -88,13 +96,13 @@ function deviceAllocator(input: PlanInput) {
   };
 }
 
-async function podAttachments(input: PlanInput, firstIndex: number): Promise<PlannedAttachment[]> {
+async function podAttachments(input: PlanInput, firstIndex: number, warnings: string[]): Promise<PlannedAttachment[]> {
   const { pod } = input;
   const annotation = pod?.annotations[ANNOTATIONS.networks];
   if (!pod || !annotation) return [];
   let selections: SelectionElement[];
   try {
-    selections = parseSelections(annotation, pod.namespace);
+    selections = parseSelections(annotation, pod.namespace, warnings);
   } catch (err) {
     throw (err as CniError).withContext({
       pod: `${pod.namespace}/${pod.name}`,
@@ -152,7 +160,7 @@ function checkPlan(pod: PodInfo | undefined, atts: PlannedAttachment[]): void {
   }
 }
 
-export async function planAttachments(input: PlanInput): Promise<PlannedAttachment[]> {
+export async function planAttachments(input: PlanInput): Promise<Plan> {
   const { config, pod } = input;
   if (config.clusterNetwork && config.delegates.length) {
     throw new CniError(
@@ -160,7 +168,8 @@ export async function planAttachments(input: PlanInput): Promise<PlannedAttachme
       'braid configuration sets both "clusterNetwork" and "delegates"; keep one',
     );
   }
-  const def = await defaultNetwork(input);
+  const warnings: string[] = [];
+  const def = await defaultNetwork(input, warnings);
   const atts: PlannedAttachment[] = [
     {
       name: def.name,
@@ -183,7 +192,7 @@ export async function planAttachments(input: PlanInput): Promise<PlannedAttachme
       extraArgs: [],
     });
   }
-  atts.push(...(await podAttachments(input, atts.length)));
+  atts.push(...(await podAttachments(input, atts.length, warnings)));
   checkPlan(pod, atts);
-  return atts;
+  return { attachments: atts, warnings };
 }

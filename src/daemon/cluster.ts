@@ -88,6 +88,7 @@ export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics)
       checkPod: checkPodIdentity,
       onAdded: (pod, st) => events.added(pod, st),
       onAddFailed: (pod, err) => events.addFailed(pod, err),
+      onWarnings: (pod, warnings) => events.warned(pod, warnings),
     },
     status,
     synced: () => pods.synced && nads.synced,

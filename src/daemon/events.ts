@@ -36,4 +36,10 @@ export class DaemonEvents {
   addFailed(pod: PodRef, err: Error): void {
     this.sender.send({ pod, host: this.o.host, type: 'Warning', reason: 'BraidAddFailed', message: err.message });
   }
+
+  /** One SelectionWarning per thing ADD read past without failing the pod, e.g. an unknown selection key. */
+  warned(pod: PodRef, warnings: string[]): void {
+    for (const message of warnings)
+      this.sender.send({ pod, host: this.o.host, type: 'Warning', reason: 'SelectionWarning', message });
+  }
 }

@@ -88,6 +88,13 @@ export interface AddOutcome {
   /** The default network's result at the runtime's version: what ADD prints. */
   result: JsonObject;
   status: NetworkStatus[];
+  /** What the plan read past without failing the pod (unknown selection keys): logged here, Events by the caller. */
+  warnings: string[];
+}
+
+function logWarnings(deps: EngineDeps, plan: SavedPlan, warnings: string[]): void {
+  const fields = { pod: plan.pod?.name, namespace: plan.pod?.namespace, containerId: plan.containerId };
+  for (const w of warnings) deps.log.warn(fields, w);
 }
 
 export async function addPod(
@@ -95,12 +102,13 @@ export async function addPod(
   req: PodRequest,
   input: Omit<PlanInput, 'ifname' | 'args'>,
 ): Promise<AddOutcome> {
-  const attachments = await planAttachments({ ...input, ifname: req.ifname, args: req.args });
+  const { attachments, warnings } = await planAttachments({ ...input, ifname: req.ifname, args: req.args });
   const pod = input.pod
     ? { namespace: input.pod.namespace, name: input.pod.name, uid: input.pod.uid ?? getArg(req.args, 'K8S_POD_UID') }
     : undefined;
   const plan: SavedPlan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };
   deps.plans.save(plan);
+  logWarnings(deps, plan, warnings);
 
   const { done, started, failure } = await attachAll(deps, plan, input.config.parallelAttach);
   try {
@@ -126,7 +134,7 @@ export async function addPod(
     }));
     const status = buildNetworkStatus(attached);
     if (deps.status && plan.pod) await deps.status.write(plan.pod, plan.containerId, status);
-    return { result: formatResult(attached[0]!.result, req.cniVersion), status };
+    return { result: formatResult(attached[0]!.result, req.cniVersion), status, warnings };
   } catch (err) {
     await rollback(deps, plan, { started, done, failure });
     throw err instanceof CniError ? err : toCniError(err).withContext(subjectOf(plan));

@@ -103,6 +103,7 @@ async function add(req: CniRequest, ctx: VerbContext): Promise<unknown> {
       ...(pod ? { pod } : {}),
     });
     if (ref) src.onAdded?.(ref, out.status);
+    if (ref && out.warnings.length) src.onWarnings?.(ref, out.warnings);
     return out.result;
   } catch (err) {
     if (ref) src.onAddFailed?.(ref, err as Error);

@@ -72,7 +72,24 @@ describe('braid explain', () => {
             'IgnoreUnknown=1;K8S_POD_NAMESPACE=telco;K8S_POD_NAME=upf;K8S_POD_UID=00000000-0000-4000-8000-00000000000f',
         },
       ],
+      warnings: [],
     });
+  });
+
+  it('an unknown selection key is read past, and shown as the warning ADD would give', async () => {
+    const run = setup('[{"name":"data","interfce":"data0","ips":["10.1.1.5/24"]}]');
+    const json = await run();
+    expect(json.exitCode).toBe(0);
+    const plan = JSON.parse(json.stdout);
+    expect(plan.attachments.map((a: { interface: string }) => a.interface)).toEqual(['eth0', 'net1']);
+    expect(plan.warnings).toEqual(['network 1 ("data"): unknown key "interfce" ignored; did you mean "interface"?']);
+
+    const text = await run('--output', 'text');
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(/net1\s+telco\/data\s+macvlan/);
+    expect(text.stdout.trimEnd().split('\n').at(-1)).toBe(
+      'warning: network 1 ("data"): unknown key "interfce" ignored; did you mean "interface"?',
+    );
   });
 
   it('prints a table with --output text', async () => {

@@ -62,7 +62,12 @@ const CASES: Array<{
     annotation: '[{"name":"ok","ips":["10.0.0.300/24"]}]',
     msg: /field "ips": "10.0.0.300\/24" is not an IP address or CIDR/,
   },
-  { case: 'an unknown key', annotation: '[{"name":"ok","interfce":"x"}]', msg: /unknown key "interfce"/ },
+  // An unknown key is no longer bad input: it is read past with a warning (issue 11; test/unit/core/selection.test.ts).
+  {
+    case: 'an invalid explicit namespace',
+    annotation: '[{"name":"ok","namespace":"Bad_NS"}]',
+    msg: /network 1 \("ok"\): field "namespace": namespace "Bad_NS" is not a valid DNS-1123 label/,
+  },
   {
     case: 'an unknown NAD',
     annotation: 'nope',

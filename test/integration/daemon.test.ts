@@ -144,6 +144,37 @@ describe('braid daemon', () => {
     expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
   });
 
+  it('an unknown selection key does not fail the pod: ADD succeeds and a Warning Event on the pod names the key', async () => {
+    await api.control.seed([pod('p-warn', '[{"name":"mv-a","interfce":"data0"},{"name":"mv-b","futureKey":1}]')]);
+    const p = lab.pod();
+    const add = await eventually(async () => {
+      const out = await cni('ADD', p, 'p-warn', 'dw');
+      return out.exitCode === 0 ? out : undefined;
+    }, 'ADD of p-warn');
+    expect(add.stderr).toBe('');
+    // The typo is read past, so the network gets its positional name: the Event is how the user finds out.
+    expect(
+      podLinks(p)
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(['eth0', 'lo', 'net1', 'net2']);
+    type Ev = { type: string; reason: string; message: string; involvedObject: { kind: string; name: string } };
+    const warnings = async () =>
+      (await api.control.objects<Ev>('events', 'default')).items.filter((e) => e.reason === 'SelectionWarning');
+    await eventually(async () => (await warnings()).length === 2, 'two SelectionWarning events');
+    const events = await warnings();
+    expect(events.map((e) => [e.type, e.involvedObject.kind, e.involvedObject.name])).toEqual([
+      ['Warning', 'Pod', 'p-warn'],
+      ['Warning', 'Pod', 'p-warn'],
+    ]);
+    expect(events.map((e) => e.message).sort()).toEqual([
+      'network 1 ("mv-a"): unknown key "interfce" ignored; did you mean "interface"?',
+      'network 2 ("mv-b"): unknown key "futureKey" ignored (vendor keys are reverse-DNS, e.g. "org.example.futureKey")',
+    ]);
+    expect((await cni('DEL', p, 'p-warn', 'dw')).exitCode).toBe(0);
+    expect(allLeases()).toEqual([]);
+  });
+
   it('takes the selection from the runtime (io.kubernetes.cri.pod-annotations) without reading the API, even on a cache miss', async () => {
     // Scheduled elsewhere as far as the informer knows, so not in this node's cache; and no annotation in the API.
     await api.control.seed([

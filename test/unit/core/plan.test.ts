@@ -4,7 +4,7 @@ import type { CniArgs } from '../../../src/cni/args.js';
 import { CniError, ErrorCode } from '../../../src/cni/errors.js';
 import type { JsonObject } from '../../../src/cni/types.js';
 import { parseNodeConfig } from '../../../src/core/node-config.js';
-import { type PlannedAttachment, planAttachments } from '../../../src/core/plan.js';
+import { type Plan, type PlannedAttachment, planAttachments } from '../../../src/core/plan.js';
 import type { ConfFiles, DeviceSource, Nad, NadSource, PodInfo } from '../../../src/core/sources.js';
 
 const macvlan = '{"cniVersion":"1.0.0","type":"macvlan","master":"eth1"}'; // no name: the NAD's is used
@@ -50,7 +50,7 @@ const pod = (annotations: Record<string, string>, namespace = 'p-ns'): PodInfo =
 const nets = (value: string) => pod({ 'k8s.v1.cni.cncf.io/networks': value });
 const CLUSTER = { clusterNetwork: 'cluster-net' };
 
-function plan(config: JsonObject, p?: PodInfo, args: CniArgs = []): Promise<PlannedAttachment[]> {
+function planned(config: JsonObject, p?: PodInfo, args: CniArgs = []): Promise<Plan> {
   return planAttachments({
     config: parseNodeConfig({ type: 'braid', ...config }),
     ifname: 'eth0',
@@ -61,6 +61,8 @@ function plan(config: JsonObject, p?: PodInfo, args: CniArgs = []): Promise<Plan
     devices,
   });
 }
+const plan = async (config: JsonObject, p?: PodInfo, args: CniArgs = []): Promise<PlannedAttachment[]> =>
+  (await planned(config, p, args)).attachments;
 const layout = (atts: PlannedAttachment[]) => atts.map((a) => `${a.name}>${a.ifname}${a.isDefault ? '*' : ''}`);
 
 describe('planAttachments: which networks, in which order, on which interface', () => {
@@ -321,5 +323,47 @@ describe('planAttachments: what each delegate is given', () => {
     expect(atts.map((a) => a.deviceId)).toEqual(want);
     expect(atts.map((a) => a.conf.plugins[0]!.deviceID)).toEqual(want);
     expect(atts.map((a) => a.resourceName)).toEqual(['intel.com/sriov', 'intel.com/sriov']);
+  });
+});
+
+describe('planAttachments: what it reads past, as warnings, without failing the pod', () => {
+  it.each([
+    ['no unknown key', CLUSTER, nets('[{"name":"a","interface":"data0"}]'), []],
+    ['the short form', CLUSTER, nets('a, b'), []],
+    [
+      'a typo of a known key in the networks annotation',
+      CLUSTER,
+      nets('[{"name":"a"},{"name":"b","interfce":"data0"}]'),
+      ['network 2 ("b"): unknown key "interfce" ignored; did you mean "interface"?'],
+    ],
+    [
+      'an unknown key in the default-network override, named by its annotation',
+      CLUSTER,
+      pod({ 'v1.multus-cni.io/default-network': '[{"name":"alt-net","futureKey":true}]' }),
+      [
+        'annotation v1.multus-cni.io/default-network: network 1 ("alt-net"): unknown key "futureKey" ignored (vendor keys are reverse-DNS, e.g. "org.example.futureKey")',
+      ],
+    ],
+    [
+      'both annotations, the override first',
+      CLUSTER,
+      pod({
+        'v1.multus-cni.io/default-network': '[{"name":"alt-net","nmae":"x"}]',
+        'k8s.v1.cni.cncf.io/networks': '[{"name":"a","ipz":["10.0.0.1"]}]',
+      }),
+      [
+        'annotation v1.multus-cni.io/default-network: network 1 ("alt-net"): unknown key "nmae" ignored; did you mean "name"?',
+        'network 1 ("a"): unknown key "ipz" ignored; did you mean "ips"?',
+      ],
+    ],
+  ])('%s', async (_, config, p, want) => {
+    const out = await planned(config, p);
+    expect(out.warnings).toEqual(want);
+  });
+
+  it('an element with an unknown key is still attached, with what it asked for', async () => {
+    const out = await planned(CLUSTER, nets('[{"name":"a","interfce":"data0","mac":"02:00:00:00:00:01"}]'));
+    expect(layout(out.attachments)).toEqual(['cluster-net>eth0*', 'p-ns/a>net1']);
+    expect(out.attachments[1]!.selection).toEqual({ name: 'a', namespace: 'p-ns', mac: '02:00:00:00:00:01' });
   });
 });

@@ -35,6 +35,22 @@ describe('parseSelections: short form', () => {
         { name: 'net-c', namespace: POD_NS },
       ],
     ],
+    // Whitespace around "/", "@" and "," is trimmed, as Multus does.
+    [
+      ' other / net-a @ net1 , net-b',
+      [
+        { name: 'net-a', namespace: 'other', interface: 'net1' },
+        { name: 'net-b', namespace: POD_NS },
+      ],
+    ],
+    ['net-a\t@\tdata0', [{ name: 'net-a', namespace: POD_NS, interface: 'data0' }]],
+    [
+      'other /net-a,\nnet-b',
+      [
+        { name: 'net-a', namespace: 'other' },
+        { name: 'net-b', namespace: POD_NS },
+      ],
+    ],
     // NPWG §4.2: the same network twice is two attachments.
     [
       'net-a,net-a',
@@ -130,6 +146,10 @@ describe('parseSelections: malformed short form', () => {
     ['-net', '-net', 'not a valid DNS-1123 name'],
     [`${'a'.repeat(254)}`, 'network 1', 'not a valid DNS-1123 name'],
     ['Other/net-a', 'net-a', 'field "namespace"'],
+    [' / net-a', 'network 1', 'empty namespace'],
+    ['net-a @ ', 'net-a', 'field "interface": "" is empty'],
+    ['ns / @ eth1', 'network 1', 'field "name" is missing'],
+    ['net-a @ da ta', 'net-a', 'field "interface"'],
     ['my.ns/net-a', 'net-a', 'field "namespace"'],
     [`${'n'.repeat(64)}/net-a`, 'net-a', 'field "namespace"'],
     ['net-a@', 'net-a', 'field "interface": "" is empty'],
@@ -154,7 +174,6 @@ describe('parseSelections: malformed JSON form', () => {
     ['an element that is not an object', '[{"name":"net-a"},"net-b"]', 'network 2'],
     ['no name', '[{"namespace":"other"}]', 'field "name" is missing'],
     ['a name with "/"', '[{"name":"other/net-a"}]', 'not a valid DNS-1123 name'],
-    ['an unknown plain key', one('"ipz":["10.0.0.1"]'), 'unknown key "ipz"'],
     ['a namespace that is not a string', one('"namespace":5'), 'field "namespace"'],
     ['an invalid namespace', one('"namespace":"Bad_NS"'), 'field "namespace"'],
     ['an interface that is not a string', one('"interface":5'), 'field "interface"'],
@@ -186,7 +205,6 @@ describe('parseSelections: malformed JSON form', () => {
   });
 
   it.each([
-    ['an unknown key before "name"', '[{"name":"net-b"},{"foo":1,"name":"net-a"}]'],
     ['a bad mac', '[{"name":"net-b"},{"name":"net-a","mac":"zz"}]'],
     ['a bad ip', '[{"name":"net-b"},{"name":"net-a","ips":["x"]}]'],
   ])('names the element by position and name for %s', (_, raw) => {
@@ -195,5 +213,106 @@ describe('parseSelections: malformed JSON form', () => {
 
   it('never renders a missing value as "undefined"', () => {
     expect(parseError('[{"name":"net-a","namespace":5}]').message).not.toContain('undefined');
+  });
+});
+
+/** Parses and returns the warnings too. */
+function parseWarned(raw: string, podNamespace = POD_NS) {
+  const warnings: string[] = [];
+  const selections = parseSelections(raw, podNamespace, warnings);
+  return { selections, warnings };
+}
+
+describe('parseSelections: unknown JSON keys are read past with a warning, as Multus reads past them', () => {
+  const one = (fields: string) => `[{"name":"net-a",${fields}}]`;
+  const vendorHint = (key: string) => `(vendor keys are reverse-DNS, e.g. "org.example.${key}")`;
+  it.each([
+    ['a known key: no warning', one('"interface":"d0"'), []],
+    ['a vendor key (with a dot): ignored silently', one('"org.example.foo":1'), []],
+    ['ipam-claim-reference (NPWG 1.3): passed over silently', one('"ipam-claim-reference":"c"'), []],
+    [
+      'a key far from every known one',
+      one('"futureKey":true'),
+      [`unknown key "futureKey" ignored ${vendorHint('futureKey')}`],
+    ],
+    ['a deletion', one('"interfce":"d0"'), ['unknown key "interfce" ignored; did you mean "interface"?']],
+    ['an insertion', one('"interfacee":"d0"'), ['unknown key "interfacee" ignored; did you mean "interface"?']],
+    ['a substitution', one('"interfase":"d0"'), ['unknown key "interfase" ignored; did you mean "interface"?']],
+    ['a transposition', one('"interfcae":"d0"'), ['unknown key "interfcae" ignored; did you mean "interface"?']],
+    ['a typo in another case', one('"INTERFCE":"d0"'), ['unknown key "INTERFCE" ignored; did you mean "interface"?']],
+    [
+      'a typo of an alias',
+      one('"interfaceRequst":"d0"'),
+      ['unknown key "interfaceRequst" ignored; did you mean "interfaceRequest"?'],
+    ],
+    ['a typo of namespace', one('"namspace":"x"'), ['unknown key "namspace" ignored; did you mean "namespace"?']],
+    ['a typo of ips', one('"ip":["10.0.0.1"]'), ['unknown key "ip" ignored; did you mean "ips"?']],
+    [
+      'a typo of deviceID, spelled as the NPWG does',
+      one('"deviceId2":"x"'),
+      ['unknown key "deviceId2" ignored; did you mean "deviceID"?'],
+    ],
+    ['two edits away: no guess', one('"intrfce":"d0"'), [`unknown key "intrfce" ignored ${vendorHint('intrfce')}`]],
+    [
+      'every unknown key, each named',
+      one('"foo":1,"macc":"x"'),
+      [`unknown key "foo" ignored ${vendorHint('foo')}`, 'unknown key "macc" ignored; did you mean "mac"?'],
+    ],
+  ])('%s', (_, raw, want) => {
+    const { selections, warnings } = parseWarned(raw);
+    expect(selections).toHaveLength(1);
+    expect(warnings).toEqual(want.map((w) => `network 1 ("net-a"): ${w}`));
+  });
+
+  it('the warning names the network by position and name, wherever its "name" key is', () => {
+    const { warnings } = parseWarned('[{"name":"net-b"},{"interfce":"x","name":"macvlan-a"}]');
+    expect(warnings).toEqual(['network 2 ("macvlan-a"): unknown key "interfce" ignored; did you mean "interface"?']);
+  });
+
+  it('the element is kept with the fields braid knows, the unknown one left out', () => {
+    const { selections } = parseWarned('[{"name":"net-a","interfce":"d0","mac":"02:00:00:00:00:01"}]');
+    expect(selections).toEqual([{ name: 'net-a', namespace: POD_NS, mac: '02:00:00:00:00:01' }]);
+  });
+
+  it('the short form has no keys, so no warnings', () => {
+    expect(parseWarned('net-a, other/net-b@d0').warnings).toEqual([]);
+  });
+
+  it('a value that fails validation is still an error, and no warning escapes', () => {
+    const warnings: string[] = [];
+    expect(() => parseSelections('[{"name":"net-a","interfce":"x","mac":"zz"}]', POD_NS, warnings)).toThrow(
+      /network 1 \("net-a"\): field "mac"/,
+    );
+    expect(warnings).toEqual([]);
+  });
+
+  it('without a warnings list, an unknown key is read past all the same', () => {
+    expect(parseSelections('[{"name":"net-a","foo":1}]', POD_NS)).toEqual([{ name: 'net-a', namespace: POD_NS }]);
+  });
+});
+
+describe("parseSelections: the runtime's namespace is not checked as if the user had typed it", () => {
+  // CNI_ARGS K8S_POD_NAMESPACE (or defaultNetworkNamespace) is whatever the runtime or the operator set.
+  const RUNTIME_NS = 'Weird_NS';
+  it.each([
+    ['the short form', 'net-a@d0', [{ name: 'net-a', namespace: RUNTIME_NS, interface: 'd0' }]],
+    ['the JSON form without a namespace', '[{"name":"net-a"}]', [{ name: 'net-a', namespace: RUNTIME_NS }]],
+    [
+      'the JSON form with an empty namespace',
+      '[{"name":"net-a","namespace":""}]',
+      [{ name: 'net-a', namespace: RUNTIME_NS }],
+    ],
+    ['an explicit valid namespace', 'other/net-a', [{ name: 'net-a', namespace: 'other' }]],
+  ])('%s parses', (_, raw, want) => {
+    expect(parseSelections(raw, RUNTIME_NS)).toEqual(want);
+  });
+
+  it.each([
+    ['the short form', 'Bad_NS/net-a'],
+    ['the JSON form', '[{"name":"net-a","namespace":"Bad_NS"}]'],
+  ])('an explicit bad namespace in %s is still an error', (_, raw) => {
+    expect(() => parseSelections(raw, RUNTIME_NS)).toThrow(
+      /field "namespace": namespace "Bad_NS" is not a valid DNS-1123 label/,
+    );
   });
 });
