@@ -11,9 +11,10 @@
 // The shapes of Multus' files come from reading Multus v4 (its thin entrypoint, thick config generator, DEL cache).
 import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BRIDGE, hostLocal } from '../support/delegates.js';
 import { nadYaml, podYaml, writeStore } from '../support/local-store.js';
+import { attachAsMultus, goMarshal, type Json, type MultusDelegate } from '../support/multus-node.js';
 import {
   BRAID_BIN,
   CNI_BIN,
@@ -35,30 +36,12 @@ afterAll(() => {
   tmp.remove();
 });
 
-type Json = Record<string, unknown>;
-
 /** Multus' default networks below speak 0.4.0: Multus thin then writes `00-multus.conf` (1.0.0 gives a .conflist). */
 const V = '0.4.0';
 const PRIMARY_FILE = '10-bridge.conflist';
 const PRIMARY_NET = 'k8s-pod-network';
 const MULTUS_CONF = '00-multus.conf';
 const NS = 'default';
-
-/** Go's json.Marshal of a map: keys sorted at every level (Multus re-marshals the delegates it writes). */
-function goMarshal(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(goMarshal).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Json;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${goMarshal(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 /** The primary network: bridge + host-local, its leases in the case's temp dir. */
 const primaryConflist = (dir: string) => ({
@@ -110,15 +93,6 @@ const thickMultusConf = () =>
     type: 'multus-shim',
   });
 
-/** The CNI_ARGS Multus hands every delegate (CreateCNIRuntimeConf), as [key, value] pairs. */
-const multusArgs = (pod: PodId): Array<[string, string]> => [
-  ['IgnoreUnknown', 'true'],
-  ['K8S_POD_NAMESPACE', NS],
-  ['K8S_POD_NAME', pod.name],
-  ['K8S_POD_INFRA_CONTAINER_ID', pod.containerId],
-  ['K8S_POD_UID', pod.uid],
-];
-
 /** The CNI_ARGS the runtime (containerd, CRI-O) passes the node's plugin. */
 const runtimeArgs = (pod: PodId) =>
   `IgnoreUnknown=1;K8S_POD_NAMESPACE=${NS};K8S_POD_NAME=${pod.name};K8S_POD_INFRA_CONTAINER_ID=${pod.containerId};K8S_POD_UID=${pod.uid}`;
@@ -135,92 +109,6 @@ interface PodId {
   containerId: string;
   uid: string;
   netns: string;
-}
-
-/** One delegate as Multus resolved it, before it ran. */
-interface Delegate {
-  /** The raw config Multus runs: a conflist for the default network, a conf for a NAD. */
-  config: Json;
-  /** Multus' DelegateNetConf.Name: the CNI config name for the default network, `<ns>/<nad>` for a NAD. */
-  name: string;
-  ifname: string;
-  ifnameRequest?: string;
-}
-
-/** Multus' DelegateNetConf as Go marshals it into the record (types.PluginConf keeps only a few keys). */
-function recordEntry(d: Delegate): Json {
-  const pluginConf = (c: Json) => {
-    const ipam = c.ipam as Json | undefined;
-    return {
-      cniVersion: c.cniVersion,
-      ipam: ipam ? { type: ipam.type } : {},
-      name: c.name,
-      type: c.type,
-    };
-  };
-  const plugins = d.config.plugins as Json[] | undefined;
-  return {
-    Conf: plugins ? { ipam: {} } : pluginConf(d.config),
-    ConfList: plugins ? { cniVersion: d.config.cniVersion, name: d.config.name, plugins: plugins.map(pluginConf) } : {},
-    Name: d.name,
-    ...(d.ifnameRequest ? { ifnameRequest: d.ifnameRequest } : {}),
-    IsFilterV4Gateway: false,
-    IsFilterV6Gateway: false,
-    Bytes: b64(goMarshal(d.config)),
-  };
-}
-
-/** Runs a delegate as libcni does (a conflist's plugins in order, name and cniVersion injected, prevResult chained). */
-async function runDelegate(node: string, d: Delegate, pod: PodId): Promise<Json> {
-  const plugins = (d.config.plugins as Json[] | undefined) ?? [d.config];
-  let result: Json | undefined;
-  for (const plugin of plugins) {
-    const stdin = {
-      ...plugin,
-      name: d.config.name,
-      cniVersion: d.config.cniVersion,
-      ...(result ? { prevResult: result } : {}),
-    };
-    const out = await execa('ip', ['netns', 'exec', node, join(CNI_BIN, String(plugin.type))], {
-      input: JSON.stringify(stdin),
-      env: {
-        PATH: process.env.PATH,
-        ...cniEnv({
-          command: 'ADD',
-          containerId: pod.containerId,
-          netns: pod.netns,
-          ifname: d.ifname,
-          args: multusArgs(pod)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(';'),
-        }),
-      },
-      extendEnv: false,
-      reject: false,
-    });
-    if (out.exitCode !== 0) throw new Error(`${String(plugin.type)} ADD ${d.ifname}: ${out.stdout} ${out.stderr}`);
-    result = JSON.parse(out.stdout) as Json;
-  }
-  return result!;
-}
-
-/** libcni's result cache entry (cachedInfo), as Multus' libcni (cacheDir = cniDir) writes it after each ADD. */
-function writeLibcniResult(multusDir: string, d: Delegate, pod: PodId, result: Json): void {
-  const dir = join(multusDir, 'results');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const entry = {
-    kind: 'cniCacheV1',
-    containerId: pod.containerId,
-    config: b64(goMarshal(d.config)),
-    ifName: d.ifname,
-    networkName: d.config.name,
-    netns: netnsPath(pod.netns),
-    cniArgs: multusArgs(pod),
-    result,
-  };
-  writeFileSync(join(dir, `${String(d.config.name)}-${pod.containerId}-${d.ifname}`), JSON.stringify(entry), {
-    mode: 0o600,
-  });
 }
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Json;
@@ -261,7 +149,7 @@ describe.each(['thin', 'thick'] as const)('migrating a node from Multus %s to br
   const nadA = macvlanConf(root, 'macvlan-a', '192.168.77.0/24');
   const nadB = macvlanConf(root, 'macvlan-b', '192.168.78.0/24');
   /** Multus' delegates for the old pod, in ADD order: the default network first. */
-  const delegates: Delegate[] = [
+  const delegates: MultusDelegate[] = [
     { config: primary, name: PRIMARY_NET, ifname: 'eth0' },
     { config: nadA, name: `${NS}/macvlan-a`, ifname: 'net1' },
     { config: nadB, name: `${NS}/macvlan-b`, ifname: 'data0', ifnameRequest: 'data0' },
@@ -313,10 +201,22 @@ describe.each(['thin', 'thick'] as const)('migrating a node from Multus %s to br
     });
 
     // Multus' ADD: the record first (before any delegate runs), then each delegate, libcni caching its result.
-    mkdirSync(multusDir, { recursive: true, mode: 0o700 });
     const recordPath = join(multusDir, oldPod.containerId);
-    writeFileSync(recordPath, JSON.stringify(delegates.map(recordEntry)), { mode: 0o600 });
-    for (const d of delegates) writeLibcniResult(multusDir, d, oldPod, await runDelegate(node, d, oldPod));
+    await attachAsMultus({
+      pod: { ...oldPod, namespace: NS, netnsPath: netnsPath(oldPod.netns) },
+      delegates,
+      run: (type, input, cni) =>
+        execa('ip', ['netns', 'exec', node, join(CNI_BIN, type)], {
+          input,
+          env: { PATH: process.env.PATH, ...cni, CNI_PATH: CNI_BIN },
+          extendEnv: false,
+          reject: false,
+        }).then((out) => ({ exitCode: out.exitCode ?? -1, stdout: out.stdout, stderr: out.stderr })),
+      write: (path, text) => {
+        mkdirSync(dirname(join(multusDir, path)), { recursive: true, mode: 0o700 });
+        writeFileSync(join(multusDir, path), text, { mode: 0o600 });
+      },
+    });
 
     const links = Object.fromEntries(podLinks(oldPod.netns).map((l) => [l.ifname, l.ipv4]));
     expect(Object.keys(links).sort()).toEqual(['data0', 'eth0', 'lo', 'net1']);

@@ -4,8 +4,12 @@
 // What must hold (issue 8): delegates see the host's filesystem (leases land in the node's /var/lib/cni and
 // survive a daemon restart; a plugin that reads a host file works), and the executable's in-process DEL (daemon
 // down) sees the same state the daemon made, with a CNI config on stdin that holds only daemonSocket.
+// Issue 11: a pod Multus attached before braid took over the node (Multus' record in the host's /var/lib/cni/multus)
+// is deleted by the daemon, which reads that record through /hostroot, and by the in-process DEL with the daemon down.
+import { randomBytes } from 'node:crypto';
 import { BraidNode, macvlanNad, nad, podObject, PRIMARY } from '../support/braid-node.js';
-import { cniEnv, NetnsLab, podLinks } from '../support/netns.js';
+import { attachAsMultus, type Json, type MultusDelegate, type MultusPod } from '../support/multus-node.js';
+import { cniEnv, NetnsLab, netnsPath, podLinks } from '../support/netns.js';
 import { eventually } from '../support/wait.js';
 
 const lab = new NetnsLab();
@@ -49,6 +53,89 @@ async function installedConfig(): Promise<object> {
 
 const ipsOf = (json: Record<string, unknown> | undefined) =>
   ((json?.ips as Array<{ address: string }> | undefined) ?? []).map((i) => i.address);
+
+/** Multus' cniDir on the node (its default); the daemon sees it as /hostroot/var/lib/cni/multus. */
+const MULTUS_DIR = '/var/lib/cni/multus';
+/** A NAD's config as Multus runs it (the NAD's name filled in): macvlan, leases in the node's /var/lib/cni/networks. */
+const MULTUS_NAD = 'mv-multus';
+const multusNadConf = {
+  cniVersion: '1.0.0',
+  name: MULTUS_NAD,
+  type: 'macvlan',
+  master: 'mvm0',
+  mode: 'bridge',
+  ipam: { type: 'host-local', subnet: '192.168.93.0/24' },
+};
+/** libcni's result files of one container in Multus' cniDir. */
+const multusResultsOf = async (cid: string) =>
+  (await n.host.ls(`${MULTUS_DIR}/results`)).filter((f) => f.includes(`-${cid}-`)).sort();
+const nodeLinks = () =>
+  podLinks(n.host.netns)
+    .map((l) => l.ifname)
+    .sort();
+
+/**
+ * A pod Multus attached on this node before braid took over: the real plugins run on the node with Multus' CNI_ARGS
+ * (the node's primary network, then one NAD), Multus' record <MULTUS_DIR>/<containerID> and libcni's results written
+ * as Multus writes them (dirs 0700, files 0600). The pod and its NAD are in the API, as they would be.
+ */
+async function attachedByMultus(name: string) {
+  const ns = lab.pod();
+  const pod: MultusPod = {
+    namespace: 'default',
+    name,
+    uid: `uid-${name}`,
+    containerId: randomBytes(32).toString('hex'),
+    netnsPath: netnsPath(ns),
+  };
+  await n.api.control.seed([nad(MULTUS_NAD, multusNadConf), podObject(name, MULTUS_NAD)]);
+  const primary = JSON.parse(await n.host.sh(`cat ${PRIMARY}`)) as Json;
+  const delegates: MultusDelegate[] = [
+    { config: primary, name: String(primary.name), ifname: 'eth0' },
+    { config: multusNadConf, name: `default/${MULTUS_NAD}`, ifname: 'net1' },
+  ];
+  const [eth0, net1] = await attachAsMultus({
+    pod,
+    delegates,
+    run: (type, input, cni) =>
+      n.host.run([`/opt/cni/bin/${type}`], {
+        input,
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...cni, CNI_PATH: '/opt/cni/bin' },
+      }),
+    write: async (path, text) => {
+      const script = 'umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1"';
+      const out = await n.host.run(['sh', '-c', script, 'sh', `${MULTUS_DIR}/${path}`], { input: text });
+      if (out.exitCode !== 0) throw new Error(`cannot write ${path} in ${MULTUS_DIR}: ${out.stderr}`);
+    },
+  });
+  const bare = (r: Json | undefined) => ipsOf(r)[0]!.split('/')[0]!;
+  const cid = pod.containerId;
+  const results = [`pods-${cid}-eth0`, `${MULTUS_NAD}-${cid}-net1`].sort();
+
+  expect(
+    podLinks(ns)
+      .map((l) => l.ifname)
+      .sort(),
+  ).toEqual(['eth0', 'lo', 'net1']);
+  expect(await n.leases('pods')).toContain(bare(eth0));
+  expect(await n.leases(MULTUS_NAD)).toEqual([bare(net1)]);
+  expect(await n.host.sh(`stat -c %a ${MULTUS_DIR} ${MULTUS_DIR}/${cid} ${MULTUS_DIR}/results`)).toBe(
+    '700\n600\n700\n',
+  );
+  expect(await multusResultsOf(cid)).toEqual(results);
+  expect((await n.host.ls('/var/lib/braid/plans')).filter((f) => f.startsWith(cid))).toEqual([]); // no plan of braid's
+  return { ns, pod, addresses: { eth0: bare(eth0), net1: bare(net1) } };
+}
+
+/** Everything Multus attached is gone: the pod's interfaces, the host end of its veth, its leases, Multus' files. */
+async function expectReleased(p: Awaited<ReturnType<typeof attachedByMultus>>, linksBefore: string[]) {
+  expect(podLinks(p.ns).map((l) => l.ifname)).toEqual(['lo']);
+  expect(nodeLinks()).toEqual(linksBefore);
+  expect(await n.leases('pods')).not.toContain(p.addresses.eth0);
+  expect(await n.leases(MULTUS_NAD)).toEqual([]);
+  expect(await n.host.ls(MULTUS_DIR)).not.toContain(p.pod.containerId);
+  expect(await multusResultsOf(p.pod.containerId)).toEqual([]);
+}
 
 beforeAll(async () => {
   const seed = [
@@ -135,5 +222,45 @@ describe('braid deployed on a node', () => {
     expect(await n.leases('mv-a')).toEqual([]);
     expect(await n.leases('pods')).toEqual([]);
     await n.startDaemon();
+  });
+
+  it("a pod Multus attached: the daemon reads Multus' record in the host's /var/lib/cni/multus through /hostroot and releases it all", async () => {
+    const linksBefore = nodeLinks();
+    const p = await attachedByMultus('mp-daemon');
+    const del = await braid('DEL', p.ns, p.pod.name, p.pod.containerId, await installedConfig());
+    expect(del.stderr).toBe('');
+    expect(del.stdout).toBe('');
+    expect(del.exitCode).toBe(0);
+    await expectReleased(p, linksBefore);
+    // The daemon (not an in-process fallback) made this DEL, from the record as its mount namespace sees it.
+    const record = `/hostroot${MULTUS_DIR}/${p.pod.containerId}`;
+    await eventually(async () => n.daemon!.logs().includes(record), "the daemon's log of the record it used");
+    const used = n
+      .daemon!.logs()
+      .split('\n')
+      .filter((l) => l.includes('DEL: using the Multus record'))
+      .map((l) => JSON.parse(l) as { record?: string; containerId?: string });
+    expect(used).toEqual([
+      expect.objectContaining({
+        containerId: p.pod.containerId,
+        record,
+      }),
+    ]);
+    expect((await braid('DEL', p.ns, p.pod.name, p.pod.containerId, await installedConfig())).exitCode).toBe(0);
+  });
+
+  it("a pod Multus attached, the daemon down: the executable's in-process DEL reads Multus' record on the host", async () => {
+    const linksBefore = nodeLinks();
+    const p = await attachedByMultus('mp-down');
+    await n.daemon!.kill();
+    try {
+      const del = await braid('DEL', p.ns, p.pod.name, p.pod.containerId, await installedConfig());
+      expect(del.stderr).toBe('');
+      expect(del.stdout).toBe('');
+      expect(del.exitCode).toBe(0);
+      await expectReleased(p, linksBefore);
+    } finally {
+      await n.startDaemon();
+    }
   });
 });
