@@ -4,9 +4,13 @@
 //    its configuration without loading or compiling ajv on every call (docs/adr/0012);
 //  - src/core/generated/node-config-keys.ts: the keys' TypeScript types, defaults and Multus aliases, which
 //    parseNodeConfig reads;
-//  - the key table of docs/configuration.md, between its markers.
+//  - src/core/generated/multus-keys.ts: what braid does with each key of Multus' configuration (docs/adr/0017);
+//  - the key table and the "Coming from Multus" table of docs/configuration.md, between their markers.
 // Besides the standard keywords, a property may carry "x-alias-of": "key" (a Multus name for that key) or
-// "x-raw-only": true (accepted, not parsed: read from NodeConfig.raw, or ignored).
+// "x-raw-only": true (accepted, not parsed: read from NodeConfig.raw, or ignored). The schema's top-level
+// "x-multus" lists every key of Multus' configuration reference: {"honoured": "node"} (the schema's key of that
+// name), {"honoured": "daemon", "as": "<daemon key>"}, or {"rejected": "<what braid does instead; what to use>",
+// "accepts": [values that ask for what braid does anyway]}; "note" adds to the docs row of an honoured key.
 //   node scripts/gen-schema-validator.mjs [--check]
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
@@ -27,6 +31,7 @@ const bare = (p) => Object.fromEntries(Object.entries(p).filter(([k]) => !ANNOTA
 const meta = new Ajv({ strict: true });
 meta.addKeyword({ keyword: 'x-alias-of', schemaType: 'string' });
 meta.addKeyword({ keyword: 'x-raw-only', schemaType: 'boolean' });
+meta.addKeyword({ keyword: 'x-multus', schemaType: 'object' });
 meta.compile(schema);
 for (const [key, p] of props) {
   const fail = (why) => {
@@ -44,9 +49,41 @@ for (const [key, p] of props) {
   if (JSON.stringify(bare(p)) !== JSON.stringify(bare(t))) fail(`must have the same schema as "${target}"`);
 }
 
+// --- x-multus: every Multus key, honoured or rejected. Multus (Go) matches keys case-insensitively, and so does
+// braid for these keys: two of them may not differ in case only.
+const multus = Object.entries(schema['x-multus'] ?? {});
+const RULE_FIELDS = {
+  node: ['honoured', 'note'],
+  daemon: ['honoured', 'as', 'note'],
+  rejected: ['rejected', 'accepts'],
+};
+const kindOf = (r) => (r.rejected !== undefined ? 'rejected' : r.honoured);
+const lowered = new Map();
+for (const [key, r] of multus) {
+  const fail = (why) => {
+    throw new Error(`schemas/node-config.schema.json: x-multus "${key}" ${why}`);
+  };
+  const kind = kindOf(r);
+  if (!RULE_FIELDS[kind]) fail('needs "honoured": "node" or "daemon", or "rejected": "<what to do instead>"');
+  const extra = Object.keys(r).filter((f) => !RULE_FIELDS[kind].includes(f));
+  if (extra.length) fail(`has ${extra.join(', ')}, which a ${kind} key does not take`);
+  if (kind === 'node' && !schema.properties[key]) fail('is honoured on the CNI config, so it must be a schema key');
+  if (kind !== 'node' && schema.properties[key]) fail('is a schema key, so it cannot be rejected or a daemon key');
+  if (kind === 'daemon' && (typeof r.as !== 'string' || !r.as)) fail('needs "as": the daemon key it stands for');
+  if (kind === 'rejected' && (typeof r.rejected !== 'string' || !r.rejected)) fail('needs the text of its rejection');
+  if (r.accepts !== undefined && !Array.isArray(r.accepts)) fail('"accepts" must be a list of values');
+  if (lowered.has(key.toLowerCase())) fail(`differs from "${lowered.get(key.toLowerCase())}" in case only`);
+  lowered.set(key.toLowerCase(), key);
+}
+for (const [key, p] of props)
+  if (p['x-alias-of'] && !multus.some(([k]) => k === key))
+    throw new Error(`schemas/node-config.schema.json: "${key}" is a Multus alias, so x-multus must list it`);
+
 // --- the validator. Annotations are left out: validation does not read them, and the executable need not carry them.
 const ajv = new Ajv({ allErrors: true, strict: false, code: { source: true, esm: true } });
-const validating = { ...schema, properties: Object.fromEntries(props.map(([k, p]) => [k, bare(p)])) };
+// x-multus is for the tables below; the validator does not read it.
+const validating = Object.fromEntries(Object.entries(schema).filter(([k]) => k !== 'x-multus'));
+validating.properties = Object.fromEntries(props.map(([k, p]) => [k, bare(p)]));
 const code = standaloneCode.default
   ? standaloneCode.default(ajv, ajv.compile(validating))
   : standaloneCode(ajv, ajv.compile(validating));
@@ -99,6 +136,11 @@ export type NodeConfigKeys = {
 ${props.map(([k, p]) => `${doc(p, '  ')}  ${tsKey(k)}${required.has(k) ? '' : '?'}: ${tsType(p)};`).join('\n')}
 };
 
+/** NodeConfigKeys' keys, in the schema's order. */
+export const NODE_CONFIG_KEYS: Array<keyof NodeConfigKeys> = [
+${props.map(([k]) => `  ${JSON.stringify(k)},`).join('\n')}
+];
+
 /** The keys parseNodeConfig sets (not aliases, not x-raw-only); one with a default is always set. */
 export type NodeConfigFields = {
 ${fields.map(([k, p]) => `${doc(p, '  ')}  ${tsKey(k)}${'default' in p ? '' : '?'}: ${tsType(p)};`).join('\n')}
@@ -145,17 +187,84 @@ const rows = props
     return row([tick(k), alias, 'default' in p ? shown(p.default) : '', cell(meaning)]);
   });
 const table = [BEGIN, '| key | Multus alias | default | meaning |', '|---|---|---|---|', ...rows, END].join('\n');
+
+// --- multus-keys.ts and the "Coming from Multus" table
+const byKind = (kind) => multus.filter(([, r]) => kindOf(r) === kind);
+const multusTs = `// ${GENERATED}
+import type { NodeConfigKeys } from './node-config-keys.js';
+
+/** Multus keys braid honours on the CNI configuration: each is the schema's key of that name (itself or an alias). */
+export const MULTUS_NODE_KEYS: Array<keyof NodeConfigKeys> = [
+${byKind('node')
+  .map(([k]) => `  ${JSON.stringify(k)},`)
+  .join('\n')}
+];
+
+/** Keys of Multus' daemon configuration that braid's daemon honours, each with the daemon key it stands for. */
+export const MULTUS_DAEMON_KEYS = {
+${byKind('daemon')
+  .map(([k, r]) => `  ${tsKey(k)}: ${JSON.stringify(r.as)},`)
+  .join('\n')}
+} as const;
+
+export type MultusDaemonKey = keyof typeof MULTUS_DAEMON_KEYS;
+
+/**
+ * Multus keys braid rejects: what braid does instead and what to use. \`accepts\`: the values that ask for what braid
+ * does anyway, accepted and not read.
+ */
+export const MULTUS_REJECTED: Record<string, { instead: string; accepts?: unknown[] }> = {
+${byKind('rejected')
+  .map(
+    ([k, r]) =>
+      `  ${tsKey(k)}: { instead: ${JSON.stringify(r.rejected)}${r.accepts ? `, accepts: ${JSON.stringify(r.accepts)}` : ''} },`,
+  )
+  .join('\n')}
+};
+`;
+
+const then = (sep, note) => (note ? `${sep}${note}` : '');
+function multusMeaning(key, r) {
+  const kind = kindOf(r);
+  if (kind === 'rejected') {
+    const accepted = r.accepts?.map((v) => tick(JSON.stringify(v))).join(' or ');
+    return accepted ? `accepted as ${accepted}, rejected otherwise: ${r.rejected}` : `rejected: ${r.rejected}`;
+  }
+  if (kind === 'daemon')
+    return `honoured in the daemon's configuration as ${tick(r.as)}${then(': ', r.note)}. In the CNI configuration: rejected, naming ${tick(r.as)}`;
+  const p = schema.properties[key];
+  if (p['x-alias-of']) return `honoured as ${tick(p['x-alias-of'])}${then(' ', r.note)}`;
+  if (p['x-raw-only'] && !r.note) return p.description;
+  return `honoured${then(': ', r.note)}`;
+}
+const MULTUS_BEGIN =
+  '<!-- multus keys: generated by scripts/gen-schema-validator.mjs from "x-multus" in schemas/node-config.schema.json; edit the schema -->';
+const MULTUS_END = '<!-- end of multus keys -->';
+const multusTable = [
+  MULTUS_BEGIN,
+  '| Multus key | in braid |',
+  '|---|---|',
+  ...multus.map(([k, r]) => row([tick(k), cell(multusMeaning(k, r))])),
+  MULTUS_END,
+].join('\n');
+
 const docPath = join(root, 'docs/configuration.md');
-const docText = readFileSync(docPath, 'utf8');
-const begin = docText.indexOf(BEGIN);
-const end = docText.indexOf(END, begin);
-if (begin < 0 || end < 0)
-  throw new Error(`docs/configuration.md lacks the markers of the node-config key table:\n${BEGIN}\n${END}`);
-const docOut = docText.slice(0, begin) + table + docText.slice(end + END.length);
+function between(text, [begin, end, what], content) {
+  const b = text.indexOf(begin);
+  const e = text.indexOf(end, b);
+  if (b < 0 || e < 0) throw new Error(`docs/configuration.md lacks the markers of the ${what}:\n${begin}\n${end}`);
+  return text.slice(0, b) + content + text.slice(e + end.length);
+}
+const docOut = between(
+  between(readFileSync(docPath, 'utf8'), [BEGIN, END, 'node-config key table'], table),
+  [MULTUS_BEGIN, MULTUS_END, 'Multus key table'],
+  multusTable,
+);
 
 const outputs = [
   [join(root, 'src/core/generated/node-config-validator.ts'), validator],
   [join(root, 'src/core/generated/node-config-keys.ts'), keysTs],
+  [join(root, 'src/core/generated/multus-keys.ts'), multusTs],
   [docPath, docOut],
 ];
 const read = (path) => {

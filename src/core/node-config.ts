@@ -1,8 +1,10 @@
 // braid's node configuration: what the runtime passes on stdin (product.md, "Node CNI configuration").
 // Unknown keys are an error that names the key: a silently ignored typo is a known Multus complaint
-// (multus-cni#838). Multus names are accepted as aliases.
+// (multus-cni#838). Multus names are accepted as aliases, and every other key of Multus' configuration is
+// honoured or refused with what to do instead (multus-keys.ts, docs/adr/0017).
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { JsonObject } from '../cni/types.js';
+import { braidSpelling, fromMultus } from './multus-keys.js';
 // ajv's standalone code for schemas/node-config.schema.json (scripts/gen-schema-validator.mjs): the executable
 // validates without loading or compiling ajv on every call (docs/adr/0012).
 import { validate as validateSchema } from './generated/node-config-validator.js';
@@ -33,14 +35,16 @@ interface SchemaError {
   params: unknown;
 }
 
-function validate(raw: JsonObject): void {
+const schemaProblem = (e: SchemaError) =>
+  e.keyword === 'additionalProperties'
+    ? `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`
+    : `"${e.instancePath.slice(1) || '(top)'}" ${e.message}`;
+
+/** `multus`: the refused Multus keys (fromMultus), reported before the schema's findings. */
+function validate(config: JsonObject, multus: string[]): void {
   const check = validateSchema as ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
-  if (check(raw)) return;
-  const problems = (check.errors ?? []).map((e) =>
-    e.keyword === 'additionalProperties'
-      ? `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`
-      : `"${e.instancePath.slice(1) || '(top)'}" ${e.message}`,
-  );
+  const problems = [...multus, ...(check(config) ? [] : (check.errors ?? []).map(schemaProblem))];
+  if (problems.length === 0) return;
   throw new CniError(
     ErrorCode.InvalidConfig,
     `invalid braid configuration: ${problems.join('; ')}`,
@@ -63,7 +67,10 @@ function resolveAliases(raw: JsonObject): JsonObject {
   return out;
 }
 
-const canonical = (key: string) => ALIASES.find(([alias]) => alias === key)?.[1] ?? key;
+const canonical = (written: string) => {
+  const key = braidSpelling(written);
+  return ALIASES.find(([alias]) => alias === key)?.[1] ?? key;
+};
 
 /**
  * The daemon's node keys under the request's own: the request wins key by key, a Multus alias counting as the
@@ -80,8 +87,9 @@ const commaList = (v: unknown) =>
   (Array.isArray(v) ? v.map(String) : String(v).split(',')).map((s) => s.trim()).filter(Boolean);
 
 export function parseNodeConfig(raw: JsonObject): NodeConfig {
-  validate(raw);
-  const c = resolveAliases(raw) as NodeConfigKeys;
+  const { config, problems } = fromMultus(raw);
+  validate(config, problems);
+  const c = resolveAliases(config) as NodeConfigKeys;
   // A copy per call: the caller owns the lists and objects it gets.
   const defaults: Partial<NodeConfigFields> = structuredClone(NODE_CONFIG_DEFAULTS);
   const fields: Record<string, unknown> = {};
@@ -93,6 +101,8 @@ export function parseNodeConfig(raw: JsonObject): NodeConfig {
     // Multus's generated config carries "" for none.
     readinessIndicatorFile: f.readinessIndicatorFile || undefined,
     logFile: f.logFile || undefined,
+    // Multus kept its records in its cniDir: braid looks for them there unless told otherwise.
+    multusCacheDir: c.multusCacheDir ?? (config.cniDir as string | undefined) ?? f.multusCacheDir,
     raw,
   };
 }

@@ -1,7 +1,11 @@
-// `braid daemon --config FILE`: the node configuration's keys plus the daemon's own.
+// `braid daemon --config FILE`: the node configuration's keys plus the daemon's own, and the keys of Multus' daemon
+// that stand for the daemon's own (docs/adr/0017).
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { isObject, type JsonObject } from '../cni/types.js';
+import { MULTUS_DAEMON_KEYS, type MultusDaemonKey } from '../core/generated/multus-keys.js';
+import { multusDaemonKeyOf } from '../core/multus-keys.js';
 import { parseNodeConfig, type NodeConfig } from '../core/node-config.js';
 
 export interface DaemonConfig {
@@ -17,20 +21,74 @@ export interface DaemonConfig {
 }
 
 const invalid = (msg: string) => new CniError(ErrorCode.InvalidConfig, msg);
-const isString = (v: unknown) => typeof v === 'string';
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isWhole = (v: unknown, min: number, max = Infinity) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+
+interface Rule {
+  ok: (v: unknown) => boolean;
+  must: string;
+}
 
 /** The daemon's own keys and what each must be; every other key is a node key. */
-const DAEMON_KEYS: Record<string, { ok: (v: unknown) => boolean; must: string }> = {
+const DAEMON_KEYS = {
   nodeName: { ok: isString, must: 'must be a string' },
   socketPath: { ok: isString, must: 'must be a string' },
   metricsAddress: { ok: isString, must: 'must be a string' },
-  maxConcurrentRequests: {
-    ok: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1,
-    must: 'must be a whole number of at least 1',
-  },
+  maxConcurrentRequests: { ok: (v) => isWhole(v, 1), must: 'must be a whole number of at least 1' },
   drainSeconds: { ok: (v) => typeof v === 'number' && v >= 0, must: 'must be a number of at least 0' },
   hostRoot: { ok: isString, must: 'must be a string' },
+} satisfies Record<string, Rule>;
+
+/**
+ * The keys of Multus' daemon that braid's daemon honours: what each must be, and the value of the daemon key it
+ * stands for (MULTUS_DAEMON_KEYS names that key; its other keys are node keys or refused, core/multus-keys.ts).
+ */
+const FROM_MULTUS: Record<MultusDaemonKey, Rule & { value: (v: unknown) => unknown }> = {
+  chrootDir: {
+    ok: (v) => isString(v) && (v === '' || v.startsWith('/')),
+    must: 'must be an absolute path',
+    value: (v) => v,
+  },
+  // Multus listens on <socketDir>/multus.sock; braid's socket keeps braid's name.
+  socketDir: {
+    ok: (v) => isString(v) && v !== '',
+    must: 'must be a directory',
+    value: (v) => join(v as string, 'braid.sock'),
+  },
+  // Multus' listener leaves connections beyond its limit waiting; braid's limiter, requests beyond it.
+  connectionLimit: { ok: (v) => isWhole(v, 1), must: 'must be a whole number of at least 1', value: (v) => v },
+  // Multus listens on ":<port>", every address: so does braid for an address without a host.
+  metricsPort: {
+    ok: (v) => isWhole(v, 1, 65535),
+    must: 'must be a port number (1 to 65535)',
+    value: (v) => `:${v as number}`,
+  },
 };
+
+type DaemonKey = keyof typeof DAEMON_KEYS;
+
+/** The daemon's own keys (Multus' daemon keys as the keys they stand for) apart from the node keys. */
+function splitKeys(raw: JsonObject): { own: JsonObject; nodeKeys: JsonObject } {
+  const own: JsonObject = {};
+  const nodeKeys: JsonObject = { type: 'braid' };
+  const multus: Array<[written: string, key: MultusDaemonKey]> = [];
+  for (const [k, v] of Object.entries(raw)) {
+    const m = k in DAEMON_KEYS ? undefined : multusDaemonKeyOf(k);
+    if (m) multus.push([k, m]);
+    else if (k in DAEMON_KEYS) own[k] = v;
+    else nodeKeys[k] = v;
+  }
+  for (const [written, m] of multus) {
+    const rule = FROM_MULTUS[m];
+    const as: DaemonKey = MULTUS_DAEMON_KEYS[m];
+    if (!rule.ok(raw[written])) throw invalid(`"${written}" ${rule.must}`);
+    if (own[as] !== undefined)
+      throw invalid(`both "${as}" and Multus' "${written}", which braid reads as "${as}", are set; keep one`);
+    own[as] = rule.value(raw[written]);
+  }
+  return { own, nodeKeys };
+}
 
 /**
  * Not Calico Felix's 9091, node-exporter's 9100, Cilium's 9962-9964 nor kubelet's and kube-proxy's 10248-10256;
@@ -38,31 +96,30 @@ const DAEMON_KEYS: Record<string, { ok: (v: unknown) => boolean; must: string }>
  */
 export const DEFAULT_METRICS_ADDRESS = '0.0.0.0:10366';
 
-/** Without trailing slashes; absolute, since delegates run chrooted into it. */
+/** Without trailing slashes; absolute, since delegates run chrooted into it. "" or "/": none (Multus' chrootDir ""). */
 function hostRootOf(raw: JsonObject): string | undefined {
   const hostRoot = (raw.hostRoot as string | undefined)?.replace(/\/+$/, '');
-  if (hostRoot !== undefined && !hostRoot.startsWith('/'))
+  if (hostRoot && !hostRoot.startsWith('/'))
     throw invalid('"hostRoot" must be an absolute path (the DaemonSet mounts the host\'s / at /hostroot)');
   return hostRoot || undefined;
 }
 
 export function parseDaemonConfig(raw: JsonObject, env: Record<string, string | undefined>): DaemonConfig {
-  const nodeKeys: JsonObject = { type: 'braid' };
-  for (const [k, v] of Object.entries(raw)) if (!(k in DAEMON_KEYS)) nodeKeys[k] = v;
+  const { own: given, nodeKeys } = splitKeys(raw);
   const node = parseNodeConfig(nodeKeys);
-  for (const [k, rule] of Object.entries(DAEMON_KEYS))
-    if (raw[k] !== undefined && !rule.ok(raw[k])) throw invalid(`"${k}" ${rule.must}`);
+  for (const [k, rule] of Object.entries<Rule>(DAEMON_KEYS))
+    if (given[k] !== undefined && !rule.ok(given[k])) throw invalid(`"${k}" ${rule.must}`);
   const own = {
     socketPath: '/run/braid/braid.sock',
     metricsAddress: DEFAULT_METRICS_ADDRESS,
     maxConcurrentRequests: 16,
     drainSeconds: 30,
     nodeName: env.NODE_NAME,
-    ...raw,
+    ...given,
   };
   if (!own.nodeName)
     throw invalid('braid daemon needs "nodeName" in its configuration or NODE_NAME in its environment');
-  const hostRoot = hostRootOf(raw);
+  const hostRoot = hostRootOf(given);
   return {
     node,
     nodeName: own.nodeName as string,

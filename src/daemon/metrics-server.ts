@@ -1,4 +1,5 @@
-// /healthz, /readyz and Prometheus /metrics over HTTP on metricsAddress ("host:port").
+// /healthz, /readyz and Prometheus /metrics over HTTP on metricsAddress ("host:port"; an IPv6 host in brackets;
+// ":port" listens on every address, IPv6 and IPv4, as Go's ":port" does, which is what Multus' metricsPort gives).
 import { createServer, type Server } from 'node:http';
 import type { Metrics } from './metrics.js';
 
@@ -9,7 +10,7 @@ export interface Probes {
 
 export async function listenForMetrics(address: string, metrics: Metrics, probes: Probes): Promise<Server> {
   const i = address.lastIndexOf(':');
-  const host = address.slice(0, i) || '127.0.0.1';
+  const host = address.slice(0, i).replace(/^\[(.*)\]$/, '$1');
   const port = Number(address.slice(i + 1));
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
@@ -31,7 +32,7 @@ export async function listenForMetrics(address: string, metrics: Metrics, probes
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(host ? { port, host } : { port }, () => resolve());
   });
   return server;
 }

@@ -53,7 +53,7 @@ export type NodeConfigKeys = {
   logLevel?: string;
   /** where the logs go; unset or empty: stderr */
   logFile?: string;
-  /** accepted from Multus configs and ignored: braid logs to stderr unless `logFile` is set */
+  /** `false`: no logs on stderr, only in `logFile` if it is set; `true`: on stderr, and in `logFile` too if it is set; unset: on stderr unless `logFile` is set */
   logToStderr?: boolean;
   /** attach independent networks at once */
   parallelAttach?: boolean;
@@ -73,15 +73,52 @@ export type NodeConfigKeys = {
   "cni.dev/valid-attachments"?: unknown[];
   /** older name of `cni.dev/valid-attachments`, read when that is absent */
   "cni.dev/attachments"?: unknown[];
-  /** accepted from Multus configs and ignored: braid's log file is not rotated by braid (use logrotate) */
-  logOptions?: unknown;
-  /** accepted from Multus configs and ignored: braid always keeps what a failed DEL still has to remove */
-  retryDeleteOnError?: unknown;
-  /** accepted from Multus configs and ignored */
+  /** accepted and not read: Multus' thin entrypoint writes it, and Multus never reads it either (its key is `confDir`) */
   cniConf?: unknown;
   /** where device plugins write NPWG device-info files, read into network-status `device-info` */
   deviceInfoDir?: string;
 };
+
+/** NodeConfigKeys' keys, in the schema's order. */
+export const NODE_CONFIG_KEYS: Array<keyof NodeConfigKeys> = [
+  "cniVersion",
+  "cniVersions",
+  "name",
+  "type",
+  "clusterNetwork",
+  "defaultNetworks",
+  "delegates",
+  "kubeconfig",
+  "localStore",
+  "daemonSocket",
+  "cacheDir",
+  "cniDir",
+  "multusCacheDir",
+  "confDir",
+  "binDir",
+  "namespaceIsolation",
+  "globalNamespaces",
+  "systemNamespaces",
+  "defaultNetworkNamespace",
+  "multusNamespace",
+  "readinessIndicatorFile",
+  "readinessindicatorfile",
+  "readinessTimeoutSeconds",
+  "logLevel",
+  "logFile",
+  "logToStderr",
+  "parallelAttach",
+  "pluginTimeoutSeconds",
+  "deviceCheckpointFile",
+  "capabilities",
+  "runtimeConfig",
+  "args",
+  "prevResult",
+  "cni.dev/valid-attachments",
+  "cni.dev/attachments",
+  "cniConf",
+  "deviceInfoDir",
+];
 
 /** The keys parseNodeConfig sets (not aliases, not x-raw-only); one with a default is always set. */
 export type NodeConfigFields = {
@@ -125,6 +162,8 @@ export type NodeConfigFields = {
   logLevel: string;
   /** where the logs go; unset or empty: stderr */
   logFile?: string;
+  /** `false`: no logs on stderr, only in `logFile` if it is set; `true`: on stderr, and in `logFile` too if it is set; unset: on stderr unless `logFile` is set */
+  logToStderr?: boolean;
   /** attach independent networks at once */
   parallelAttach: boolean;
   /** a delegate that takes longer is killed (error 11) */
@@ -161,6 +200,7 @@ export const NODE_CONFIG_FIELDS: Array<keyof NodeConfigFields> = [
   "readinessTimeoutSeconds",
   "logLevel",
   "logFile",
+  "logToStderr",
   "parallelAttach",
   "pluginTimeoutSeconds",
   "deviceCheckpointFile",
