@@ -9,6 +9,7 @@ import { planAttachments, type PlanInput, type PlannedAttachment } from '../core
 import { ListAddError } from './chain.js';
 import { addAttachment, type Attached, delAttachment } from './attachment.js';
 import { applyDefaultRoutes } from './default-route.js';
+import { earlierAdd } from './repeat-add.js';
 import { type EngineDeps, PLAN_KIND, type PodRequest, type SavedPlan } from './ports.js';
 
 /** Whom an ADD error is about: the pod when known, else the container. */
@@ -103,6 +104,8 @@ export async function addPod(
   input: Omit<PlanInput, 'ifname' | 'args'>,
 ): Promise<AddOutcome> {
   const { attachments, warnings } = await planAttachments({ ...input, ifname: req.ifname, args: req.args });
+  const earlier = await earlierAdd(deps, req, attachments);
+  if (earlier) return { ...earlier, warnings };
   const pod = input.pod
     ? { namespace: input.pod.namespace, name: input.pod.name, uid: input.pod.uid ?? getArg(req.args, 'K8S_POD_UID') }
     : undefined;

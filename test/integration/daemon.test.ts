@@ -144,6 +144,29 @@ describe('braid daemon', () => {
     expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
   });
 
+  it('a repeated ADD is answered from the saved plan; one for another netns fails and the first pod stays attached', async () => {
+    const p = lab.pod();
+    const add = await cni('ADD', p, 'p1', 'd20');
+    expect(add.exitCode).toBe(0);
+    const again = await cni('ADD', p, 'p1', 'd20');
+    expect(again.exitCode).toBe(0);
+    expect(again.json).toEqual(add.json);
+    const other = lab.pod();
+    const clash = await cni('ADD', other, 'p1', 'd20');
+    expect(clash.json?.code).toBe(7);
+    expect(clash.json?.msg).toMatch(/already attached on eth0/);
+    expect(
+      podLinks(p)
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(['data0', 'eth0', 'lo', 'net1']);
+    expect(podLinks(other).map((l) => l.ifname)).toEqual(['lo']);
+    expect(allLeases()).toHaveLength(3);
+    expect((await cni('DEL', p, 'p1', 'd20')).exitCode).toBe(0);
+    await statusCleared('p1');
+    expect(allLeases()).toEqual([]);
+  });
+
   it('an unknown selection key does not fail the pod: ADD succeeds and a Warning Event on the pod names the key', async () => {
     await api.control.seed([pod('p-warn', '[{"name":"mv-a","interfce":"data0"},{"name":"mv-b","futureKey":1}]')]);
     const p = lab.pod();
