@@ -56,6 +56,8 @@ async function defaultNetwork(input: PlanInput, warnings: string[]): Promise<{ n
     if (sels.length !== 1)
       throw planError(pod, `annotation ${ANNOTATIONS.defaultNetwork} must name exactly one network`);
     const sel = sels[0]!;
+    // The override's own namespace is where the admin keeps default networks (Multus' multusNamespace).
+    checkIsolation(input, sel, [config.defaultNetworkNamespace], `annotation ${ANNOTATIONS.defaultNetwork}: `);
     const nad = await input.nads.getNad(sel.namespace, sel.name);
     if (!nad)
       throw planError(pod, `default network ${sel.namespace}/${sel.name}: NetworkAttachmentDefinition not found`);
@@ -73,13 +75,19 @@ async function defaultNetwork(input: PlanInput, warnings: string[]): Promise<{ n
   );
 }
 
-function checkIsolation(input: PlanInput, sel: SelectionElement): void {
+/**
+ * namespaceIsolation, for every network a pod names: its own namespace and `globalNamespaces`, plus `alsoAllowed`
+ * (the default-network override may also name the admin's `defaultNetworkNamespace`). Issue 12: the override was
+ * not checked at all, so `v1.multus-cni.io/default-network: other-ns/nad` attached another tenant's NAD as eth0.
+ */
+function checkIsolation(input: PlanInput, sel: SelectionElement, alsoAllowed: string[] = [], prefix = ''): void {
   const { config, pod } = input;
   if (!config.namespaceIsolation || !pod || sel.namespace === pod.namespace) return;
-  if (config.globalNamespaces.includes(sel.namespace)) return;
+  const allowed = [...config.globalNamespaces, ...alsoAllowed];
+  if (allowed.includes(sel.namespace)) return;
   throw planError(
     pod,
-    `network ${sel.namespace}/${sel.name}: namespaceIsolation allows pods in "${pod.namespace}" to use networks only from "${pod.namespace}" or [${config.globalNamespaces.join(', ')}]`,
+    `${prefix}network ${sel.namespace}/${sel.name}: namespaceIsolation allows pods in "${pod.namespace}" to use networks only from "${pod.namespace}" or [${[...new Set(allowed)].join(', ')}]`,
   );
 }
 

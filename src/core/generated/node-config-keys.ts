@@ -33,7 +33,7 @@ export type NodeConfigKeys = {
   confDir?: string;
   /** searched for plugins before CNI_PATH */
   binDir?: string;
-  /** pods may use NADs of their own namespace and of `globalNamespaces` only */
+  /** pods may use NADs of their own namespace and of `globalNamespaces` only, in every annotation; the `v1.multus-cni.io/default-network` override may also name `defaultNetworkNamespace` */
   namespaceIsolation?: boolean;
   /** with `namespaceIsolation`, namespaces whose NADs every pod may use: a list, or a comma-separated string as in Multus */
   globalNamespaces?: string | string[];
@@ -146,7 +146,7 @@ export type NodeConfigFields = {
   confDir: string;
   /** searched for plugins before CNI_PATH */
   binDir: string;
-  /** pods may use NADs of their own namespace and of `globalNamespaces` only */
+  /** pods may use NADs of their own namespace and of `globalNamespaces` only, in every annotation; the `v1.multus-cni.io/default-network` override may also name `defaultNetworkNamespace` */
   namespaceIsolation: boolean;
   /** with `namespaceIsolation`, namespaces whose NADs every pod may use: a list, or a comma-separated string as in Multus */
   globalNamespaces: string | string[];

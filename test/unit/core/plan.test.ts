@@ -158,6 +158,21 @@ describe('planAttachments: which networks, in which order, on which interface', 
       ['alt-net>eth0*', 'd1>net1', 'p-ns/a>net2'],
     ],
     [
+      "under isolation the override may name the pod's namespace, a global one or the admin's defaultNetworkNamespace",
+      { ...CLUSTER, namespaceIsolation: true, globalNamespaces: 'shared' },
+      pod({
+        'v1.multus-cni.io/default-network': 'alt-net',
+        'k8s.v1.cni.cncf.io/networks': 'p-ns/a, shared/a',
+      }),
+      ['alt-net>eth0*', 'p-ns/a>net1', 'shared/a>net2'],
+    ],
+    [
+      "under isolation the override may name the pod's own namespace",
+      { ...CLUSTER, namespaceIsolation: true },
+      pod({ 'v1.multus-cni.io/default-network': 'p-ns/alt-net' }),
+      ['wrong-alt>eth0*'],
+    ],
+    [
       'namespaceIsolation: the pod namespace',
       { ...CLUSTER, namespaceIsolation: true },
       nets('a,p-ns/b'),
@@ -268,6 +283,19 @@ describe('planAttachments: errors name the pod, the network and the reason', () 
       CLUSTER,
       nets('[{"name":"a","default-route":["fd00::1","fd01::1"]}]'),
       ['more than one IPv6 "default-route"'],
+    ],
+    // Issue 12: the override was not checked, so another tenant's NAD became the pod's eth0.
+    [
+      "a default-network override naming another namespace's NAD under isolation",
+      { ...CLUSTER, namespaceIsolation: true },
+      pod({ 'v1.multus-cni.io/default-network': 'other/a' }),
+      ['pod p-ns/p', 'annotation v1.multus-cni.io/default-network: network other/a', 'namespaceIsolation'],
+    ],
+    [
+      'a default-network override in JSON form naming another namespace under isolation',
+      { ...CLUSTER, namespaceIsolation: true },
+      pod({ 'v1.multus-cni.io/default-network': '[{"name":"a","namespace":"other"}]' }),
+      ['network other/a', 'namespaceIsolation'],
     ],
     [
       'a default-network override naming two networks',
