@@ -31,7 +31,15 @@ export interface Attached {
 
 export async function addAttachment(deps: EngineDeps, plan: SavedPlan, att: PlannedAttachment): Promise<Attached> {
   const rt = runtimeConfFor(plan, att);
-  const out = await addNetworkList(deps.exec, att.conf, rt);
+  const { raw, result, problems } = await addNetworkList(deps.exec, att.conf, rt);
+  // A result slightly off the spec does not fail an attachment whose interfaces exist (issue 11): what could not be
+  // read was left out of the result and the network-status, and is logged here, once, naming plugin and network.
+  const where = { pod: plan.pod?.name, namespace: plan.pod?.namespace, containerId: plan.containerId };
+  for (const p of problems)
+    deps.log.warn(
+      { ...where, network: att.name, ifname: att.ifname, plugin: p.plugin, problems: p.problems },
+      `plugin "${p.plugin}" of network ${att.name}: parts of its result could not be read and were left out`,
+    );
   deps.cache.write({
     kind: 'cniCacheV1',
     containerId: plan.containerId,
@@ -41,9 +49,9 @@ export async function addAttachment(deps: EngineDeps, plan: SavedPlan, att: Plan
     netns: plan.netns,
     cniArgs: rt.args,
     capabilityArgs: rt.capabilityArgs,
-    result: out.raw as Record<string, unknown>,
+    result: raw as Record<string, unknown>,
   });
-  return { att, ...out };
+  return { att, raw, result };
 }
 
 /** DEL of one attachment; the cache entry goes only when every plugin succeeded, so a retry still has prevResult. */

@@ -3,7 +3,7 @@
 import { type CniArgs, formatCniArgs } from '../cni/args.js';
 import { CniError, toCniError } from '../cni/errors.js';
 import type { CniCommand } from '../cni/request.js';
-import { formatResult, parseResult } from '../cni/result.js';
+import { formatResult, parseResult, type ReadResult, readResult } from '../cni/result.js';
 import type { JsonObject, NetConfList, PluginConf, Result } from '../cni/types.js';
 import { atLeast, isSupportedVersion } from '../cni/version.js';
 import { listVersion } from '../cni/conflist.js';
@@ -76,6 +76,14 @@ export interface AddOutcome {
   /** The last plugin's output, as printed. */
   raw: unknown;
   result: Result;
+  /** What each plugin's result held that could not be read and was left out; the caller logs it (issue 11). */
+  problems: ResultProblems[];
+}
+
+export interface ResultProblems {
+  /** The plugin's type. */
+  plugin: string;
+  problems: string[];
 }
 
 /** An ADD that failed after `pluginsDone` plugins of the list had succeeded (those may hold resources). */
@@ -88,21 +96,41 @@ export class ListAddError extends CniError {
   }
 }
 
+/** A plugin's result read leniently; only one that is not a JSON object fails, naming the plugin. */
+function readOutput(out: unknown, version: string, step: Step): ReadResult {
+  try {
+    return readResult(out, version);
+  } catch (err) {
+    throw toCniError(err).withContext({
+      plugin: { type: step.plugin.type, name: String(step.conf.name), command: 'ADD' },
+    });
+  }
+}
+
+/** prevResult at the list's own version, as libcni hands it on (raw when the version is not one we write). */
+const asPrev = (last: { raw: unknown; result: Result }, version: string) =>
+  isSupportedVersion(version) ? formatResult(last.result, version) : last.raw;
+
 export async function addNetworkList(exec: PluginExec, list: NetConfList, rt: RuntimeConf): Promise<AddOutcome> {
   const version = listVersion(list);
-  let prev: unknown;
+  const problems: ResultProblems[] = [];
+  let last: { raw: unknown; result: Result } | undefined;
   for (const [i, plugin] of list.plugins.entries()) {
-    const extra = prev !== undefined ? { prevResult: resultAsVersion(prev, version) } : {};
+    const extra = last ? { prevResult: asPrev(last, version) } : {};
+    const step: Step = { command: 'ADD', plugin, conf: pluginConfig(list, plugin, rt, extra) };
     let out: unknown;
     try {
-      out = await call(exec, { command: 'ADD', plugin, conf: pluginConfig(list, plugin, rt, extra) }, rt);
+      out = await call(exec, step, rt);
     } catch (err) {
       throw new ListAddError(toCniError(err), i);
     }
-    prev = out ?? prev;
+    if (out === undefined || out === null) continue; // a plugin printing nothing passes the previous result on
+    const { result, problems: left } = readOutput(out, version, step);
+    if (left.length) problems.push({ plugin: plugin.type, problems: left });
+    last = { raw: out, result };
   }
-  if (prev === undefined) throw new CniError(999, `network "${list.name}": no plugin returned a result`);
-  return { raw: prev, result: parseResult(prev, version) };
+  if (last === undefined) throw new CniError(999, `network "${list.name}": no plugin returned a result`);
+  return { ...last, problems };
 }
 
 /** prevResult for CHECK and DEL: only from 0.4.0 on (SPEC.md), converted to the list's version. */

@@ -40,7 +40,7 @@ describe('projectStatus: NPWG examples', () => {
     ]);
   });
 
-  it('a bridge-style result: host interfaces are skipped, the one sandbox interface gets every address', () => {
+  it('a bridge-style result: host interfaces are skipped, the one sandbox interface gets its addresses', () => {
     const result: Result = {
       cniVersion: '1.0.0',
       interfaces: [
@@ -131,6 +131,124 @@ describe('projectStatus: NPWG examples', () => {
   ])('a result without interfaces still gets an entry: %s', (_, raw, confVersion, fields) => {
     const result = parseResult(raw, confVersion);
     expect(projectStatus(att(result))).toEqual([{ name: 'ns/net-a', interface: 'net1', ...fields }]);
+  });
+});
+
+describe('projectStatus: only pod-side interfaces and their addresses (issue 11, ADR 0004)', () => {
+  const SANDBOX = '/var/run/netns/pod';
+  const bridgeIfaces = [
+    { name: 'cni0', mac: '02:00:00:00:00:aa' },
+    { name: 'veth1234', mac: '02:00:00:00:00:bb' },
+    { name: 'eth0', mac: '02:00:00:00:00:cc', sandbox: SANDBOX },
+  ];
+  const ptpIfaces = [
+    { name: 'veth5678', mac: '02:00:00:00:01:aa' },
+    { name: 'eth0', mac: '02:00:00:00:01:bb', sandbox: SANDBOX },
+  ];
+  // Each case: the result (ifname eth0), and the one entry's interface, ips and mac.
+  it.each<[string, Omit<Result, 'cniVersion'>, { interface: string; ips?: string[]; mac?: string }]>([
+    [
+      'bridge: the pod address indexed 2 on eth0; the host bridge and veth never appear',
+      { interfaces: bridgeIfaces, ips: [{ address: '10.1.1.5/24', gateway: '10.1.1.1', interface: 2 }] },
+      { interface: 'eth0', ips: ['10.1.1.5'], mac: '02:00:00:00:00:cc' },
+    ],
+    [
+      "bridge: the bridge's own gateway address (indexed 0) is host-side and left out",
+      {
+        interfaces: bridgeIfaces,
+        ips: [
+          { address: '10.1.1.1/24', interface: 0 },
+          { address: '10.1.1.5/24', gateway: '10.1.1.1', interface: 2 },
+        ],
+      },
+      { interface: 'eth0', ips: ['10.1.1.5'], mac: '02:00:00:00:00:cc' },
+    ],
+    [
+      'bridge: an unindexed address goes to the pod interface',
+      { interfaces: bridgeIfaces, ips: [{ address: '10.1.1.5/24' }] },
+      { interface: 'eth0', ips: ['10.1.1.5'], mac: '02:00:00:00:00:cc' },
+    ],
+    [
+      'bridge: an out-of-range index (a result built by hand) counts as unindexed',
+      { interfaces: bridgeIfaces, ips: [{ address: '10.1.1.5/24', interface: 7 }] },
+      { interface: 'eth0', ips: ['10.1.1.5'], mac: '02:00:00:00:00:cc' },
+    ],
+    [
+      'ptp: the host veth is left out, the pod address indexed 1 kept',
+      {
+        interfaces: ptpIfaces,
+        ips: [
+          { address: '10.1.2.5/32', gateway: '10.1.2.1', interface: 1 },
+          { address: '10.1.2.1/32', interface: 0 },
+        ],
+      },
+      { interface: 'eth0', ips: ['10.1.2.5'], mac: '02:00:00:00:01:bb' },
+    ],
+    [
+      'only host-side interfaces (a Calico-like result): the attachment, with the unindexed addresses',
+      {
+        interfaces: [{ name: 'cali12345', mac: 'ee:ee:ee:ee:ee:ee' }],
+        ips: [{ address: '10.1.3.5/32' }, { address: 'fd00::5/128', interface: 4 }],
+      },
+      { interface: 'eth0', ips: ['10.1.3.5', 'fd00::5'] },
+    ],
+    [
+      'only host-side interfaces: an address indexed to one of them is host-side',
+      { interfaces: [{ name: 'cali12345' }], ips: [{ address: '10.1.3.5/32', interface: 0 }] },
+      { interface: 'eth0' },
+    ],
+    [
+      'several host-side interfaces, none in the pod: the attachment, unindexed addresses only',
+      {
+        interfaces: [{ name: 'br0' }, { name: 'veth1' }],
+        ips: [{ address: '10.1.4.1/24', interface: 0 }, { address: '10.1.4.5/24' }],
+      },
+      { interface: 'eth0', ips: ['10.1.4.5'] },
+    ],
+    [
+      "a lone interface without sandbox named as asked (a plugin that forgot 'sandbox'): read as the pod's",
+      {
+        interfaces: [{ name: 'eth0', mac: '02:00:00:00:02:01' }],
+        ips: [{ address: '10.1.5.5/24', interface: 0 }, { address: 'fd00::5/64' }],
+      },
+      { interface: 'eth0', ips: ['10.1.5.5', 'fd00::5'], mac: '02:00:00:00:02:01' },
+    ],
+    [
+      'two interfaces without sandbox, one named as asked: both host-side (the exception is for a lone one)',
+      {
+        interfaces: [{ name: 'veth9' }, { name: 'eth0', mac: '02:00:00:00:02:02' }],
+        ips: [{ address: '10.1.6.5/24', interface: 1 }],
+      },
+      { interface: 'eth0' },
+    ],
+  ])('%s', (_, fields, want) => {
+    expect(projectStatus(att({ cniVersion: '1.0.0', ...fields }, { ifname: 'eth0' }))).toEqual([
+      { name: 'ns/net-a', ...want },
+    ]);
+  });
+
+  it('an off-spec bridge result, read leniently, gives the pod entry only', () => {
+    const result = parseResult({
+      cniVersion: '0.4.0',
+      interfaces: [{ name: 'cni0' }, { mac: '02:00:00:00:00:ff' }, { name: 'veth1' }, bridgeIfaces[2], { x: 1 }],
+      ips: [
+        { version: '4', address: '10.1.7.5/24', gateway: '10.1.7.1', interface: 3 },
+        { version: '4', address: '10.1.7.1/24', interface: 0 },
+        { version: '6', address: 'fd00::7/64', interface: 12 },
+      ],
+      routes: [{ dst: '0.0.0.0/0' }, { gw: '10.1.7.1' }],
+      whatever: true,
+    });
+    expect(projectStatus(att(result, { ifname: 'eth0', isDefault: true }))).toEqual([
+      {
+        name: 'ns/net-a',
+        interface: 'eth0',
+        ips: ['10.1.7.5', 'fd00::7'],
+        mac: '02:00:00:00:00:cc',
+        default: true,
+        gateway: ['10.1.7.1'],
+      },
+    ]);
   });
 });
 
