@@ -4,10 +4,17 @@
 // without its status for good. A write is dropped only when the pod is gone or the API refuses the patch itself.
 import type { ApiClient } from './api.js';
 import { classifyApiError } from './errors.js';
-import { patchPodAnnotations } from './resources.js';
+import { patchPodAnnotations, removeOwnedPodAnnotations } from './resources.js';
 import { Backoff } from './retry.js';
 
 export type Annotations = Record<string, string | null>;
+
+/** A clear made only if the pod (this UID) still has `owner` in `ownerKey`: see removeOwnedPodAnnotations. */
+export interface OwnedClear {
+  ownerKey: string;
+  owner: string;
+  uid?: string;
+}
 
 /** One background attempt: bounded too, as the API server may hold a write (storage down) for 10 s. */
 const ATTEMPT_MS = 10_000;
@@ -15,6 +22,8 @@ const ATTEMPT_MS = 10_000;
 export class DeferredWrites {
   /** By "namespace/name": the latest write only (an older one must not land on top of a newer one). */
   private readonly pending = new Map<string, Annotations>();
+  /** The condition of a pending clear, by its annotations object. */
+  private readonly conditions = new WeakMap<Annotations, OwnedClear>();
   private readonly backoff = new Backoff(1000, 30_000);
   private timer?: NodeJS.Timeout;
 
@@ -32,9 +41,26 @@ export class DeferredWrites {
     this.pending.delete(key);
   }
 
-  add(key: string, annotations: Annotations): void {
+  /** `annotations` null-valued with `clear`: removed only while `clear`'s owner holds them. */
+  add(key: string, annotations: Annotations, clear?: OwnedClear): void {
+    if (clear) this.conditions.set(annotations, clear);
     this.pending.set(key, annotations);
     if (!this.timer) this.schedule();
+  }
+
+  private async send(pod: { namespace: string; name: string }, annotations: Annotations): Promise<void> {
+    const clear = this.conditions.get(annotations);
+    if (!clear) {
+      await patchPodAnnotations(this.api, pod, annotations, ATTEMPT_MS);
+      return;
+    }
+    const keys = Object.keys(annotations);
+    await removeOwnedPodAnnotations(
+      this.api,
+      { ...pod, ...(clear.uid ? { uid: clear.uid } : {}) },
+      { ownerKey: clear.ownerKey, owner: clear.owner, keys },
+      ATTEMPT_MS,
+    );
   }
 
   private schedule(): void {
@@ -48,11 +74,12 @@ export class DeferredWrites {
     for (const [key, annotations] of [...this.pending]) {
       const [namespace, name] = key.split('/') as [string, string];
       try {
-        await patchPodAnnotations(this.api, { namespace, name }, annotations, ATTEMPT_MS);
+        await this.send({ namespace, name }, annotations);
         if (this.pending.get(key) === annotations) this.pending.delete(key);
       } catch (raw) {
         const err = classifyApiError(raw);
         if (err.kind === 'notFound' || !err.retriable) {
+          // a failed owner test (invalid) included: someone else's status now, left alone
           if (this.pending.get(key) === annotations) this.pending.delete(key);
           continue;
         }

@@ -47,6 +47,32 @@ export async function patchPodAnnotations(
   return trimPod(raw as object);
 }
 
+/** A JSON pointer segment (RFC 6901): annotation keys hold '/'. */
+const pointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * Removes `keys` from the pod's annotations only if `ownerKey` still holds `owner` (and the pod's UID is `uid`, when
+ * given): the API server checks both in the same request (JSON patch `test` operations), so no read is needed and no
+ * newer writer's value is ever removed. A failed test is a 422 (kind `invalid`): nothing was changed.
+ */
+export async function removeOwnedPodAnnotations(
+  api: ApiClient,
+  pod: { namespace: string; name: string; uid?: string },
+  owned: { ownerKey: string; owner: string; keys: string[] },
+  timeoutMs?: number,
+): Promise<void> {
+  const ops = [
+    ...(pod.uid ? [{ op: 'test', path: '/metadata/uid', value: pod.uid }] : []),
+    { op: 'test', path: `/metadata/annotations/${pointer(owned.ownerKey)}`, value: owned.owner },
+    ...owned.keys.map((k) => ({ op: 'remove', path: `/metadata/annotations/${pointer(k)}` })),
+  ];
+  await api.request('PATCH', podPath(pod.namespace, pod.name), {
+    body: ops,
+    contentType: 'application/json-patch+json',
+    ...(timeoutMs ? { timeoutMs } : {}),
+  });
+}
+
 export interface EventSpec {
   pod: { namespace: string; name: string; uid?: string };
   type: 'Normal' | 'Warning';

@@ -14,7 +14,7 @@ import type { PodRef, StatusWriter } from '../engine/ports.js';
 import type { ApiClient } from './api.js';
 import { classifyApiError } from './errors.js';
 import { DeferredWrites, type Annotations } from './deferred-writes.js';
-import { patchPodAnnotations } from './resources.js';
+import { patchPodAnnotations, removeOwnedPodAnnotations } from './resources.js';
 import { withRetry } from './retry.js';
 import type { CachedPod } from './trim.js';
 
@@ -32,6 +32,9 @@ export interface K8sStatusOptions {
   /** Each write's outcome, for /metrics: `landed`, `deferred` (retried in the background), `dropped` (pod gone or patch refused). */
   onOutcome?: (op: 'write' | 'clear', outcome: 'landed' | 'deferred' | 'dropped') => void;
 }
+
+/** Thin mode: a DEL waits at most this long for its status clear (the clear is best effort; DEL must not hang on the API). */
+const THIN_CLEAR_MS = 2_000;
 
 /** How long a landed write stands in for the cache's view of the owner (the informer sees it a moment later). */
 const LANDED_MS = 30_000;
@@ -106,11 +109,45 @@ export class K8sStatusWriter implements StatusWriter {
       if (owner !== containerId) return;
     }
     if (owner !== undefined && owner !== containerId) return; // written by a newer sandbox, or never
-    if (owner === undefined && !this.o.background) return; // thin mode: no cache, and DEL must not need the API
-    await this.patch(pod, 'clear', { [ANNOTATIONS.networkStatus]: null, [OWNER]: null }).catch((err: unknown) => {
-      if (classifyApiError(err).kind !== 'notFound') throw err;
-      this.o.onOutcome?.('clear', 'dropped');
-    });
+    // The cache says it is ours, or does not know the pod (a StatefulSet pod that moved to another node and came back
+    // under the same name): the API server checks the owner and the UID in the request itself (issue 12).
+    try {
+      await withRetry(
+        (timeoutMs) =>
+          removeOwnedPodAnnotations(
+            this.o.api,
+            pod,
+            { ownerKey: OWNER, owner: containerId, keys: [ANNOTATIONS.networkStatus, OWNER] },
+            timeoutMs,
+          ),
+        { deadlineMs: this.o.background ? this.o.deadlineMs : Math.min(this.o.deadlineMs, THIN_CLEAR_MS) },
+      );
+      this.noteLanded(key, null);
+      this.o.onOutcome?.('clear', 'landed');
+    } catch (raw) {
+      this.clearFailed(pod, containerId, raw);
+    }
+  }
+
+  /** A clear that did not land: deferred (daemon, retriable), left alone (gone, or not ours), or an error. */
+  private clearFailed(pod: PodRef, containerId: string, raw: unknown): void {
+    const key = keyOf(pod);
+    const err = classifyApiError(raw);
+    if (this.o.background && err.retriable) {
+      this.o.log.warn({ pod: key, err: err.message }, 'network-status clear deferred; retrying in the background');
+      const clear = { [ANNOTATIONS.networkStatus]: null, [OWNER]: null };
+      this.pending.add(key, clear, { ownerKey: OWNER, owner: containerId, ...(pod.uid ? { uid: pod.uid } : {}) });
+      this.landed.delete(key);
+      this.o.onOutcome?.('clear', 'deferred');
+      return;
+    }
+    if (err.kind !== 'notFound' && err.kind !== 'invalid') throw err;
+    // Gone, or not ours (another container's, another pod's under the same name, or nothing there): left as it is.
+    this.o.log.debug(
+      { pod: key, containerId, reason: err.message },
+      "network-status not cleared: not this container's",
+    );
+    this.o.onOutcome?.('clear', 'dropped');
   }
 
   /** Who owns the pod's status: what this writer recorded lately, else the cache; undefined when the pod is unknown. */

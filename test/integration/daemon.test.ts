@@ -167,6 +167,38 @@ describe('braid daemon', () => {
     expect(allLeases()).toEqual([]);
   });
 
+  it("a stale DEL never erases a newer sandbox's status, also for a pod this node does not cache (issue 12)", async () => {
+    // A StatefulSet pod that moved: it runs on another node under the same name now, whose sandbox owns its status.
+    const OWNER = 'braid.k8s.io/network-status-owner';
+    const base = pod('p-moved', '', 'uid-moved-2');
+    const moved = {
+      ...base,
+      metadata: {
+        ...base.metadata,
+        annotations: { [STATUS]: '[{"name":"br-net","interface":"eth0"}]', [OWNER]: 'c-node-b' },
+      },
+      spec: { ...base.spec, nodeName: 'node-b' },
+    };
+    await api.control.seed([moved]);
+    const annotationsOf = () => podAnnotations('p-moved');
+    const patches = async () => (await api.control.counters())['PATCH /api/v1/namespaces/default/pods/p-moved'] ?? 0;
+    await api.control.resetCounters();
+    // This node's old sandbox of the pod (another container, the pod's old UID): its DEL reaches the API ...
+    expect((await cni('DEL', lab.pod(), 'p-moved', 'c-node-a-old', 'uid-moved-1')).exitCode).toBe(0);
+    await eventually(async () => (await patches()) >= 1, 'the stale clear to reach the API');
+    // ... and is refused there: the status is the other node's sandbox's.
+    expect((await annotationsOf())[OWNER]).toBe('c-node-b');
+    expect((await annotationsOf())[STATUS]).toBeDefined();
+    // The owning container under another UID (a pod recreated under the same name) is refused too.
+    expect((await cni('DEL', lab.pod(), 'p-moved', 'c-node-b', 'uid-moved-1')).exitCode).toBe(0);
+    await eventually(async () => (await patches()) >= 2, 'the second clear to reach the API');
+    expect((await annotationsOf())[OWNER]).toBe('c-node-b');
+    // Its owner, with its UID, clears it.
+    expect((await cni('DEL', lab.pod(), 'p-moved', 'c-node-b', 'uid-moved-2')).exitCode).toBe(0);
+    await eventually(async () => (await annotationsOf())[OWNER] === undefined, 'the owner to clear its status');
+    expect((await annotationsOf())[STATUS]).toBeUndefined();
+  });
+
   it('an unknown selection key does not fail the pod: ADD succeeds and a Warning Event on the pod names the key', async () => {
     await api.control.seed([pod('p-warn', '[{"name":"mv-a","interfce":"data0"},{"name":"mv-b","futureKey":1}]')]);
     const p = lab.pod();
