@@ -1,5 +1,6 @@
 // Local mode (no cluster): pods and NADs from a directory of manifests; network-status written to
 // <dir>/status/<namespace>/<name>.json (docs/adr/0006).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isObject, type JsonObject } from '../cni/types.js';
 import type { NetworkStatus } from '../core/network-status.js';
@@ -66,11 +67,27 @@ export class LocalStore implements PodSource, NadSource, StatusWriter {
     return this.load().nads.find((n) => n.namespace === namespace && n.name === name);
   }
 
-  async write(pod: PodRef, _containerId: string, status: NetworkStatus[]) {
+  /** Beside the status: which container wrote it, so a stale DEL leaves a newer sandbox's status alone (issue 12). */
+  private ownerPath(namespace: string, name: string): string {
+    return this.statusPath(namespace, name).replace(/\.json$/, '.owner');
+  }
+
+  async write(pod: PodRef, containerId: string, status: NetworkStatus[]) {
+    writeFileAtomic(this.ownerPath(pod.namespace, pod.name), `${containerId}\n`, 0o644);
     writeFileAtomic(this.statusPath(pod.namespace, pod.name), `${JSON.stringify(status, null, 2)}\n`, 0o644);
   }
 
-  async remove(pod: PodRef) {
+  /** Removes the status only when `containerId` wrote it (a status from before owners were recorded has none: removed). */
+  async remove(pod: PodRef, containerId: string) {
+    const ownerFile = this.ownerPath(pod.namespace, pod.name);
+    let owner: string | undefined;
+    try {
+      owner = readFileSync(ownerFile, 'utf8').trim();
+    } catch {
+      owner = undefined;
+    }
+    if (owner !== undefined && owner !== containerId) return;
     removeFile(this.statusPath(pod.namespace, pod.name));
+    removeFile(ownerFile);
   }
 }
