@@ -15,7 +15,7 @@ let api: ApiServer;
 
 /** Thin mode's bound on the status write (src/app/thin.ts), and the slack the test allows around it. */
 const THIN_BOUND_MS = 10_000;
-const SLACK_MS = 1500;
+const SLACK_MS = 3000; // a loaded 2-core machine; still well short of the 15 s a held write would take
 const OWNER = 'braid.k8s.io/network-status-owner';
 
 beforeAll(async () => {
@@ -96,7 +96,9 @@ describe('thin mode and the API server', () => {
 
   it('with storage down, ADD answers code 11 within the bound and leaves nothing attached', async () => {
     const pod = lab.pod();
-    await api.control.setFaults({ storageDown: { timeoutMs: 15_000 } }); // each write held longer than the whole bound
+    // Each write held longer than the whole bound; the pod and NAD GETs served, as this case is about the write (a
+    // quorum read is held too while storage is down: api-daemon.test.ts has the reads' bound).
+    await api.control.setFaults({ storageDown: { timeoutMs: 15_000, serveQuorumReads: true } });
     const t0 = Date.now();
     const add = await run('ADD', pod, 't2');
     const ms = Date.now() - t0;

@@ -44,11 +44,12 @@ export class ControlClient {
   state = (): Promise<ServerState> => this.call('GET', '/state');
   /** Drop every object and the history, clear faults and counters, end every watch. */
   reset = (): Promise<ServerState> => this.call('POST', '/reset');
-  /** Create or replace objects (Pods, NetworkAttachmentDefinitions, Events); watchers see them. */
+  /** Create or replace objects (Pods, NetworkAttachmentDefinitions, Events, DaemonSets); watchers see them. */
   seed = (objects: object | object[]): Promise<{ seeded: number; resourceVersion: string }> =>
     this.call('POST', '/objects', objects);
   objects = <T = Record<string, unknown>>(plural: string, namespace?: string): Promise<{ items: T[] }> =>
     this.call('GET', `/objects/${plural}${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ''}`);
+  /** As DELETE does: an object with finalizers is only marked (deletionTimestamp) until a write removes them. */
   deleteObject = (plural: string, namespace: string, name: string): Promise<unknown> =>
     this.call('DELETE', `/objects/${plural}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
   faults = (): Promise<Required<FaultSettings>> => this.call('GET', '/faults');

@@ -5,7 +5,7 @@
 //   POST   /reset                      drop objects and history, clear faults, counters and settings, end watches
 //   POST   /objects                    seed: an object, an array, or {items:[...]}; replaces existing ones
 //   GET    /objects/PLURAL[?namespace=NS]   the stored objects ({items})
-//   DELETE /objects/PLURAL/NS/NAME     delete one (watchers see DELETED)
+//   DELETE /objects/PLURAL/NS/NAME     delete one (watchers see DELETED; with finalizers it is only marked: MODIFIED)
 //   GET|PUT|DELETE /faults             read / change (FaultSettings, null clears one) / clear all
 //   POST   /restart                    {compact?, abrupt?, downMs?, rbacWarmup?: true|ms} (lifecycle.ts)
 //   POST   /compact                    forget history: watches from any older resourceVersion get 410
@@ -63,7 +63,7 @@ const routes: Record<string, Handler> = {
   'DELETE objects': (ctx, _b, parts) => {
     const type = resourceType(parts[1]);
     return JSON.parse(
-      deleteObject(ctx.store, { type, namespace: parts[2] ?? '', name: parts[3] ?? '' }, undefined).json,
+      deleteObject(ctx.store, { type, namespace: parts[2] ?? '', name: parts[3] ?? '' }, undefined).object.json,
     );
   },
   'GET faults': (ctx) => ctx.faults.snapshot(),

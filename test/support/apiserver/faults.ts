@@ -31,12 +31,17 @@ export interface GarbageNext extends RequestMatch {
 export type OutageMode = 'status' | 'reset' | 'refuse';
 
 /**
- * Storage down, as a real API server shows it when etcd is: reads are served (from the watch cache), writes are held
- * and answered 504 Timeout after timeoutMs (default 10 s, the request timeout observed). A write still held when
- * storage comes back goes through; one whose client has gone away meanwhile is not made.
+ * Storage down, as a real API server shows it when etcd is: what its watch cache can answer is served (watches, and
+ * a GET or LIST with a resourceVersion, "0" or any other), while writes and quorum reads (a GET or LIST without
+ * resourceVersion, which must read etcd) are held and answered 504 Timeout after timeoutMs (default 10 s, the request
+ * timeout observed). A request still held when storage comes back goes through; one whose client has gone away
+ * meanwhile is not made. (A continued LIST page is served: the stand-in pages a resourceVersion=0 LIST, which a real
+ * server would answer whole from its cache.)
  */
 export interface StorageDown {
   timeoutMs?: number;
+  /** Serve quorum reads anyway, as the stand-in once did: for a test about writes alone. */
+  serveQuorumReads?: boolean;
 }
 
 export interface FaultSettings {
@@ -70,7 +75,7 @@ export class Faults {
   garbageNext: GarbageNext | null = null;
   outage: OutageMode | null = null;
   storageDown: StorageDown | null = null;
-  /** Writes held while storage is down, woken when it comes back. */
+  /** Writes and quorum reads held while storage is down, woken when it comes back. */
   private readonly held = new Set<() => void>();
 
   /** Change the given settings only; null clears one. */
@@ -99,7 +104,7 @@ export class Faults {
     };
   }
 
-  /** A write while storage is down waits: true when storage came back in time, false when the request timed out. */
+  /** A write or quorum read while storage is down waits: true when storage came back in time, false on timeout. */
   waitForStorage(): Promise<boolean> {
     const down = this.storageDown;
     if (!down) return Promise.resolve(true);

@@ -55,6 +55,11 @@ export function createObject(
   meta.uid ??= old?.uid ?? randomUUID();
   meta.creationTimestamp ??= old?.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   delete meta.resourceVersion;
+  // A create never starts out deleted (the API server clears these); seeding may set them, to start from any state.
+  if (!upsert) {
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+  }
   if (type.kind === 'Pod') obj.status ??= { phase: 'Pending' };
   // apiVersion and kind first, as the API server serializes them, whatever the client sent.
   const full: KubeObject = Object.assign({ apiVersion: '', kind: '' }, obj);
@@ -84,19 +89,59 @@ export function patchObject(store: Store, ref: ObjectRef, contentType: string, b
   return commit(store, ref, existing, patched);
 }
 
-/** DELETE, honouring DeleteOptions.preconditions. Deletion is immediate: there is no kubelet to wait for. */
-export function deleteObject(store: Store, ref: ObjectRef, body: unknown): StoredObject {
+export interface Deletion {
+  /** The object as deleted (DELETED), or as marked for deletion while finalizers are pending (MODIFIED). */
+  object: StoredObject;
+  /** Still there: deletionTimestamp set, waiting for its finalizers to be removed. */
+  pending: boolean;
+}
+
+interface DeleteOptions {
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: string;
+  orphanDependents?: boolean;
+}
+
+/** The finalizer the garbage collector's propagation policy adds (the API server's deletionFinalizersForGarbageCollection). */
+function gcFinalizer(opts: DeleteOptions | undefined): string | undefined {
+  if (opts?.propagationPolicy === 'Foreground') return 'foregroundDeletion';
+  if (opts?.propagationPolicy === 'Orphan' || opts?.orphanDependents === true) return 'orphan';
+  return undefined;
+}
+
+/**
+ * DELETE, honouring DeleteOptions.preconditions. An object without finalizers goes at once (there is no kubelet to
+ * wait for: pods too). One with finalizers, or deleted with propagationPolicy Foreground or Orphan (which add
+ * `foregroundDeletion` or `orphan`), is only marked, as the API server does: deletionTimestamp and
+ * deletionGracePeriodSeconds 0 are set (watchers see MODIFIED), GET still finds it, and it goes (DELETED, then
+ * 404) when a write removes its last finalizer. There is no garbage collector here: a test removes them.
+ */
+export function deleteObject(store: Store, ref: ObjectRef, body: unknown): Deletion {
   const existing = existingOrNotFound(store, ref);
-  const preconditions = (body as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined)
-    ?.preconditions;
+  const opts = body as DeleteOptions | undefined;
+  const preconditions = opts?.preconditions;
   if (preconditions?.resourceVersion !== undefined && preconditions.resourceVersion !== String(existing.rv)) {
     throw errors.conflict(ref.type.plural, ref.name, ref.type.group);
   }
-  if (preconditions?.uid !== undefined) {
-    const current = (JSON.parse(existing.json) as KubeObject).metadata.uid;
-    if (preconditions.uid !== current) throw errors.conflict(ref.type.plural, ref.name, ref.type.group);
+  const obj = JSON.parse(existing.json) as KubeObject;
+  if (preconditions?.uid !== undefined && preconditions.uid !== obj.metadata.uid) {
+    throw errors.conflict(ref.type.plural, ref.name, ref.type.group);
   }
-  return store.remove(ref.type, existing);
+  const finalizers = finalizersOf(obj);
+  const added = gcFinalizer(opts);
+  if (added && !finalizers.includes(added)) finalizers.push(added);
+  if (finalizers.length === 0) return { object: store.remove(ref.type, existing), pending: false };
+  const unchanged = obj.metadata.deletionTimestamp !== undefined && finalizers.length === finalizersOf(obj).length;
+  if (unchanged) return { object: existing, pending: true };
+  obj.metadata.finalizers = finalizers;
+  obj.metadata.deletionTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  obj.metadata.deletionGracePeriodSeconds ??= 0;
+  return { object: store.write(ref.type, obj), pending: true };
+}
+
+function finalizersOf(obj: KubeObject): string[] {
+  const f = obj.metadata.finalizers;
+  return Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
 }
 
 /** A write that names a resourceVersion is conditional on it (optimistic concurrency); without one it is not. */
@@ -111,18 +156,39 @@ function checkResourceVersion(ref: ObjectRef, existing: StoredObject, obj: KubeO
  * Keep what a client cannot change, split spec from status as the pod strategies do (a write to the object keeps the
  * old status; a write to pods/status keeps the old spec but takes metadata, so annotations can be written through
  * either), and skip the write entirely when nothing changed, as the API server does (no new resourceVersion, no event).
+ * An object marked for deletion takes no new finalizer, and goes when a write removes its last one.
  */
 function commit(store: Store, ref: ObjectRef, existing: StoredObject, obj: KubeObject): StoredObject {
   const old = JSON.parse(existing.json) as KubeObject;
   obj.apiVersion = old.apiVersion;
   obj.kind = old.kind;
-  for (const key of ['name', 'namespace', 'uid', 'creationTimestamp']) obj.metadata[key] = old.metadata[key];
+  for (const key of [
+    'name',
+    'namespace',
+    'uid',
+    'creationTimestamp',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+  ]) {
+    if (old.metadata[key] === undefined) delete obj.metadata[key];
+    else obj.metadata[key] = old.metadata[key];
+  }
   if (ref.type.subresources.includes('status')) {
     if (ref.subresource === 'status') obj.spec = old.spec;
     else obj.status = old.status;
   }
   obj.metadata.resourceVersion = String(existing.rv);
+  if (old.metadata.deletionTimestamp !== undefined) {
+    const added = finalizersOf(obj).filter((f) => !finalizersOf(old).includes(f));
+    if (added.length > 0)
+      throw errors.invalid(
+        `metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+      );
+  }
   if (JSON.stringify(obj) === existing.json) return existing;
+  // The API server does not store this last write: it deletes the object as it was (watchers see DELETED only).
+  if (old.metadata.deletionTimestamp !== undefined && finalizersOf(obj).length === 0)
+    return store.remove(ref.type, existing);
   return store.write(ref.type, obj);
 }
 

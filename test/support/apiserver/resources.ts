@@ -11,11 +11,15 @@ export interface ResourceType {
   version: string;
   shortNames: string[];
   subresources: string[];
-  /** Whether DELETE answers with the deleted object (pods, custom resources) or a Status (events). */
+  /**
+   * Whether a DELETE that removes the object answers with it (pods, custom resources) or with a Status (events,
+   * daemonsets). A DELETE that only marks the object for deletion (finalizers pending) always answers with it.
+   */
   deleteReturnsObject: boolean;
 }
 
 export const NAD_GROUP = 'k8s.cni.cncf.io';
+export const APPS_GROUP = 'apps';
 
 const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -52,6 +56,18 @@ export const resourceTypes: readonly ResourceType[] = [
     shortNames: ['net-attach-def'],
     subresources: [],
     deleteReturnsObject: true,
+  },
+  // braid's own DaemonSet: its pods ask whether it is being deleted when they stop (docs/adr/0018).
+  {
+    plural: 'daemonsets',
+    singular: 'daemonset',
+    kind: 'DaemonSet',
+    listKind: 'DaemonSetList',
+    group: APPS_GROUP,
+    version: 'v1',
+    shortNames: ['ds'],
+    subresources: ['status'],
+    deleteReturnsObject: false,
   },
 ];
 

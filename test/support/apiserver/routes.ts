@@ -1,5 +1,5 @@
-// The API request pipeline: count → latency → injected fault → authentication → authorization → storage (writes)
-// → discovery or a resource verb.
+// The API request pipeline: count → latency → injected fault → authentication → authorization → storage (writes and
+// quorum reads) → discovery or a resource verb.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Target } from './authz.js';
 import type { Context } from './context.js';
@@ -76,14 +76,28 @@ export async function handleApiRequest(ctx: Context, req: IncomingMessage, res: 
       if (!(await ctx.tokens.check(req.headers.authorization))) throw new ApiError(failure(401, 'Unauthorized'));
       ctx.authz.check(verb, url.pathname, parseTarget(url.pathname));
     }
-    if (writeVerbs.has(verb) && !(await storageAnswers(ctx, res))) return;
+    if (needsStorage(ctx, verb, url) && !(await storageAnswers(ctx, res))) return;
     await dispatch(ctx, { req, res, url, verb });
   } catch (err) {
     sendStatus(res, statusOf(err));
   }
 }
 
-/** Storage down: a write waits for it. False when its client gave up meanwhile: nothing is written or answered. */
+/**
+ * What etcd must answer: a write, or a quorum read of a resource (GET or LIST without resourceVersion; a continued
+ * page is served, see StorageDown). Discovery, watches and reads with a resourceVersion come from memory (the watch
+ * cache).
+ */
+function needsStorage(ctx: Context, verb: string, url: URL): boolean {
+  if (writeVerbs.has(verb)) return true;
+  if (verb !== 'GET' || ctx.faults.storageDown?.serveQuorumReads || !parseTarget(url.pathname)) return false;
+  return !url.searchParams.get('resourceVersion') && !url.searchParams.has('continue');
+}
+
+/**
+ * Storage down: a write or quorum read waits for it. False when its client gave up meanwhile: nothing is written or
+ * answered.
+ */
 async function storageAnswers(ctx: Context, res: ServerResponse): Promise<boolean> {
   if (!ctx.faults.storageDown) return true;
   let gone = false;
@@ -92,6 +106,13 @@ async function storageAnswers(ctx: Context, res: ServerResponse): Promise<boolea
   if (gone) return false;
   if (!back) throw errors.timeout();
   return true;
+}
+
+/** DeleteOptions from the body, or from the query (`?propagationPolicy=Foreground`), as the API server takes them. */
+function deleteOptions(body: unknown, query: URLSearchParams): unknown {
+  const policy = query.get('propagationPolicy');
+  if (policy === null) return body;
+  return { ...(body && typeof body === 'object' ? body : {}), propagationPolicy: policy };
 }
 
 interface Call {
@@ -136,11 +157,11 @@ async function dispatch(ctx: Context, { req, res, url, verb }: Call): Promise<vo
       );
     case 'DELETE': {
       if (subresource) throw errors.methodNotAllowed();
-      const deleted = deleteObject(ctx.store, ref, await readJson(req));
+      const { object, pending } = deleteObject(ctx.store, ref, deleteOptions(await readJson(req), url.searchParams));
       return sendJson(
         res,
         200,
-        type.deleteReturnsObject ? deleted.json : success({ name, group: type.group, kind: type.plural }),
+        pending || type.deleteReturnsObject ? object.json : success({ name, group: type.group, kind: type.plural }),
       );
     }
     default:
