@@ -18,7 +18,7 @@ const MAY_IMPORT = {
   compose: ['cni', 'core', 'engine', 'invoke', 'store', 'log'],
   app: ['cni', 'core', 'engine', 'invoke', 'store', 'k8s', 'local', 'log', 'compose', 'wire'],
   daemon: ['cni', 'core', 'engine', 'invoke', 'store', 'k8s', 'log', 'compose', 'wire'],
-  cli: ['cni', 'core', 'engine', 'invoke', 'store', 'local', 'log', 'install', 'daemon'],
+  cli: ['cni', 'core', 'engine', 'invoke', 'store', 'k8s', 'local', 'log', 'install', 'daemon'],
 };
 const FOLDERS = Object.keys(MAY_IMPORT);
 const importDirections = FOLDERS.map((folder) => ({

@@ -1,5 +1,7 @@
-// `braid install --bin-dir DIR --conf-dir DIR [--auto] [--watch] [--cleanup] [--settings FILE] [--source FILE]`
+// `braid install --bin-dir DIR --conf-dir DIR [--auto] [--watch [--cleanup-on-uninstall [--kubeconfig FILE]]]
+//                [--cleanup] [--settings FILE] [--source FILE]`
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { toCniError } from '../cni/errors.js';
@@ -12,6 +14,8 @@ interface Opts {
   auto?: boolean;
   watch?: boolean;
   cleanup?: boolean;
+  cleanupOnUninstall?: boolean;
+  kubeconfig?: string;
   settings?: string;
   source?: string;
   logLevel: string;
@@ -38,6 +42,52 @@ function defaultSource(): string {
   );
 }
 
+/** Where the DaemonSet's pod spec puts its own namespace (downward API) and name (docs/adr/0018). */
+export const DAEMONSET_ENV = { namespace: 'BRAID_DAEMONSET_NAMESPACE', name: 'BRAID_DAEMONSET_NAME' } as const;
+
+/** --cleanup-on-uninstall: the shutdown check, or undefined when it is off. A usage error throws. */
+async function uninstallCheck(o: Opts, log: Logger) {
+  if (!o.cleanupOnUninstall) return undefined;
+  if (!o.watch) throw new Error('--cleanup-on-uninstall needs --watch: it acts when the watch is stopped');
+  const namespace = process.env[DAEMONSET_ENV.namespace];
+  const name = process.env[DAEMONSET_ENV.name];
+  if (!namespace || !name)
+    throw new Error(
+      `--cleanup-on-uninstall needs ${DAEMONSET_ENV.namespace} and ${DAEMONSET_ENV.name} in the environment: the namespace (downward API) and name of braid's DaemonSet`,
+    );
+  const { uninstallCheckFor } = await import('../k8s/uninstall.js');
+  try {
+    return uninstallCheckFor({ kubeconfig: o.kubeconfig, ref: { namespace, name }, log });
+  } catch (err) {
+    // No API access means no uninstall detection, never no config watch: log it and keep watching.
+    log.error({ err: (err as Error).message }, 'cannot load the kubeconfig: braid stays on the node when this stops');
+    return undefined;
+  }
+}
+
+/** Install (waiting for a primary with --auto), watch until SIGTERM, then with --cleanup-on-uninstall decide. */
+async function installAndWatch(o: Opts, log: Logger): Promise<void> {
+  const { cleanup, installOnce, watchConfig } = await import('../install/installer.js');
+  const check = await uninstallCheck(o, log);
+  const opts = {
+    binDir: o.binDir,
+    confDir: o.confDir,
+    auto: !!o.auto,
+    settings: readSettings(o.settings),
+    log,
+    source: o.source ?? defaultSource(),
+  };
+  const ac = new AbortController();
+  process.once('SIGTERM', () => ac.abort());
+  process.once('SIGINT', () => ac.abort());
+  if (check) void check.arm(ac.signal);
+  await installOnce(opts, ac.signal);
+  // A signal while waiting for the primary ends the watch before it starts.
+  if (o.watch && !ac.signal.aborted) await watchConfig(opts, ac.signal);
+  // The watch has stopped (it would write the config again): only now may the config go.
+  if (check && (await check.decide()).action === 'uninstall') cleanup({ binDir: o.binDir, confDir: o.confDir, log });
+}
+
 export function registerInstall(program: Command): void {
   program
     .command('install')
@@ -55,26 +105,20 @@ export function registerInstall(program: Command): void {
       '--source <file>',
       'the executable to install (default: this binary when compiled, else dist/braid beside it)',
     )
+    .option(
+      '--cleanup-on-uninstall',
+      "with --watch: on SIGTERM, ask the API server whether braid's DaemonSet (BRAID_DAEMONSET_NAMESPACE, BRAID_DAEMONSET_NAME) is being deleted, and only then remove what install put there",
+    )
+    .option('--kubeconfig <file>', 'for --cleanup-on-uninstall: a kubeconfig (default: the in-cluster service account)')
     .option('--log-level <level>', 'log level', 'info')
     .action(async (o: Opts) => {
-      const { cleanup, installOnce, watchConfig } = await import('../install/installer.js');
       const log = createLogger({ logLevel: o.logLevel }, { component: 'install' });
       try {
-        if (o.cleanup) return cleanup({ binDir: o.binDir, confDir: o.confDir, log });
-        const source = o.source ?? defaultSource();
-        const opts = {
-          binDir: o.binDir,
-          confDir: o.confDir,
-          auto: !!o.auto,
-          settings: readSettings(o.settings),
-          log,
-          source,
-        };
-        const ac = new AbortController();
-        process.once('SIGTERM', () => ac.abort());
-        process.once('SIGINT', () => ac.abort());
-        await installOnce(opts, ac.signal);
-        if (o.watch) await watchConfig(opts, ac.signal);
+        if (o.cleanup) {
+          const { cleanup } = await import('../install/installer.js');
+          return cleanup({ binDir: o.binDir, confDir: o.confDir, log });
+        }
+        await installAndWatch(o, log);
       } catch (err) {
         process.stderr.write(`braid install: ${toCniError(err).message}\n`);
         process.exitCode = 1;

@@ -3,7 +3,8 @@
 // types, enums, required fields; the field lists of @kubernetes/client-node's generated models, API 1.34: no
 // unknown field, as the API server's strict field validation), then the properties braid's deployment depends on are checked:
 // labels, resources, RBAC against the requests the code makes, the host's / for the delegates, one metrics
-// port everywhere, image paths that the Dockerfile provides, and the uninstall path.
+// port everywhere, image paths that the Dockerfile provides, the uninstall check on shutdown (docs/adr/0018) and
+// the fallback uninstall DaemonSet.
 // kubectl is part of this machine image; where it is missing the test says so and is skipped.
 // BRAID_EXTRA_KUBECTL=/path/to/kubectl[:...] renders with other kubectl builds too (e.g. Debian's 1.20) and
 // expects the same objects.
@@ -13,8 +14,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, parseAllDocuments, stringify as stringifyYaml } from 'yaml';
+import { DAEMONSET_ENV } from '../../src/cli/install.js';
 import { parseNodeConfig } from '../../src/core/node-config.js';
 import { parseDaemonConfig } from '../../src/daemon/config.js';
+import { SHUTDOWN_CHECK_DEADLINE_MS } from '../../src/k8s/uninstall.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -45,6 +48,7 @@ interface Container {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   lifecycle?: unknown;
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   volumeMounts?: VolumeMount[];
 }
 interface Volume {
@@ -54,6 +58,7 @@ interface Volume {
 }
 interface PodSpec {
   serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
   terminationGracePeriodSeconds?: number;
   initContainers?: Container[];
   containers: Container[];
@@ -68,6 +73,7 @@ interface DaemonSet extends K8sObject {
 interface Rule {
   apiGroups: string[];
   resources: string[];
+  resourceNames?: string[];
   verbs: string[];
 }
 
@@ -200,6 +206,7 @@ function verbsUsedBySource(): string[] {
   );
   const used = new Set<string>();
   const resourceOf = (text: string, where: string) => {
+    if (/daemonsets|daemonSetPath/.test(text)) return 'apps/daemonsets';
     if (/pods|podPath/i.test(text)) return '/pods';
     if (/network-attachment-definitions|NAD_PATH/.test(text)) return 'k8s.cni.cncf.io/network-attachment-definitions';
     if (/\/events/.test(text)) return '/events';
@@ -242,9 +249,11 @@ const rbacVerbs = (rules: Rule[]) =>
 
 // ---- the image ----
 
-/** The final stage of the Dockerfile: its base image, apt packages and COPY destinations. */
+/** The Dockerfile's stages (each from its base image on), and its final stage's base, apt packages and COPYs. */
 function dockerfile() {
-  const text = readFileSync(join(REPO, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  const text = readFileSync(join(REPO, 'Dockerfile'), 'utf8')
+    .replace(/^#.*\n/gm, '') // comments, which sit above the stage they describe
+    .replace(/\\\n/g, ' ');
   const stages = text.split(/^FROM /m).slice(1);
   const final = stages[stages.length - 1]!;
   const copies = [...final.matchAll(/^COPY\s+(?:--from=\S+\s+)?(\S+)\s+(\S+)\s*$/gm)].map((m) => ({
@@ -256,7 +265,7 @@ function dockerfile() {
       .exec(final)?.[1]
       ?.split(/\s+/)
       .filter((w) => w && !w.startsWith('-')) ?? [];
-  return { stages: stages.length, base: final.split(/\s/)[0]!, copies, apt, firstStage: stages[0]! };
+  return { stages, base: final.split(/\s/)[0]!, copies, apt };
 }
 
 (kubectl ? describe : describe.skip)('the deploy/ manifests', () => {
@@ -286,13 +295,17 @@ function dockerfile() {
       'CustomResourceDefinition/network-attachment-definitions.k8s.cni.cncf.io',
       'DaemonSet/braid',
       'Namespace/braid-system',
+      'Role/braid',
+      'RoleBinding/braid',
       'ServiceAccount/braid',
     ]);
     expect(cleanupObjs.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'DaemonSet/braid-cleanup',
       'Namespace/braid-cleanup',
     ]);
-    for (const o of objs.filter((x) => ['ServiceAccount', 'ConfigMap', 'DaemonSet'].includes(x.kind)))
+    for (const o of objs.filter((x) =>
+      ['ServiceAccount', 'ConfigMap', 'DaemonSet', 'Role', 'RoleBinding'].includes(x.kind),
+    ))
       expect([o.kind, o.metadata.namespace]).toEqual([o.kind, 'braid-system']);
     expect(cleanupDs.metadata.namespace).toBe('braid-cleanup');
   });
@@ -358,29 +371,45 @@ function dockerfile() {
 
   it("RBAC grants exactly the requests the code makes, to the daemon's service account", () => {
     const role = one(objs, 'ClusterRole', 'braid') as K8sObject & { rules: Rule[] };
-    const granted = rbacVerbs(role.rules);
+    // The one namespaced grant: braid's own DaemonSet, by name, in its namespace (the uninstall check, ADR 0018).
+    const nsRole = one(objs, 'Role', 'braid') as K8sObject & { rules: Rule[] };
+    expect(nsRole.metadata.namespace).toBe(ds.metadata.namespace);
+    expect(nsRole.rules).toEqual([
+      { apiGroups: ['apps'], resources: ['daemonsets'], resourceNames: [ds.metadata.name], verbs: ['get'] },
+    ]);
+    expect(role.rules.filter((r) => r.resourceNames)).toEqual([]);
+    const granted = rbacVerbs([...role.rules, ...nsRole.rules]);
     expect(granted).toEqual([
       '/events create',
       '/pods get',
       '/pods list',
       '/pods patch',
       '/pods watch',
+      'apps/daemonsets get',
       'k8s.cni.cncf.io/network-attachment-definitions get',
       'k8s.cni.cncf.io/network-attachment-definitions list',
       'k8s.cni.cncf.io/network-attachment-definitions watch',
     ]);
     expect(granted).toEqual(verbsUsedBySource());
     const sa = one(objs, 'ServiceAccount');
+    const subjects = [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace }];
     const binding = one(objs, 'ClusterRoleBinding') as K8sObject & { roleRef: Obj; subjects: Obj[] };
     expect(binding.roleRef).toEqual({
       apiGroup: 'rbac.authorization.k8s.io',
       kind: 'ClusterRole',
       name: role.metadata.name,
     });
-    expect(binding.subjects).toEqual([
-      { kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace },
-    ]);
+    expect(binding.subjects).toEqual(subjects);
+    const nsBinding = one(objs, 'RoleBinding') as K8sObject & { roleRef: Obj; subjects: Obj[] };
+    expect(nsBinding.metadata.namespace).toBe(nsRole.metadata.namespace);
+    expect(nsBinding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: nsRole.metadata.name,
+    });
+    expect(nsBinding.subjects).toEqual(subjects);
     expect(ds.spec.template.spec.serviceAccountName).toBe(sa.metadata.name);
+    expect(ds.spec.template.spec.automountServiceAccountToken).not.toBe(false);
   });
 
   it('the CRD is the standard NetworkAttachmentDefinition, with the short names nad and net-attach-def', () => {
@@ -476,13 +505,26 @@ function dockerfile() {
     expect(dests.sort()).toEqual(['/opt/braid/braid-daemon.mjs', '/usr/local/bin/braid']);
   });
 
-  it('the image builds in a Node stage and runs on a maintained Node LTS with ip and iptables', () => {
+  it('the image is built in stages, install then build, and runs on a maintained Node LTS with ip and iptables', () => {
     const df = dockerfile();
-    expect(df.stages).toBe(2);
-    expect(df.firstStage).toMatch(/^node:22-bookworm-slim AS build/);
-    expect(df.firstStage).toMatch(/npm ci/);
-    expect(df.firstStage).toMatch(/npm run build/);
+    expect(df.stages).toHaveLength(3);
+    const [deps, build, runtime] = df.stages as [string, string, string];
+    // install: the dependencies only, from the lockfile
+    expect(deps).toMatch(/^node:22-bookworm-slim AS deps\n/);
+    expect(deps).toMatch(/^COPY package\.json package-lock\.json \.\/$/m);
+    expect(deps).toMatch(/^RUN npm ci\b/m);
+    expect(deps).not.toMatch(/npm run build|^COPY \. /m);
+    // build: on the installed dependencies, the sources and `npm run build`
+    expect(build).toMatch(/^deps AS build\n/);
+    expect(build).toMatch(/^COPY \. \.$/m);
+    expect(build).toMatch(/^RUN npm run build\b/m);
+    expect(build).not.toMatch(/npm (ci|install)\b/);
+    // runtime: only the artifacts, from the build stage
     expect(df.base).toBe('node:22-bookworm-slim');
+    expect(runtime).not.toMatch(/\bAS\b/);
+    expect(df.copies.length).toBeGreaterThan(0);
+    for (const line of runtime.split('\n').filter((l) => l.startsWith('COPY ')))
+      expect(line).toMatch(/^COPY --from=build \/src\/dist\//);
     expect(df.apt).toEqual(expect.arrayContaining(['iproute2', 'iptables']));
     const ignored = readFileSync(join(REPO, '.dockerignore'), 'utf8')
       .split('\n')
@@ -516,7 +558,9 @@ function dockerfile() {
       expect(hostPathOf(d, c, flag(cmd, '--conf-dir')!)).toBe('/etc/cni/net.d');
     }
     expect(container(ds, 'install').command).toContain('--auto');
-    expect(container(ds, 'config-watch').command).toEqual(expect.arrayContaining(['--auto', '--watch']));
+    expect(container(ds, 'config-watch').command).toEqual(
+      expect.arrayContaining(['--auto', '--watch', '--cleanup-on-uninstall']),
+    );
     expect(container(cleanupDs, 'remove-config').command).toEqual([
       '/usr/local/bin/braid',
       'install',
@@ -528,16 +572,36 @@ function dockerfile() {
     ]);
   });
 
-  it('a rolling update never removes the CNI config; the uninstall DaemonSet removes config, executable and state', () => {
-    // Nothing in braid's own DaemonSet cleans up: a stopping pod cannot tell an update from an uninstall.
+  it("config-watch removes config and executable on SIGTERM only when braid's own DaemonSet is going", () => {
+    // The shutdown path is config-watch's SIGTERM handler asking the API server (ADR 0018), never a preStop hook or
+    // an unconditional --cleanup: those would run on every rolling update too.
     for (const c of containersOf(ds)) {
       expect([c.name, c.lifecycle]).toEqual([c.name, undefined]);
       expect(c.command).not.toContain('--cleanup');
     }
+    expect(
+      containersOf(ds)
+        .filter((c) => c.command?.includes('--cleanup-on-uninstall'))
+        .map((c) => c.name),
+    ).toEqual(['config-watch']);
+    // It asks about this DaemonSet: its namespace from the downward API, its name as it is.
+    const env = container(ds, 'config-watch').env ?? [];
+    expect(env).toEqual(
+      expect.arrayContaining([
+        { name: DAEMONSET_ENV.namespace, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: DAEMONSET_ENV.name, value: ds.metadata.name },
+      ]),
+    );
+    // The kubelet waits for the daemon's drain and for the check (both start at SIGTERM) before it kills.
+    const grace = ds.spec.template.spec.terminationGracePeriodSeconds!;
+    expect(grace).toBeGreaterThanOrEqual(SHUTDOWN_CHECK_DEADLINE_MS / 1000 + 10);
     expect((ds.spec as unknown as { updateStrategy: Obj }).updateStrategy).toEqual({
       type: 'RollingUpdate',
       rollingUpdate: { maxUnavailable: 1 },
     });
+  });
+
+  it('the fallback uninstall DaemonSet removes config, executable and state', () => {
     const state = container(cleanupDs, 'remove-state');
     const hostPaths = state.volumeMounts!.map((m) => [m.mountPath, volume(cleanupDs, m.name).hostPath?.path]);
     const onHost = (p: string) => {
