@@ -1,7 +1,7 @@
 // Plain JSON requests to the API server with the client's own auth and TLS (KubeConfig.applyToHTTPSOptions).
 // A 401 reloads the kubeconfig (a rotated service-account token: multus-cni#852) and tries once more.
-// timeoutMs bounds the whole request, both tries included: an API server whose storage is down accepts a write and
-// holds it for 10 s before its 504, so an idle-socket timeout would not be a bound at all.
+// timeoutMs bounds the whole request, both tries included: an API server whose storage is down accepts a write (or a
+// quorum read) and holds it for 10 s before its 504, so an idle-socket timeout would not be a bound at all.
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { ApiError, classifyApiError, kindOfStatus } from './errors.js';
@@ -33,6 +33,18 @@ export class ApiClient {
     this.kc = this.load();
     this.agent?.destroy();
     this.agent = undefined;
+  }
+
+  /**
+   * This client with `timeoutMs` as the bound of every request that names none, for calls made through helpers that
+   * take no timeout (the GETs of resources.ts) when a retry gives each attempt the time it has left (sources.ts).
+   * It shares this client's credentials, reloads and keep-alive agent.
+   */
+  bounded(timeoutMs: number): ApiClient {
+    const view = Object.create(this) as ApiClient;
+    view.request = <T = unknown>(method: string, path: string, opts: RequestOpts = {}) =>
+      this.request<T>(method, path, { timeoutMs, ...opts });
+    return view;
   }
 
   async request<T = unknown>(method: string, path: string, opts: RequestOpts = {}): Promise<T> {

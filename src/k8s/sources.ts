@@ -1,46 +1,67 @@
 // Pods and NADs for planning: from the informer caches when they have them, a live GET otherwise
 // (a pod created a moment ago), then the pod UID check (multus-cni#742: static pods are exempt).
+//
+// A live GET is bounded and retried as the status write is (ADR 0010): 401/403 (the RBAC warm-up of a restarting API
+// server), 5xx, 429 and cut-off attempts are retried with the jittered backoff of retry.ts, each attempt getting the
+// time left, and a read not done within the bound is code 11 "try again later" naming the pod or NAD. A GET without
+// resourceVersion is a quorum read: with etcd down the API server holds it and answers 504, as it does a write.
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { Nad, NadSource, PodInfo, PodSource } from '../core/sources.js';
 import type { ApiClient } from './api.js';
 import { classifyApiError } from './errors.js';
 import type { Reflector } from './reflector.js';
 import { getNad, getPod } from './resources.js';
+import { withRetry } from './retry.js';
 import { keyOf, type CachedPod } from './trim.js';
 
+/** The status write's bounds (ADR 0010): the daemon's, whose caches make a miss rare, and thin mode's. */
+export const DAEMON_READ_BOUND_MS = 2000;
+export const THIN_READ_BOUND_MS = 10_000;
+
+export interface ApiSourcesOptions {
+  /**
+   * How long a read that misses the caches may take, attempts and waits included; by default the daemon's bound when
+   * there are caches, thin mode's otherwise.
+   */
+  deadlineMs?: number;
+}
+
 export class ApiSources implements PodSource, NadSource {
+  private readonly deadlineMs: number;
+
   constructor(
     private readonly api: ApiClient,
     private readonly pods?: Reflector<CachedPod>,
     private readonly nads?: Reflector<Nad>,
-  ) {}
+    opts: ApiSourcesOptions = {},
+  ) {
+    this.deadlineMs = opts.deadlineMs ?? (pods || nads ? DAEMON_READ_BOUND_MS : THIN_READ_BOUND_MS);
+  }
 
   cachedPod(ns: string, name: string): CachedPod | undefined {
     return this.pods?.get(keyOf({ namespace: ns, name }));
   }
 
   async getPod(ns: string, name: string): Promise<PodInfo | undefined> {
-    const cached = this.cachedPod(ns, name);
-    if (cached) return cached;
-    try {
-      return await getPod(this.api, ns, name);
-    } catch (err) {
-      throw new CniError(
-        ErrorCode.TryAgainLater,
-        `pod ${ns}/${name}: cannot read it from the API server: ${classifyApiError(err).message}`,
-      );
-    }
+    return this.cachedPod(ns, name) ?? this.read(`pod ${ns}/${name}`, (api) => getPod(api, ns, name));
   }
 
   async getNad(ns: string, name: string): Promise<Nad | undefined> {
-    const cached = this.nads?.get(keyOf({ namespace: ns, name }));
-    if (cached) return cached;
+    return (
+      this.nads?.get(keyOf({ namespace: ns, name })) ??
+      this.read(`network ${ns}/${name}`, (api) => getNad(api, ns, name))
+    );
+  }
+
+  /** A GET retried within the bound; 404 is an answer (undefined), anything else left at the end is code 11. */
+  private async read<T>(what: string, get: (api: ApiClient) => Promise<T>): Promise<T> {
     try {
-      return await getNad(this.api, ns, name);
+      return await withRetry((timeoutMs) => get(this.api.bounded(timeoutMs)), { deadlineMs: this.deadlineMs });
     } catch (err) {
       throw new CniError(
         ErrorCode.TryAgainLater,
-        `network ${ns}/${name}: cannot read it from the API server: ${classifyApiError(err).message}`,
+        `${what}: cannot read it from the API server: ${classifyApiError(err).message}`,
+        `reads that miss braid's caches are retried for at most ${this.deadlineMs} ms; the runtime retries the sandbox`,
       );
     }
   }

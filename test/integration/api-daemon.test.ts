@@ -6,6 +6,7 @@ import { startApiServer, type ApiServer } from '../support/apiserver/client.js';
 import { startBraidDaemon, type DaemonHandle } from '../support/daemon.js';
 import { bridge, hostLocal } from '../support/delegates.js';
 import { cniEnv, leases, NetnsLab, podLinks, runBraid, TempDir, type BraidRun } from '../support/netns.js';
+import { getInNetns, parseMetrics } from '../support/netns-http.js';
 import { eventually, sleep } from '../support/wait.js';
 
 const lab = new NetnsLab();
@@ -260,4 +261,70 @@ describe('braid daemon and the API server', () => {
       await Promise.all(netns.slice(b, b + 10).map((p, i) => cni('DEL', `r${b + i}`, p)));
     expect(allLeases()).toEqual([]);
   }, 180_000);
+});
+
+describe('a read that misses the caches (docs/adr/0010: bounded and retried as the status write is)', () => {
+  /** More than the bound and its slack, less than the API client's 10 s default that used to bound such a GET. */
+  const GENEROUS_MS = 6000;
+  const elsewhere = (name: string, networks = 'mv-a') => ({
+    ...pod(name),
+    metadata: { ...pod(name).metadata, annotations: { 'k8s.v1.cni.cncf.io/networks': networks } },
+    spec: { nodeName: 'node-b', containers: [{ name: 'c', image: 'x' }] }, // not this node's: never in its cache
+  });
+  const getCodes = async (path: string) =>
+    (await api.control.requests()).filter((r) => r.verb === 'GET' && r.path === path).map((r) => r.code);
+  /** The daemon's gauge, on its default metricsAddress in the node netns. */
+  const cachedPods = async () =>
+    parseMetrics((await getInNetns(node, 'http://127.0.0.1:10366/metrics')).text).get('braid_cached_pods') ?? NaN;
+
+  it('a pod GET in the 403 window after an API restart is retried and succeeds once the window ends', async () => {
+    await api.control.seed(elsewhere('g1'));
+    const p = lab.pod();
+    await api.control.resetCounters();
+    await api.control.restart({ rbacWarmup: 600 });
+    const add = await cni('ADD', 'g1', p);
+    expect([add.exitCode, add.stderr]).toEqual([0, '']);
+    expect(
+      podLinks(p)
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(['eth0', 'lo', 'net1']);
+    const codes = await getCodes('/api/v1/namespaces/default/pods/g1');
+    expect(codes[0]).toBe(403);
+    expect(codes[codes.length - 1]).toBe(200);
+    await api.control.waitForWatches(2);
+    expect((await cni('DEL', 'g1', p)).exitCode).toBe(0);
+  });
+
+  it('with storage down (quorum reads held, then 504), ADD answers code 11 naming the pod or NAD within the bound', async () => {
+    // g2 is not this node's (a pod read misses); g3 is, and names a NAD the cache does not have (a NAD read misses).
+    const before = await cachedPods();
+    await api.control.seed([
+      elsewhere('g2'),
+      {
+        ...pod('g3'),
+        metadata: { ...pod('g3').metadata, annotations: { 'k8s.v1.cni.cncf.io/networks': 'mv-nowhere' } },
+      },
+    ]);
+    await eventually(async () => (await cachedPods()) === before + 1, 'g3 in the pod cache');
+    await api.control.setFaults({ storageDown: { timeoutMs: 20_000 } });
+    const p = lab.pod();
+
+    const [pod2, pod2Ms] = await timed(() => cni('ADD', 'g2', p));
+    expect(pod2.json).toMatchObject({ code: 11 });
+    expect(pod2.json.msg).toMatch(/^pod default\/g2: cannot read it from the API server/);
+    expect(pod2Ms).toBeLessThan(GENEROUS_MS);
+
+    const [nad3, nad3Ms] = await timed(() => cni('ADD', 'g3', p));
+    expect(nad3.json).toMatchObject({ code: 11 });
+    expect(nad3.json.msg).toMatch(/^network default\/mv-nowhere: cannot read it from the API server/);
+    expect(nad3Ms).toBeLessThan(GENEROUS_MS);
+    expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
+
+    // Storage back: the same ADD goes through.
+    await api.control.clearFaults();
+    const again = await cni('ADD', 'g2', p);
+    expect([again.exitCode, again.stderr]).toEqual([0, '']);
+    expect((await cni('DEL', 'g2', p)).exitCode).toBe(0);
+  });
 });

@@ -351,13 +351,14 @@ describe('braid daemon', () => {
     expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
   });
 
-  it('an API that answers garbage on a cache miss: code 11 naming the pod; the daemon keeps serving', async () => {
-    await api.control.setFaults({ garbageNext: { count: 1, verb: 'GET', path: '/pods/not-cached' } });
+  it('an API that answers garbage on every try of a cache miss: code 11 naming the pod; the daemon keeps serving', async () => {
+    await api.control.setFaults({ garbageNext: { count: 1000, verb: 'GET', path: '/pods/not-cached' } });
     const p = lab.pod();
     const add = await cni('ADD', p, 'not-cached', 'd9');
     expect(add.json).toMatchObject({ code: 11 });
     expect(add.json.msg).toMatch(/pod default\/not-cached: cannot read it from the API server: .*not JSON/);
     expect(podLinks(p).map((l) => l.ifname)).toEqual(['lo']);
+    await api.control.clearFaults();
     expect((await cni('ADD', p, 'p1', 'd9')).exitCode).toBe(0);
     expect((await cni('DEL', p, 'p1', 'd9')).exitCode).toBe(0);
   });
