@@ -117,6 +117,12 @@ async function podAttachments(input: PlanInput, firstIndex: number, warnings: st
       where: [`annotation ${ANNOTATIONS.networks}`],
     });
   }
+  const max = input.config.maxNetworksPerPod;
+  if (firstIndex + selections.length > max)
+    throw planError(
+      pod,
+      `annotation ${ANNOTATIONS.networks} asks for ${selections.length} networks; with the ${firstIndex} configured ones that is more than the ${max} a pod may have (maxNetworksPerPod)`,
+    );
   const takeDevice = deviceAllocator(input);
   const out: PlannedAttachment[] = [];
   for (const [i, sel] of selections.entries()) {

@@ -9,6 +9,7 @@ import { planAttachments, type PlanInput, type PlannedAttachment } from '../core
 import { ListAddError } from './chain.js';
 import { addAttachment, type Attached, delAttachment } from './attachment.js';
 import { applyDefaultRoutes } from './default-route.js';
+import { settleLimited } from './limit.js';
 import { earlierAdd } from './repeat-add.js';
 import { type EngineDeps, PLAN_KIND, type PodRequest, type SavedPlan } from './ports.js';
 
@@ -28,7 +29,9 @@ interface Progress {
   failure?: Failure;
 }
 
-async function attachAll(deps: EngineDeps, plan: SavedPlan, parallel: boolean): Promise<Progress> {
+/** `limit`: attachments at once after the default network; 1 (or `parallelAttach` off) is one after another. */
+async function attachAll(deps: EngineDeps, plan: SavedPlan, limit: number): Promise<Progress> {
+  const parallel = limit > 1;
   const done: Attached[] = [];
   const started: PlannedAttachment[] = [];
   let failure: Failure | undefined;
@@ -42,7 +45,7 @@ async function attachAll(deps: EngineDeps, plan: SavedPlan, parallel: boolean): 
       return { done, started, failure: { att: first!, err } };
     }
     started.push(...rest);
-    const settled = await Promise.allSettled(rest.map((a) => addAttachment(deps, plan, a)));
+    const settled = await settleLimited(rest, limit, (a) => addAttachment(deps, plan, a));
     settled.forEach((s, i) => {
       if (s.status === 'fulfilled') done.push(s.value);
       else failure ??= { att: rest[i]!, err: s.reason };
@@ -113,7 +116,11 @@ export async function addPod(
   deps.plans.save(plan);
   logWarnings(deps, plan, warnings);
 
-  const { done, started, failure } = await attachAll(deps, plan, input.config.parallelAttach);
+  const { done, started, failure } = await attachAll(
+    deps,
+    plan,
+    input.config.parallelAttach ? input.config.maxParallelAttachments : 1,
+  );
   try {
     if (failure)
       throw toCniError(failure.err).withContext({

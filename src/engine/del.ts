@@ -5,6 +5,7 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import { toConfList } from '../cni/conflist.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import { delAttachment } from './attachment.js';
+import { settleLimited } from './limit.js';
 import {
   type EngineDeps,
   type ForeignRecord,
@@ -47,6 +48,8 @@ export interface DelOptions {
   pod?: PodRef;
   /** parallelAttach: the secondary attachments are removed at once, as they were added. */
   parallel?: boolean;
+  /** maxParallelAttachments: how many at once. */
+  limit?: number;
 }
 
 /**
@@ -57,16 +60,26 @@ export interface DelOptions {
 async function delAttachments(
   deps: EngineDeps,
   plan: SavedPlan,
-  parallel: boolean,
+  limit: number,
   foreign?: ForeignRecord,
 ): Promise<Array<[PlannedAttachment, CniError[]]>> {
+  const parallel = limit > 1;
   const reversed = [...plan.attachments].reverse();
   const run = async (att: PlannedAttachment): Promise<[PlannedAttachment, CniError[]]> => [
     att,
     await delAttachment(deps, plan, att, foreign?.prevResults.get(att)),
   ];
   const out: Array<[PlannedAttachment, CniError[]]> = [];
-  if (parallel) out.push(...(await Promise.all(reversed.filter((a) => !a.isDefault).map(run))));
+  if (parallel) {
+    for (const settled of await settleLimited(
+      reversed.filter((a) => !a.isDefault),
+      limit,
+      run,
+    )) {
+      if (settled.status === 'rejected') throw settled.reason;
+      out.push(settled.value);
+    }
+  }
   for (const att of parallel ? reversed.filter((a) => a.isDefault) : reversed) out.push(await run(att));
   return out;
 }
@@ -143,7 +156,7 @@ export async function delPod(
 ): Promise<void> {
   /** With no record at all, braid cannot know what was attached: DEL is best effort and reports success. */
   const { plan, guessing, foreign } = await planForDel(deps, req, fallback, opts.pod);
-  const errors = countedErrors(deps, await delAttachments(deps, plan, opts.parallel ?? false, foreign));
+  const errors = countedErrors(deps, await delAttachments(deps, plan, opts.parallel ? (opts.limit ?? 8) : 1, foreign));
   const who = plan.pod ?? opts.pod;
   if (deps.status && who) {
     await deps.status

@@ -118,6 +118,7 @@ export const VERBS: Record<Verb, Handler> = {
     return delPod(ctx.deps, podRequest(req), () => fallbackAttachments(ctx, req.ifname), {
       ...(pod ? { pod } : {}),
       parallel: ctx.config.parallelAttach,
+      limit: ctx.config.maxParallelAttachments,
     });
   },
   CHECK: (req, { deps }) => checkPod(deps, req.containerId, req.ifname),

@@ -57,6 +57,10 @@ export type NodeConfigKeys = {
   logToStderr?: boolean;
   /** attach independent networks at once */
   parallelAttach?: boolean;
+  /** with `parallelAttach`, at most this many of a pod's networks are attached (and removed) at once, so one annotation cannot start hundreds of processes */
+  maxParallelAttachments?: number;
+  /** a pod asking for more networks than this (its default network and `defaultNetworks` included) fails with code 7 before anything runs */
+  maxNetworksPerPod?: number;
   /** a delegate that takes longer is killed (error 11) */
   pluginTimeoutSeconds?: number;
   /** kubelet's device-plugin checkpoint: allocations for NADs with `k8s.v1.cni.cncf.io/resourceName` */
@@ -108,6 +112,8 @@ export const NODE_CONFIG_KEYS: Array<keyof NodeConfigKeys> = [
   "logFile",
   "logToStderr",
   "parallelAttach",
+  "maxParallelAttachments",
+  "maxNetworksPerPod",
   "pluginTimeoutSeconds",
   "deviceCheckpointFile",
   "capabilities",
@@ -166,6 +172,10 @@ export type NodeConfigFields = {
   logToStderr?: boolean;
   /** attach independent networks at once */
   parallelAttach: boolean;
+  /** with `parallelAttach`, at most this many of a pod's networks are attached (and removed) at once, so one annotation cannot start hundreds of processes */
+  maxParallelAttachments: number;
+  /** a pod asking for more networks than this (its default network and `defaultNetworks` included) fails with code 7 before anything runs */
+  maxNetworksPerPod: number;
   /** a delegate that takes longer is killed (error 11) */
   pluginTimeoutSeconds: number;
   /** kubelet's device-plugin checkpoint: allocations for NADs with `k8s.v1.cni.cncf.io/resourceName` */
@@ -202,6 +212,8 @@ export const NODE_CONFIG_FIELDS: Array<keyof NodeConfigFields> = [
   "logFile",
   "logToStderr",
   "parallelAttach",
+  "maxParallelAttachments",
+  "maxNetworksPerPod",
   "pluginTimeoutSeconds",
   "deviceCheckpointFile",
   "capabilities",
@@ -226,6 +238,8 @@ export type NodeConfigDefaults = Pick<
   | "readinessTimeoutSeconds"
   | "logLevel"
   | "parallelAttach"
+  | "maxParallelAttachments"
+  | "maxNetworksPerPod"
   | "pluginTimeoutSeconds"
   | "deviceCheckpointFile"
   | "capabilities"
@@ -249,6 +263,8 @@ export const NODE_CONFIG_DEFAULTS: NodeConfigDefaults = {
   readinessTimeoutSeconds: 45,
   logLevel: "warn",
   parallelAttach: true,
+  maxParallelAttachments: 8,
+  maxNetworksPerPod: 32,
   pluginTimeoutSeconds: 120,
   deviceCheckpointFile: "/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint",
   capabilities: {},

@@ -39,6 +39,8 @@ describe('parseNodeConfig', () => {
       logLevel: 'warn',
       logFile: undefined,
       parallelAttach: true,
+      maxParallelAttachments: 8,
+      maxNetworksPerPod: 32,
       pluginTimeoutSeconds: 120,
       deviceCheckpointFile: '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint',
       deviceInfoDir: '/var/run/k8s.cni.cncf.io/devinfo/dp',

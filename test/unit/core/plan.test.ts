@@ -297,6 +297,19 @@ describe('planAttachments: errors name the pod, the network and the reason', () 
       pod({ 'v1.multus-cni.io/default-network': '[{"name":"a","namespace":"other"}]' }),
       ['network other/a', 'namespaceIsolation'],
     ],
+    // Issue 12: one annotation must not start hundreds of delegates.
+    [
+      'more networks than maxNetworksPerPod (the default network counts)',
+      { ...CLUSTER, maxNetworksPerPod: 3 },
+      nets('a, b, c'),
+      ['pod p-ns/p', 'asks for 3 networks', 'more than the 3 a pod may have (maxNetworksPerPod)'],
+    ],
+    [
+      'more than the default 32 networks',
+      CLUSTER,
+      nets(Array.from({ length: 32 }, () => 'a').join(',')),
+      ['asks for 32 networks', 'more than the 32'],
+    ],
     [
       'a default-network override naming two networks',
       CLUSTER,
