@@ -4,6 +4,7 @@ import type { CniArgs } from '../cni/args.js';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { isObject, type JsonObject, type NetConfList } from '../cni/types.js';
 import { toConfList } from '../cni/conflist.js';
+import { boundsProblem, MAX_TEXT_BYTES, textProblem } from './bounds.js';
 import { SELECTION_FIELDS, type SelectionElement } from './selection-fields.js';
 import type { ConfFiles, Nad } from './sources.js';
 
@@ -19,11 +20,15 @@ export function confFromNad(nad: Nad, files: ConfFiles): NetConfList {
         `${where}: spec.config is empty and no config file named "${nad.name}" is in confDir`,
       );
   } else {
+    const tooBig = textProblem(nad.config);
+    if (tooBig) throw new CniError(ErrorCode.InvalidConfig, `${where}: spec.config ${tooBig}`);
     try {
       conf = JSON.parse(nad.config);
     } catch (err) {
       throw new CniError(ErrorCode.InvalidConfig, `${where}: spec.config is not valid JSON: ${(err as Error).message}`);
     }
+    const problem = boundsProblem(conf, MAX_TEXT_BYTES);
+    if (problem) throw new CniError(ErrorCode.InvalidConfig, `${where}: spec.config ${problem}`);
   }
   if (isObject(conf) && (conf.name === undefined || conf.name === '')) conf = { ...conf, name: nad.name }; // NPWG §3.4.2
   return toConfList(conf, where);

@@ -3,6 +3,7 @@
 // does not know is read past (with a warning that names it) rather than failing the pod (docs/adr/0003).
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { isObject, type JsonObject } from '../cni/types.js';
+import { boundsProblem, textProblem } from './bounds.js';
 import { FIELD_BY_KEY, PASSED_OVER_FIELDS, SELECTION_FIELDS, type SelectionElement } from './selection-fields.js';
 import { closest } from './suggest.js';
 
@@ -30,6 +31,8 @@ export function nadNameProblem(name: string): string | undefined {
 export function parseSelections(raw: string, podNamespace: string, warnings?: string[]): SelectionElement[] {
   const text = raw.trim();
   if (text === '') return [];
+  const tooBig = textProblem(text);
+  if (tooBig) throw new CniError(ErrorCode.InvalidConfig, `the networks annotation ${tooBig}`);
   const found: string[] = [];
   const elements = /[[{"]/.test(text) ? parseJsonForm(text, found) : parseShortForm(text);
   const out = elements.map((e, i) => finish(e, podNamespace, `network ${i + 1} ("${e.name ?? ''}")`));
@@ -121,6 +124,8 @@ function finish(e: Partial<SelectionElement>, podNamespace: string, where: strin
   for (const field of SELECTION_FIELDS) {
     const value = e[field.key];
     if (value === undefined) continue;
+    const tooMuch = boundsProblem(value);
+    if (tooMuch) throw fail(where, `field "${field.key}" ${tooMuch}`);
     const problem = field.check(value);
     if (problem) throw fail(where, `field "${field.key}"${problem.startsWith('must ') ? ' ' : ': '}${problem}`);
   }

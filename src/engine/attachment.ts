@@ -2,7 +2,7 @@
 import { delegateArgs } from '../cni/args.js';
 import type { CniError } from '../cni/errors.js';
 import type { Result } from '../cni/types.js';
-import { addNetworkList, delNetworkList, type RuntimeConf } from './chain.js';
+import { addNetworkList, delNetworkList, type RuntimeConf, UnrunnableDelegate } from './chain.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import type { EngineDeps, SavedPlan } from './ports.js';
 
@@ -65,5 +65,8 @@ export async function delAttachment(
   const prev = cachedResult ?? deps.cache.read(key)?.result;
   const errors = await delNetworkList(deps.exec, att.conf, runtimeConfFor(plan, att), prev);
   if (errors.length === 0) deps.cache.remove(key);
-  return errors.map((e) => e.withContext({ network: att.name, ifname: att.ifname }));
+  // An unrunnable delegate keeps its class (DEL lets the pod go past it); its message names plugin and network.
+  return errors.map((e) =>
+    e instanceof UnrunnableDelegate ? e : e.withContext({ network: att.name, ifname: att.ifname }),
+  );
 }

@@ -154,13 +154,34 @@ export async function delNetworkList(
   const errors: CniError[] = [];
   const extra = cachedPrev(list, cached);
   for (const plugin of [...list.plugins].reverse()) {
+    let conf: JsonObject;
     try {
-      await call(exec, { command: 'DEL', plugin, conf: pluginConfig(list, plugin, rt, extra) }, rt);
+      conf = pluginConfig(list, plugin, rt, extra);
+      goMarshal(conf); // what call() sends: a config that cannot be written can never be run
+    } catch (err) {
+      errors.push(new UnrunnableDelegate(plugin.type, list.name, err));
+      continue;
+    }
+    try {
+      await call(exec, { command: 'DEL', plugin, conf }, rt);
     } catch (err) {
       errors.push(toCniError(err));
     }
   }
   return errors;
+}
+
+/**
+ * A delegate whose input cannot even be built from the saved plan (issue 12: a plan holding what braid cannot
+ * serialise). Retrying can never help, so DEL logs it and lets the pod go instead of failing forever.
+ */
+export class UnrunnableDelegate extends CniError {
+  constructor(type: string, network: string, cause: unknown) {
+    super(
+      999,
+      `plugin type="${type}" of network "${network}" cannot be run: its config cannot be built (${(cause as Error).message})`,
+    );
+  }
 }
 
 /** CHECK needs 0.4.0 and a cached result; lists that disable it or predate it are skipped (libcni). */

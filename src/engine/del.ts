@@ -5,6 +5,7 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import { toConfList } from '../cni/conflist.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import { delAttachment } from './attachment.js';
+import { UnrunnableDelegate } from './chain.js';
 import { settleLimited } from './limit.js';
 import {
   type EngineDeps,
@@ -140,10 +141,13 @@ function countedErrors(deps: EngineDeps, results: Array<[PlannedAttachment, CniE
   const errors: CniError[] = [];
   for (const [att, attErrors] of results) {
     // macvlan's DEL fails when its master is gone: tried again here, but it must not keep the pod from being deleted.
+    for (const e of attErrors.filter((x) => x instanceof UnrunnableDelegate))
+      deps.log.error({ err: e.message, network: att.name }, 'DEL: a delegate that can never run is skipped');
+    const runnable = attErrors.filter((x) => !(x instanceof UnrunnableDelegate));
     if (att.addFailed)
-      for (const e of attErrors)
+      for (const e of runnable)
         deps.log.warn({ err: e.message, network: att.name }, 'DEL of a failed attachment: error ignored');
-    else errors.push(...attErrors);
+    else errors.push(...runnable);
   }
   return errors;
 }

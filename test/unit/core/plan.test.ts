@@ -24,6 +24,16 @@ const NADS: Nad[] = [
 ].map(([namespace, name, config]) => ({ namespace: namespace!, name: name!, config: config!, annotations: {} }));
 NADS.push({
   namespace: 'p-ns',
+  name: 'deep',
+  config: JSON.stringify({
+    cniVersion: '1.0.0',
+    type: 'macvlan',
+    x: JSON.parse('{"y":'.repeat(40) + '1' + '}'.repeat(40)),
+  }),
+  annotations: {},
+});
+NADS.push({
+  namespace: 'p-ns',
   name: 'sriov',
   config: '{"cniVersion":"1.0.0","type":"host-device"}',
   annotations: { 'k8s.v1.cni.cncf.io/resourceName': 'intel.com/sriov' },
@@ -296,6 +306,25 @@ describe('planAttachments: errors name the pod, the network and the reason', () 
       { ...CLUSTER, namespaceIsolation: true },
       pod({ 'v1.multus-cni.io/default-network': '[{"name":"a","namespace":"other"}]' }),
       ['network other/a', 'namespaceIsolation'],
+    ],
+    // Issue 12: what a pod or NAD author controls is bounded before it enters the plan.
+    [
+      'cni-args nested 40 levels deep',
+      CLUSTER,
+      nets(JSON.stringify([{ name: 'a', 'cni-args': JSON.parse('{"x":'.repeat(40) + '1' + '}'.repeat(40)) }])),
+      ['pod p-ns/p', 'network 1 ("a")', 'field "cni-args" is nested more than 32 levels deep'],
+    ],
+    [
+      'a networks annotation over 256 KiB',
+      CLUSTER,
+      nets(JSON.stringify([{ name: 'a', 'cni-args': { pad: 'x'.repeat(270_000) } }])),
+      ['pod p-ns/p', 'the networks annotation is', 'at most 262144 are accepted'],
+    ],
+    [
+      'a NAD config nested too deep',
+      CLUSTER,
+      nets('deep'),
+      ['NetworkAttachmentDefinition p-ns/deep', 'spec.config is nested more than 32 levels deep'],
     ],
     // Issue 12: one annotation must not start hundreds of delegates.
     [
