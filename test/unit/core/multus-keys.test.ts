@@ -11,6 +11,7 @@ import type { JsonObject } from '../../../src/cni/types.js';
 import { MULTUS_DAEMON_KEYS, MULTUS_NODE_KEYS, MULTUS_REJECTED } from '../../../src/core/generated/multus-keys.js';
 import { type NodeConfig, parseNodeConfig, withNodeDefaults } from '../../../src/core/node-config.js';
 import { createLogger } from '../../../src/log/logger.js';
+import { MULTUS_THIN, multusThick } from '../../support/multus-configs.js';
 
 /** Multus' keys: NetConf (thin, and by the daemon's overlay every request), the daemon's own, the entrypoint's, the shim's. */
 const MULTUS_REFERENCE = {
@@ -293,24 +294,7 @@ describe("Multus' own configs", () => {
   };
 
   it("parses the thin entrypoint's 00-multus.conf as it is", () => {
-    const conf = {
-      cniVersion: '0.3.1',
-      name: 'multus-cni-network',
-      type: 'multus',
-      capabilities: { portMappings: true },
-      cniConf: '/host/etc/cni/multus/net.d',
-      kubeconfig: '/etc/cni/net.d/multus.d/multus.kubeconfig',
-      delegates: [
-        {
-          cniVersion: '0.3.1',
-          name: 'cbr0',
-          plugins: [
-            { delegate: { hairpinMode: true, isDefaultGateway: true }, type: 'flannel' },
-            { capabilities: { portMappings: true }, type: 'portmap' },
-          ],
-        },
-      ],
-    };
+    const conf = MULTUS_THIN;
     const c = parseNodeConfig(conf);
     expect([c.name, c.kubeconfig, c.delegates.length, c.capabilities]).toEqual([
       'multus-cni-network',
@@ -321,15 +305,7 @@ describe("Multus' own configs", () => {
   });
 
   it("parses the thick daemon's generated 00-multus.conf as it is", () => {
-    const conf = {
-      capabilities: { portMappings: true },
-      cniVersion: '0.3.1',
-      logLevel: 'verbose',
-      logToStderr: true,
-      name: 'multus-cni-network',
-      clusterNetwork: '/host/etc/cni/net.d/10-flannel.conflist',
-      type: 'multus-shim',
-    };
+    const conf = multusThick();
     expect(parseNodeConfig(conf)).toMatchObject({ clusterNetwork: conf.clusterNetwork, logToStderr: true });
   });
 

@@ -4,33 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findPrimary } from '../../../src/install/primary.js';
+import { FLANNEL, MULTUS_THIN, multusThick } from '../../support/multus-configs.js';
 
-const FLANNEL = {
-  cniVersion: '0.3.1',
-  name: 'cbr0',
-  plugins: [{ type: 'flannel', delegate: { hairpinMode: true, isDefaultGateway: true } }, { type: 'portmap' }],
-};
 const CALICO = { cniVersion: '0.3.1', name: 'k8s-pod-network', plugins: [{ type: 'calico' }] };
-/** What Multus' thin entrypoint writes: the primary inline in "delegates", no clusterNetwork. */
-const MULTUS_THIN = {
-  cniVersion: '0.3.1',
-  name: 'multus-cni-network',
-  type: 'multus',
-  capabilities: { portMappings: true },
-  cniConf: '/host/etc/cni/multus/net.d',
-  kubeconfig: '/etc/cni/net.d/multus.d/multus.kubeconfig',
-  delegates: [FLANNEL],
-};
-/** What Multus thick's daemon writes: clusterNetwork is the primary's path as the daemon container sees it. */
-const multusThick = (primary: string) => ({
-  capabilities: { portMappings: true },
-  cniVersion: '0.3.1',
-  logLevel: 'verbose',
-  logToStderr: true,
-  name: 'multus-cni-network',
-  clusterNetwork: `/host/etc/cni/net.d/${primary}`,
-  type: 'multus-shim',
-});
 /** Multus thin with cniVersion ≥ 1.0.0 writes a conflist. */
 const MULTUS_THIN_LIST = {
   cniVersion: '1.0.0',
