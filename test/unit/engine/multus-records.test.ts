@@ -1,8 +1,8 @@
 // DEL of a pod Multus attached before braid took over the node (issue 11): braid has no plan, so it reads Multus'
 // record (`<cniDir>/<containerID>`, its delegates in ADD order with their raw configs) and libcni's result cache
 // beside it, DELs every delegate in reverse with its cached result, and removes the record. The record here is
-// written in the shape real Multus v4 leaves (docs/migrate-from-multus.md; ../shared research: Go field names,
-// base64 "Bytes", `ifnameRequest` only when the selection named one).
+// written in the shape real Multus v4 leaves (docs/adr/0008-add-transaction-and-del.md, "Multus' records": Go field
+// names, base64 "Bytes", `ifnameRequest` only when the selection named one).
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonObject } from '../../../src/cni/types.js';
