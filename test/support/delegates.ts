@@ -1,4 +1,4 @@
-// Delegate configurations for the real plugins in /usr/lib/cni (shapes from shared/research/env-recipes.md).
+// Delegate configurations for the real plugins in /usr/lib/cni (Debian containernetworking-plugins 1.1.1).
 // Every state directory (host-local dataDir, tuning dataDir) points into the case's temp dir.
 import { join } from 'node:path';
 import { MACVLAN_MASTER } from './netns.js';

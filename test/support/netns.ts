@@ -1,4 +1,4 @@
-// Network namespaces, temp dirs and braid runs for the e2e tests (recipes: shared/research/env-recipes.md).
+// Network namespaces, temp dirs and braid runs for the e2e tests (how the real plugins are driven here: docs/STATUS.md).
 // Everything lives in namespaces this file creates: the host's links, routes and sysctls are never touched.
 // Names are `braidt-<pid>-<random>-…`, so parallel runs never collide and a crashed run's leftovers can be
 // told apart (their pid is gone) and swept by the next run.
