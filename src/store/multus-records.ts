@@ -9,6 +9,7 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import { isObject, type JsonObject } from '../cni/types.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import type { ForeignRecord, ForeignRecords } from '../engine/ports.js';
+import { FileResultCache } from './result-cache.js';
 
 /** The characters CNI allows in a container ID: a record path can never leave its directory. */
 const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -37,16 +38,13 @@ function ifnameOf(d: JsonObject, index: number, runtimeIfname: string): string {
   return index === 0 ? runtimeIfname : `net${index}`;
 }
 
-function readJson(path: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-const resultPath = (record: string, att: PlannedAttachment, containerId: string) =>
-  join(dirname(record), 'results', `${att.conf.name}-${containerId}-${att.ifname}`);
+/** libcni's result cache beside the record (Multus set its cacheDir to its cniDir). */
+const resultsBeside = (record: string) => new FileResultCache(dirname(record));
+const keyOf = (att: PlannedAttachment, containerId: string) => ({
+  networkName: att.conf.name,
+  containerId,
+  ifName: att.ifname,
+});
 
 function attachmentOf(d: unknown, i: number, path: string, ifname: string): PlannedAttachment {
   if (!isObject(d)) throw corrupt(path, `delegate ${i} is not an object`);
@@ -82,17 +80,18 @@ export class MultusRecords implements ForeignRecords {
     }
     if (!Array.isArray(delegates) || delegates.length === 0) throw corrupt(path, 'not a list of delegates');
     const attachments = delegates.map((d, i) => attachmentOf(d, i, path, ifname));
+    const results = resultsBeside(path);
     const prevResults = new Map<PlannedAttachment, unknown>();
     for (const att of attachments) {
-      const cached = readJson(resultPath(path, att, containerId));
-      if (isObject(cached) && cached.containerId === containerId && isObject(cached.result))
-        prevResults.set(att, cached.result);
+      const cached = results.read(keyOf(att, containerId))?.result;
+      if (cached) prevResults.set(att, cached);
     }
     return { source: path, attachments, prevResults };
   }
 
   remove(containerId: string, record: ForeignRecord): void {
-    for (const att of record.attachments) rmSync(resultPath(record.source, att, containerId), { force: true });
+    const results = resultsBeside(record.source);
+    for (const att of record.attachments) results.remove(keyOf(att, containerId));
     rmSync(record.source, { force: true });
   }
 }
