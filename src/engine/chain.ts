@@ -62,11 +62,13 @@ interface Step {
   command: CniCommand;
   plugin: PluginConf;
   conf: JsonObject;
+  /** `conf` as the plugin's stdin, when the caller has already written it. */
+  stdin?: string;
 }
 
-async function call(exec: PluginExec, { command, plugin, conf }: Step, rt: RuntimeConf) {
+async function call(exec: PluginExec, { command, plugin, conf, stdin }: Step, rt: RuntimeConf) {
   try {
-    return await exec.exec({ type: plugin.type, command, stdin: goMarshal(conf), cniEnv: cniEnv(rt) });
+    return await exec.exec({ type: plugin.type, command, stdin: stdin ?? goMarshal(conf), cniEnv: cniEnv(rt) });
   } catch (err) {
     throw toCniError(err).withContext({ plugin: { type: plugin.type, name: String(conf.name), command } });
   }
@@ -155,15 +157,16 @@ export async function delNetworkList(
   const extra = cachedPrev(list, cached);
   for (const plugin of [...list.plugins].reverse()) {
     let conf: JsonObject;
+    let stdin: string;
     try {
       conf = pluginConfig(list, plugin, rt, extra);
-      goMarshal(conf); // what call() sends: a config that cannot be written can never be run
+      stdin = goMarshal(conf); // a config that cannot be written can never be run
     } catch (err) {
       errors.push(new UnrunnableDelegate(plugin.type, list.name, err));
       continue;
     }
     try {
-      await call(exec, { command: 'DEL', plugin, conf }, rt);
+      await call(exec, { command: 'DEL', plugin, conf, stdin }, rt);
     } catch (err) {
       errors.push(toCniError(err));
     }
