@@ -9,7 +9,7 @@ import { planAttachments, type PlanInput, type PlannedAttachment } from '../core
 import { ListAddError } from './chain.js';
 import { addAttachment, type Attached, delAttachment } from './attachment.js';
 import { applyDefaultRoutes } from './default-route.js';
-import { settleLimited } from './limit.js';
+import { attachLimit, settleLimited } from './limit.js';
 import { earlierAdd } from './repeat-add.js';
 import { type EngineDeps, PLAN_KIND, type PodRequest, type SavedPlan } from './ports.js';
 
@@ -116,11 +116,7 @@ export async function addPod(
   deps.plans.save(plan);
   logWarnings(deps, plan, warnings);
 
-  const { done, started, failure } = await attachAll(
-    deps,
-    plan,
-    input.config.parallelAttach ? input.config.maxParallelAttachments : 1,
-  );
+  const { done, started, failure } = await attachAll(deps, plan, attachLimit(input.config));
   try {
     if (failure)
       throw toCniError(failure.err).withContext({

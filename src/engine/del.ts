@@ -47,9 +47,10 @@ export function attachmentsFromCache(
 export interface DelOptions {
   /** What the runtime's CNI_ARGS say of the pod, when the plan has no record of it. */
   pod?: PodRef;
-  /** parallelAttach: the secondary attachments are removed at once, as they were added. */
-  parallel?: boolean;
-  /** maxParallelAttachments: how many at once. */
+  /**
+   * How many secondary attachments are removed at once, as they were added: `maxParallelAttachments` with
+   * `parallelAttach`, else (and by default) 1, one after another.
+   */
   limit?: number;
 }
 
@@ -160,7 +161,7 @@ export async function delPod(
 ): Promise<void> {
   /** With no record at all, braid cannot know what was attached: DEL is best effort and reports success. */
   const { plan, guessing, foreign } = await planForDel(deps, req, fallback, opts.pod);
-  const errors = countedErrors(deps, await delAttachments(deps, plan, opts.parallel ? (opts.limit ?? 8) : 1, foreign));
+  const errors = countedErrors(deps, await delAttachments(deps, plan, opts.limit ?? 1, foreign));
   const who = plan.pod ?? opts.pod;
   if (deps.status && who) {
     await deps.status

@@ -1,5 +1,10 @@
 // At most `limit` of a pod's attachments in flight at once (issue 12: one annotation must not start hundreds of
 // delegate processes). Results come back in input order, settled like Promise.allSettled.
+import type { NodeConfig } from '../core/node-config.js';
+
+/** How many of a pod's secondary attachments ADD and DEL run at once: 1 without `parallelAttach`. */
+export const attachLimit = (c: Pick<NodeConfig, 'parallelAttach' | 'maxParallelAttachments'>): number =>
+  c.parallelAttach ? c.maxParallelAttachments : 1;
 export async function settleLimited<T, R>(
   items: readonly T[],
   limit: number,

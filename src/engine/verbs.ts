@@ -11,6 +11,7 @@ import { addPod } from './add.js';
 import type { ValidAttachment } from './chain.js';
 import { checkPod } from './check.js';
 import { delPod } from './del.js';
+import { attachLimit } from './limit.js';
 import { gcAll, statusAll } from './maintenance.js';
 import { lookupPod, podRefOf } from './pod.js';
 import type { EngineDeps, PodRequest, Sources } from './ports.js';
@@ -117,8 +118,7 @@ export const VERBS: Record<Verb, Handler> = {
     const pod = podRefOf(req);
     return delPod(ctx.deps, podRequest(req), () => fallbackAttachments(ctx, req.ifname), {
       ...(pod ? { pod } : {}),
-      parallel: ctx.config.parallelAttach,
-      limit: ctx.config.maxParallelAttachments,
+      limit: attachLimit(ctx.config),
     });
   },
   CHECK: (req, { deps }) => checkPod(deps, req.containerId, req.ifname),
