@@ -3,14 +3,14 @@
 import type { NodeConfig } from '../core/node-config.js';
 import { ApiClient } from '../k8s/api.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
-import { ApiSources, checkPodIdentity } from '../k8s/sources.js';
+import { ApiSources, checkPodIdentity, THIN_READ_BOUND_MS } from '../k8s/sources.js';
 import { K8sStatusWriter } from '../k8s/status-writer.js';
 import { createLogger } from '../log/logger.js';
 import type { Sources } from '../engine/ports.js';
 
 export function thinSources(config: NodeConfig): Sources {
   const api = new ApiClient(() => loadKubeConfig(config.kubeconfig));
-  const sources = new ApiSources(api);
+  const sources = new ApiSources(api, THIN_READ_BOUND_MS);
   const status = new K8sStatusWriter({
     api,
     log: createLogger(config),

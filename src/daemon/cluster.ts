@@ -7,7 +7,7 @@ import { ApiClient } from '../k8s/api.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { Reflector } from '../k8s/reflector.js';
 import { NAD_PATH } from '../k8s/resources.js';
-import { ApiSources, checkPodIdentity } from '../k8s/sources.js';
+import { ApiSources, checkPodIdentity, DAEMON_READ_BOUND_MS } from '../k8s/sources.js';
 import { K8sStatusWriter } from '../k8s/status-writer.js';
 import { keyOf, trimNad, trimPod, type CachedPod } from '../k8s/trim.js';
 import { PendingStatusClears } from '../store/pending-status.js';
@@ -62,7 +62,7 @@ function informers(api: ApiClient, cfg: DaemonConfig, log: Logger) {
 export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics): Cluster {
   const api = new ApiClient(() => loadKubeConfig(cfg.node.kubeconfig));
   const { pods, nads } = informers(api, cfg, log);
-  const apiSources = new ApiSources(api, pods, nads);
+  const apiSources = new ApiSources(api, DAEMON_READ_BOUND_MS, pods, nads);
   const cachedPod = (ns: string, name: string) => apiSources.cachedPod(ns, name);
   const status = new K8sStatusWriter({
     api,

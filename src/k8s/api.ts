@@ -35,18 +35,6 @@ export class ApiClient {
     this.agent = undefined;
   }
 
-  /**
-   * This client with `timeoutMs` as the bound of every request that names none, for calls made through helpers that
-   * take no timeout (the GETs of resources.ts) when a retry gives each attempt the time it has left (sources.ts).
-   * It shares this client's credentials, reloads and keep-alive agent.
-   */
-  bounded(timeoutMs: number): ApiClient {
-    const view = Object.create(this) as ApiClient;
-    view.request = <T = unknown>(method: string, path: string, opts: RequestOpts = {}) =>
-      this.request<T>(method, path, { timeoutMs, ...opts });
-    return view;
-  }
-
   async request<T = unknown>(method: string, path: string, opts: RequestOpts = {}): Promise<T> {
     const deadline = Date.now() + (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     try {

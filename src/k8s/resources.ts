@@ -17,16 +17,24 @@ async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
   }
 }
 
-export async function getPod(api: ApiClient, ns: string, name: string): Promise<CachedPod | undefined> {
-  const raw = await orUndefined(api.request('GET', podPath(ns, name)));
+const bound = (timeoutMs?: number) => (timeoutMs ? { timeoutMs } : {});
+
+export async function getPod(
+  api: ApiClient,
+  ns: string,
+  name: string,
+  timeoutMs?: number,
+): Promise<CachedPod | undefined> {
+  const raw = await orUndefined(api.request('GET', podPath(ns, name), bound(timeoutMs)));
   return raw ? trimPod(raw as object) : undefined;
 }
 
-export async function getNad(api: ApiClient, ns: string, name: string): Promise<Nad | undefined> {
+export async function getNad(api: ApiClient, ns: string, name: string, timeoutMs?: number): Promise<Nad | undefined> {
   const raw = await orUndefined(
     api.request(
       'GET',
       `/apis/k8s.cni.cncf.io/v1/namespaces/${encodeURIComponent(ns)}/network-attachment-definitions/${encodeURIComponent(name)}`,
+      bound(timeoutMs),
     ),
   );
   return raw ? trimNad(raw as object) : undefined;

@@ -18,45 +18,39 @@ import { keyOf, type CachedPod } from './trim.js';
 export const DAEMON_READ_BOUND_MS = 2000;
 export const THIN_READ_BOUND_MS = 10_000;
 
-export interface ApiSourcesOptions {
-  /**
-   * How long a read that misses the caches may take, attempts and waits included; by default the daemon's bound when
-   * there are caches, thin mode's otherwise.
-   */
-  deadlineMs?: number;
-}
-
 export class ApiSources implements PodSource, NadSource {
-  private readonly deadlineMs: number;
-
+  /**
+   * `deadlineMs`: how long a read that misses the caches may take, attempts and waits included
+   * (DAEMON_READ_BOUND_MS or THIN_READ_BOUND_MS).
+   */
   constructor(
     private readonly api: ApiClient,
+    private readonly deadlineMs: number,
     private readonly pods?: Reflector<CachedPod>,
     private readonly nads?: Reflector<Nad>,
-    opts: ApiSourcesOptions = {},
-  ) {
-    this.deadlineMs = opts.deadlineMs ?? (pods || nads ? DAEMON_READ_BOUND_MS : THIN_READ_BOUND_MS);
-  }
+  ) {}
 
   cachedPod(ns: string, name: string): CachedPod | undefined {
     return this.pods?.get(keyOf({ namespace: ns, name }));
   }
 
   async getPod(ns: string, name: string): Promise<PodInfo | undefined> {
-    return this.cachedPod(ns, name) ?? this.read(`pod ${ns}/${name}`, (api) => getPod(api, ns, name));
+    return (
+      this.cachedPod(ns, name) ?? this.read(`pod ${ns}/${name}`, (timeoutMs) => getPod(this.api, ns, name, timeoutMs))
+    );
   }
 
   async getNad(ns: string, name: string): Promise<Nad | undefined> {
     return (
       this.nads?.get(keyOf({ namespace: ns, name })) ??
-      this.read(`network ${ns}/${name}`, (api) => getNad(api, ns, name))
+      this.read(`network ${ns}/${name}`, (timeoutMs) => getNad(this.api, ns, name, timeoutMs))
     );
   }
 
   /** A GET retried within the bound; 404 is an answer (undefined), anything else left at the end is code 11. */
-  private async read<T>(what: string, get: (api: ApiClient) => Promise<T>): Promise<T> {
+  private async read<T>(what: string, get: (timeoutMs: number) => Promise<T>): Promise<T> {
     try {
-      return await withRetry((timeoutMs) => get(this.api.bounded(timeoutMs)), { deadlineMs: this.deadlineMs });
+      return await withRetry(get, { deadlineMs: this.deadlineMs });
     } catch (err) {
       throw new CniError(
         ErrorCode.TryAgainLater,
