@@ -1,5 +1,6 @@
-// `braid explain`: the plan a pod would get, with the exact config each delegate would receive,
-// attaching nothing. Errors are the ones ADD would give.
+// `braid explain`: the plan a pod gets (or got), with the exact config each delegate receives, what its
+// network-status says, and everything ADD would read past or fail on; attaching nothing. The pod and its NADs come
+// from a local store of manifests or from the cluster; the plan is made by ADD's own planner (core/explain-plan.ts).
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,24 +8,38 @@ import { delegateArgs, formatCniArgs } from '../cni/args.js';
 import { CniError, ErrorCode, toCniError } from '../cni/errors.js';
 import { isObject, type JsonObject } from '../cni/types.js';
 import { pluginConfig } from '../engine/chain.js';
-import { parseNodeConfig } from '../core/node-config.js';
-import { planAttachments, type PlannedAttachment } from '../core/plan.js';
+import { explainPlan } from '../core/explain-plan.js';
+import { parseNodeConfig, type NodeConfig } from '../core/node-config.js';
+import type { PlannedAttachment } from '../core/plan.js';
 import { deliveryOf } from '../core/selection-fields.js';
-import { LocalStore } from '../local/local-store.js';
+import { ANNOTATIONS, type ConfFiles, type PodInfo } from '../core/sources.js';
+import { closest } from '../core/suggest.js';
 import { confDirFiles } from '../store/conf-files.js';
 import { checkpointDevices } from '../store/devices.js';
+import { clusterSources, localSources, type ExplainSources } from './explain-sources.js';
+import { formatOutput, outputFormat } from './output.js';
+import { networksTable, podNetworks } from './pods.js';
 import { renderTable } from './table.js';
 
-interface ExplainOptions {
-  localStore: string;
-  namespace: string;
+export interface ExplainOptions {
+  localStore?: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
   pod: string;
   config?: string;
   output: string;
 }
 
+/**
+ * What stands for a config that is a file on the node when explain runs elsewhere (a cluster, no --config): the
+ * node's primary network, and a NAD whose spec.config is empty. Shown as such, never as a config.
+ */
+const ON_NODE = 'braid-explain-on-the-node';
+const ON_NODE_NOTE = "a config file on the node: give --config with the node's 00-braid.conflist to show it";
+
 /** A node configuration file, or a .conflist whose plugins include braid's entry (as `braid install` writes). */
-function readNodeConfig(path: string, localStore: string): JsonObject {
+function readNodeConfig(path: string, localStore?: string): JsonObject {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -37,73 +52,161 @@ function readNodeConfig(path: string, localStore: string): JsonObject {
     parsed = { cniVersion: parsed.cniVersion, name: parsed.name, ...entry };
   }
   if (!isObject(parsed)) throw new CniError(ErrorCode.InvalidConfig, `${path} must hold a JSON object`);
-  return { ...parsed, localStore };
+  return localStore ? { ...parsed, localStore } : parsed;
 }
 
-function describe(att: PlannedAttachment, args: string): JsonObject {
-  const stdins = att.conf.plugins.map((p) => pluginConfig(att.conf, p, att));
-  const config =
-    stdins.length === 1 ? stdins[0]! : { cniVersion: att.conf.cniVersion, name: att.conf.name, plugins: stdins };
-  const out: JsonObject = { name: att.name, interface: att.ifname, default: att.isDefault };
+interface Node {
+  config: NodeConfig;
+  files: ConfFiles;
+}
+
+/** The node's configuration: --config; on a local store the node's file; for a cluster, stand-ins (ON_NODE). */
+function nodeOf(opts: ExplainOptions): Node {
+  if (opts.config || opts.localStore) {
+    const config = parseNodeConfig(
+      readNodeConfig(opts.config ?? join('/etc/cni/net.d', '00-braid.conflist'), opts.localStore),
+    );
+    return { config, files: confDirFiles(config.confDir) };
+  }
+  const onNode = (name: string) => ({ cniVersion: '', name, type: ON_NODE });
+  const config = parseNodeConfig({ cniVersion: '1.1.0', name: 'braid', type: 'braid', delegates: [onNode('primary')] });
+  return { config, files: { findByName: onNode, readPath: () => undefined } };
+}
+
+interface Described {
+  args: string;
+  /** Why the attachment's NAD could not be used (explain-plan.ts). */
+  unavailable?: string;
+  /** The default network's name as the pod's network-status has it (explain from a cluster without --config). */
+  primary?: string;
+}
+
+function describe(att: PlannedAttachment, { args, unavailable, primary }: Described): JsonObject {
+  const onNode = att.conf.plugins.some((p) => p.type === ON_NODE);
+  const name = onNode && att.isDefault && !att.selection ? (primary ?? '(primary network)') : att.name;
+  const out: JsonObject = { name, interface: att.ifname, default: att.isDefault };
   if (att.selection) {
     out.selection = att.selection;
     out.delivery = deliveryOf(att.selection, att.capabilityArgs, att.extraArgs);
   }
-  out.config = config;
+  if (unavailable) return { ...out, unavailable };
+  if (onNode) return { ...out, note: ON_NODE_NOTE };
+  const stdins = att.conf.plugins.map((p) => pluginConfig(att.conf, p, att));
+  out.config =
+    stdins.length === 1 ? stdins[0]! : { cniVersion: att.conf.cniVersion, name: att.conf.name, plugins: stdins };
   out.cniArgs = formatCniArgs(delegateArgs([], att.extraArgs)) + (args ? `;${args}` : '');
   return out;
 }
 
+async function findPod(src: ExplainSources, namespace: string, name: string): Promise<PodInfo> {
+  const pod = await src.pods.getPod(namespace, name);
+  if (pod) return pod;
+  const near = closest(name, await src.podNames(namespace), 2);
+  throw new CniError(
+    ErrorCode.InvalidConfig,
+    `pod ${namespace}/${name} is not in ${src.where}${near ? `; did you mean "${near}"?` : ''}`,
+  );
+}
+
+/** The name of the default network in a network-status. */
+function defaultIn(status: unknown): string | undefined {
+  const entry = Array.isArray(status) ? status.find((e) => isObject(e) && e.default === true) : undefined;
+  return isObject(entry) && typeof entry.name === 'string' ? entry.name : undefined;
+}
+
+/** The network-status the pod has: the annotation's JSON (its text when it is not JSON). */
+function statusValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export async function explain(opts: ExplainOptions): Promise<JsonObject> {
-  const raw = readNodeConfig(opts.config ?? join('/etc/cni/net.d', '00-braid.conflist'), opts.localStore);
-  const config = parseNodeConfig(raw);
-  const store = new LocalStore(opts.localStore);
-  const pod = await store.getPod(opts.namespace, opts.pod);
-  if (!pod)
-    throw new CniError(
-      ErrorCode.InvalidConfig,
-      `pod ${opts.namespace}/${opts.pod} is not in the local store ${opts.localStore}`,
-    );
+  const node = nodeOf(opts);
+  const src = opts.localStore ? localSources(opts.localStore) : clusterSources(opts);
+  const pod = await findPod(src, opts.namespace ?? src.namespace, opts.pod);
   const args: Array<[string, string]> = [
     ['K8S_POD_NAMESPACE', pod.namespace],
     ['K8S_POD_NAME', pod.name],
   ];
   if (pod.uid) args.push(['K8S_POD_UID', pod.uid]);
-  const { attachments, warnings } = await planAttachments({
-    config,
-    ifname: 'eth0',
-    args,
-    pod,
-    nads: store,
-    files: confDirFiles(config.confDir),
-    devices: checkpointDevices(config.deviceCheckpointFile, config.deviceInfoDir),
-  });
+  const text = src.status(pod);
+  const status = text === undefined ? undefined : statusValue(text);
+  const plan = await explainPlan(
+    {
+      config: node.config,
+      ifname: 'eth0',
+      args,
+      pod,
+      nads: src.nads,
+      files: node.files,
+      devices: checkpointDevices(node.config.deviceCheckpointFile, node.config.deviceInfoDir),
+    },
+    src.nadNames,
+  );
   // warnings: what ADD would read past without failing the pod (and report as Warning Events on it).
-  return { attachments: attachments.map((a) => describe(a, formatCniArgs(args))), warnings };
+  const out: JsonObject = {
+    attachments: plan.attachments.map((a, i) =>
+      describe(a, { args: formatCniArgs(args), unavailable: plan.unavailable.get(i), primary: defaultIn(status) }),
+    ),
+    warnings: plan.warnings,
+  };
+  if (plan.errors.length) out.errors = plan.errors;
+  if (status !== undefined) out.networkStatus = status;
+  return out;
 }
 
-/** The table, then each warning on a line of its own. */
-function renderText(plan: JsonObject): string {
-  return renderTable(plan) + (plan.warnings as string[]).map((w) => `warning: ${w}\n`).join('');
+/** The plan's table, the network-status's, then each error and warning on a line of its own. */
+export function renderText(plan: JsonObject): string {
+  let text = renderTable(plan);
+  if (plan.networkStatus !== undefined) {
+    const status = JSON.stringify(plan.networkStatus);
+    const networks = podNetworks({ namespace: '', name: '', annotations: { [ANNOTATIONS.networkStatus]: status } });
+    text += `\nnetwork-status:\n${networksTable(networks!)}`;
+  }
+  const lines = [
+    ...((plan.errors ?? []) as string[]).map((e) => `error: ${e}`),
+    ...(plan.warnings as string[]).map((w) => `warning: ${w}`),
+  ];
+  return lines.length ? `${text}\n${lines.join('\n')}\n` : text;
+}
+
+/** Prints the plan; exit status 1 when ADD would fail the pod (or there is no plan). */
+export async function runExplain(opts: ExplainOptions, command: string): Promise<number> {
+  try {
+    const format = outputFormat(opts.output);
+    const plan = await explain(opts);
+    // When ADD would fail, the errors are part of the plan printed (exit status 1), not said twice on stderr.
+    process.stdout.write(formatOutput(plan, format, () => renderText(plan)));
+    return plan.errors ? 1 : 0;
+  } catch (err) {
+    const e = toCniError(err);
+    process.stderr.write(`${command}: ${e.message}${e.details ? ` (${e.details})` : ''}\n`);
+    return 1;
+  }
 }
 
 export function registerExplain(program: Command): void {
   program
     .command('explain')
-    .description('print the attachments a pod would get, with the exact delegate configs, without attaching anything')
-    .requiredOption('--local-store <dir>', 'directory of Pod and NetworkAttachmentDefinition manifests')
+    .description(
+      'print the attachments a pod gets, with the exact delegate configs and its network-status, without attaching anything',
+    )
     .requiredOption('--pod <name>', 'the pod')
-    .option('--namespace <ns>', "the pod's namespace", 'default')
+    .option('--local-store <dir>', 'directory of Pod and NetworkAttachmentDefinition manifests')
+    .option('--kubeconfig <file>', 'read the pod and its NADs from this cluster')
+    .option('--context <name>', 'the kubeconfig context to use')
+    .option('-n, --namespace <ns>', "the pod's namespace (default: the context's, else default)")
     .option('--config <file>', 'node configuration (the JSON the runtime passes on stdin, or a .conflist holding it)')
-    .option('--output <format>', 'json or text', 'json')
+    .option('-o, --output <format>', 'json, yaml or table (text)', 'json')
     .action(async (opts: ExplainOptions) => {
-      try {
-        const plan = await explain(opts);
-        process.stdout.write(opts.output === 'text' ? renderText(plan) : `${JSON.stringify(plan, null, 2)}\n`);
-      } catch (err) {
-        const e = toCniError(err);
-        process.stderr.write(`braid explain: ${e.message}${e.details ? ` (${e.details})` : ''}\n`);
+      if (!opts.localStore === !opts.kubeconfig) {
+        process.stderr.write('braid explain: give either --local-store or --kubeconfig\n');
         process.exitCode = 1;
+        return;
       }
+      process.exitCode = await runExplain(opts, 'braid explain');
     });
 }

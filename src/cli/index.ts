@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerDaemon } from './daemon.js';
 import { registerExplain } from './explain.js';
 import { registerInstall } from './install.js';
+import { registerValidate } from './validate.js';
 import { BRAID_VERSION } from './version.js';
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -16,6 +17,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerExplain(program);
   registerDaemon(program);
   registerInstall(program);
+  registerValidate(program);
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);
