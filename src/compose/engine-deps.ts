@@ -1,11 +1,13 @@
 // The engine's ports filled with the real adapters, shared by both composition roots (the executable, app/, and
-// the daemon, daemon/): delegates as processes, plans and the result cache on disk, routes through `ip`.
+// the daemon, daemon/): delegates as processes (and /proc to stop those a killed braid left), plans and the result
+// cache on disk, routes through `ip`.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ProcessIo } from '../cni/skel.js';
 import type { NodeConfig } from '../core/node-config.js';
 import type { EngineDeps, PluginExec, StatusWriter } from '../engine/ports.js';
 import { ProcessPluginExec } from '../invoke/process-exec.js';
+import { ProcProcesses } from '../invoke/processes.js';
 import { ipRouteEditor } from '../invoke/route-editor.js';
 import { createLogger } from '../log/logger.js';
 import { confDirFiles } from '../store/conf-files.js';
@@ -49,6 +51,7 @@ export function engineDeps(
   });
   return {
     exec: opts.wrapExec ? opts.wrapExec(exec) : exec,
+    processes: new ProcProcesses(),
     files: { confFiles: confDirFiles, devices: checkpointDevices },
     plans: new FilePlanStore(config.cacheDir),
     cache: new FileResultCache(config.cacheDir),

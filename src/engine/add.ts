@@ -11,7 +11,7 @@ import { addAttachment, type Attached, delAttachment } from './attachment.js';
 import { applyDefaultRoutes } from './default-route.js';
 import { attachLimit, settleLimited } from './limit.js';
 import { earlierAdd } from './repeat-add.js';
-import { type EngineDeps, PLAN_KIND, type PodRequest, type SavedPlan } from './ports.js';
+import { type EngineDeps, PLAN_KIND, type PluginExec, type PodRequest, type SavedPlan } from './ports.js';
 
 /** Whom an ADD error is about: the pod when known, else the container. */
 const subjectOf = (plan: SavedPlan): ErrorContext =>
@@ -27,6 +27,27 @@ interface Progress {
   started: PlannedAttachment[];
   done: Attached[];
   failure?: Failure;
+}
+
+/**
+ * `deps` whose delegates are recorded beside the plan while they run (issue 12): a runtime that kills braid on its
+ * own timeout leaves them running, and the DEL that follows stops them first (`stopOrphans`, del.ts). Each is
+ * recorded before it is given its stdin, so one that braid could not record never acts.
+ */
+function recording(deps: EngineDeps, plan: SavedPlan): EngineDeps {
+  const { containerId, ifname } = plan;
+  const exec: PluginExec = {
+    exec: (call) =>
+      deps.exec.exec({
+        ...call,
+        onSpawn: (p) => {
+          const rec = { ...p, plugin: `${call.type} ${call.command}` };
+          deps.plans.recordRunning(containerId, ifname, rec);
+          return () => deps.plans.forgetRunning(containerId, ifname, rec);
+        },
+      }),
+  };
+  return { ...deps, exec };
 }
 
 /** `limit`: attachments at once after the default network; 1 (or `parallelAttach` off) is one after another. */
@@ -116,7 +137,7 @@ export async function addPod(
   deps.plans.save(plan);
   logWarnings(deps, plan, warnings);
 
-  const { done, started, failure } = await attachAll(deps, plan, attachLimit(input.config));
+  const { done, started, failure } = await attachAll(recording(deps, plan), plan, attachLimit(input.config));
   try {
     if (failure)
       throw toCniError(failure.err).withContext({

@@ -8,6 +8,7 @@ import { delAttachment } from './attachment.js';
 import { UnrunnableDelegate } from './chain.js';
 import { settleLimited } from './limit.js';
 import {
+  type DelegateProcess,
   type EngineDeps,
   type ForeignRecord,
   PLAN_KIND,
@@ -15,6 +16,40 @@ import {
   type PodRequest,
   type SavedPlan,
 } from './ports.js';
+
+/**
+ * Stops what an earlier braid left running for this attachment key (issue 12). A runtime that gives up on ADD kills
+ * braid, not the delegates braid started in their own process groups, and one finishing its ADD after this DEL would
+ * leak its address and link: each still running (same pid and start time) has its group killed, and DEL goes on only
+ * once none runs, to undo whatever they made. One that outlives the wait fails DEL with "try again later".
+ */
+export async function stopOrphans(deps: EngineDeps, key: Pick<PodRequest, 'containerId' | 'ifname'>): Promise<void> {
+  const { containerId, ifname } = key;
+  const left = deps.plans.running(containerId, ifname);
+  if (!left.length) return;
+  const outcomes = await Promise.all(left.map((p) => deps.processes.stop(p)));
+  const stuck: DelegateProcess[] = [];
+  left.forEach((p, i) => {
+    const fields = { containerId, ifname, pid: p.pid, plugin: p.plugin };
+    switch (outcomes[i]!) {
+      case 'alive':
+        stuck.push(p);
+        return;
+      case 'killed':
+        deps.log.warn(fields, 'killed a delegate that an earlier, killed braid left running');
+        break;
+      case 'gone':
+        deps.log.info(fields, 'a delegate recorded by an earlier, killed braid has ended');
+        break;
+    }
+    deps.plans.forgetRunning(containerId, ifname, p);
+  });
+  if (stuck.length)
+    throw new CniError(
+      ErrorCode.TryAgainLater,
+      `container ${containerId} on ${ifname}: ${stuck.map((p) => `${p.plugin ?? 'a delegate'} (pid ${p.pid})`).join(', ')}, started by an earlier braid that was killed, still runs after SIGKILL; nothing was deleted yet`,
+    );
+}
 
 /** Attachments rebuilt from cache entries when the plan is gone or corrupt. */
 export function attachmentsFromCache(
@@ -121,7 +156,7 @@ async function planForDel(
   if ('corrupt' in read)
     deps.log.warn(
       { containerId: req.containerId, reason: read.corrupt },
-      'DEL: saved plan is corrupt; using the result cache',
+      'DEL: the saved plan cannot be read; using the result cache',
     );
   const planOf = (attachments: PlannedAttachment[]): SavedPlan => ({
     kind: PLAN_KIND,
@@ -159,6 +194,7 @@ export async function delPod(
   fallback: () => Promise<PlannedAttachment[]>,
   opts: DelOptions = {},
 ): Promise<void> {
+  await stopOrphans(deps, req);
   /** With no record at all, braid cannot know what was attached: DEL is best effort and reports success. */
   const { plan, guessing, foreign } = await planForDel(deps, req, fallback, opts.pod);
   const errors = countedErrors(deps, await delAttachments(deps, plan, opts.limit ?? 1, foreign));

@@ -50,6 +50,35 @@ export interface PluginCall {
   stdin: string;
   /** CNI_* variables for this call; the rest of the environment is the caller's. */
   cniEnv: Record<string, string>;
+  /**
+   * Called once the plugin's process exists and before it is given its stdin (a plugin does nothing before it has
+   * read it), so that it can be recorded; when it throws, the process is killed unstarted and the call fails. What it
+   * returns is called once the process has exited.
+   */
+  onSpawn?: (p: DelegateProcess) => () => void;
+}
+
+/**
+ * A delegate's process as ADD records it while it runs: enough to find it again after braid was killed (issue 12),
+ * and never to take another process for it.
+ */
+export interface DelegateProcess {
+  pid: number;
+  /** /proc/<pid>/stat field 22 (clock ticks after boot): a process given the same pid later has another. */
+  startTime: number;
+  /** The inode of the pid namespace `pid` is a number in (the daemon's container has its own). */
+  pidNs?: number;
+  /** "type COMMAND", for logs. */
+  plugin?: string;
+}
+
+/** What stopping a recorded delegate came to: it had ended, it was killed, or it outlived the wait. */
+export type StopOutcome = 'gone' | 'killed' | 'alive';
+
+/** The node's processes, as DEL needs them to stop a delegate an earlier, killed braid left running. */
+export interface Processes {
+  /** Kills `p`'s process group when `p` (same pid and start time) or its group still runs; waits, bounded. */
+  stop(p: DelegateProcess): Promise<StopOutcome>;
 }
 
 export const PLAN_KIND = 'braidPlanV1';
@@ -79,6 +108,15 @@ export interface PlanStore {
   remove(containerId: string, ifname: string): void;
   /** Every readable plan, for GC. */
   list(): SavedPlan[];
+  /**
+   * ADD's delegates while they run: each recorded before it is given its stdin and forgotten when it exits, so a DEL
+   * after braid was killed can stop what is still running (issue 12). Not fsync'd: only a killed braid, never a node
+   * crash, leaves a delegate running. A record that cannot be written throws; forgetting never does.
+   */
+  recordRunning(containerId: string, ifname: string, p: DelegateProcess): void;
+  forgetRunning(containerId: string, ifname: string, p: DelegateProcess): void;
+  /** The delegates recorded for this attachment key and not forgotten; [] when none can be read. */
+  running(containerId: string, ifname: string): DelegateProcess[];
 }
 
 export const CACHE_KIND = 'cniCacheV1';
@@ -159,6 +197,7 @@ export interface NodeFiles {
 
 export interface EngineDeps {
   exec: PluginExec;
+  processes: Processes;
   files: NodeFiles;
   plans: PlanStore;
   cache: ResultCache;

@@ -1,7 +1,8 @@
 // A second ADD for a container and ifname that already have a plan (runtimes do retry ADD). What an earlier ADD
 // that succeeded made is never touched: the same request is answered from the saved plan and the result cache, as
 // libcni's cache allows; a different one fails with nothing changed (issue 12). An earlier ADD that never finished
-// (a crash: its plan is there, some results are not) is undone first, as the runtime's own DEL would.
+// (a crash: its plan is there, some results are not) is undone first, as the runtime's own DEL would, which first
+// stops the delegates it may have left running (docs/adr/0019-orphaned-delegates.md).
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { formatResult, parseResult } from '../cni/result.js';
 import { listVersion } from '../cni/conflist.js';
@@ -9,7 +10,7 @@ import type { JsonObject, Result } from '../cni/types.js';
 import { buildNetworkStatus, type NetworkStatus } from '../core/network-status.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import { cacheKey } from './attachment.js';
-import { delPod } from './del.js';
+import { delPod, stopOrphans } from './del.js';
 import type { EngineDeps, PodRequest, SavedPlan } from './ports.js';
 
 /** The parts of an attachment that decide what its delegates are asked to do. */
@@ -50,6 +51,8 @@ export async function earlierAdd(
   attachments: PlannedAttachment[],
 ): Promise<EarlierAnswer | undefined> {
   const read = deps.plans.read(req.containerId, req.ifname);
+  // A plan that cannot be read says nothing of what ran: what an earlier ADD left running must not race this one.
+  if ('corrupt' in read) await stopOrphans(deps, req);
   if (!('plan' in read)) return undefined;
   const old = read.plan;
   const results = finishedResults(deps, old);

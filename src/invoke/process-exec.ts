@@ -42,7 +42,7 @@ export class ProcessPluginExec implements PluginExec {
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
 
     for (let attempt = 0; ; attempt++) {
-      const out = await this.run(path, call.stdin, env);
+      const out = await this.run(path, call, env);
       if (out.stderr) this.opts.onStderr?.(call.type, out.stderr);
       const busy = out.code === 'ETXTBSY' || /text file busy/i.test(out.message ?? '');
       if (out.exitCode === undefined && busy && attempt < TEXT_FILE_BUSY_RETRIES) {
@@ -53,9 +53,11 @@ export class ProcessPluginExec implements PluginExec {
     }
   }
 
-  private run(path: string, stdin: string, env: Record<string, string>): Promise<RunOutcome> {
+  /** chroot(8) execs the plugin in its own process: the pid recorded by `onSpawn` is the plugin's. */
+  private run(path: string, call: PluginCall, env: Record<string, string>): Promise<RunOutcome> {
     const [file, args] = this.opts.hostRoot ? [CHROOT, [this.opts.hostRoot, path]] : [path, []];
-    return runPlugin(file, args, { stdin, env, timeoutMs: this.opts.timeoutMs });
+    const { stdin, onSpawn } = call;
+    return runPlugin(file, args, { stdin, env, timeoutMs: this.opts.timeoutMs, ...(onSpawn ? { onSpawn } : {}) });
   }
 }
 

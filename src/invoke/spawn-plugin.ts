@@ -2,6 +2,8 @@
 // timeout. Plain child_process rather than execa: a delegate call is on every ADD and DEL, and execa's
 // per-process machinery cost about 4 ms of event-loop time per spawn in the daemon (issue 9).
 import { spawn } from 'node:child_process';
+import type { DelegateProcess } from '../engine/ports.js';
+import { spawnedProcess } from './processes.js';
 
 export interface RunOutcome {
   stdout: string;
@@ -24,15 +26,33 @@ export function killGroup(pid: number | undefined): void {
   }
 }
 
+export interface RunOptions {
+  stdin: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** See PluginCall.onSpawn: runs before the process is given its stdin; what it returns, once it has exited. */
+  onSpawn?: (p: DelegateProcess) => () => void;
+}
+
+/**
+ * Calls `onSpawn` for a started child. The child cannot have been reaped yet (this runs before the event loop turns),
+ * so its /proc entry names it. A failure kills the child, which has been given nothing to act on.
+ */
+function announce(pid: number, onSpawn: RunOptions['onSpawn']): { done: () => void } | { message: string } {
+  if (!onSpawn) return { done: () => undefined };
+  try {
+    return { done: onSpawn(spawnedProcess(pid)) };
+  } catch (err) {
+    killGroup(pid);
+    return { message: `it could not be recorded before it started: ${(err as Error).message}` };
+  }
+}
+
 /**
  * Resolves once the process has exited and its pipes are closed. On timeout the whole group is killed: killing
  * only the plugin leaves its children (an IPAM plugin it exec'd, a `sleep` in a script) holding stdout open.
  */
-export function runPlugin(
-  file: string,
-  args: string[],
-  o: { stdin: string; env: Record<string, string>; timeoutMs: number },
-): Promise<RunOutcome> {
+export function runPlugin(file: string, args: string[], o: RunOptions): Promise<RunOutcome> {
   return new Promise((resolve) => {
     const child = spawn(file, args, { env: o.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -40,11 +60,17 @@ export function runPlugin(
     let exited = false;
     let timedOut = false;
     let settled = false;
+    let done: () => void = () => undefined;
     const finish = (r: Omit<RunOutcome, 'stdout' | 'stderr' | 'timedOut'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (!exited) killGroup(child.pid);
+      try {
+        done();
+      } catch {
+        // a record left behind is only looked at by a DEL, which finds the process gone
+      }
       resolve({
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
@@ -66,6 +92,14 @@ export function runPlugin(
       finish({ ...(code !== null ? { exitCode: code } : {}), ...(signal ? { signal } : {}) }),
     );
     child.stdin.on('error', () => undefined); // EPIPE: a plugin that does not read its stdin (VERSION) is fine
+    if (child.pid === undefined) return; // not started: the 'error' event says why
+    const started = announce(child.pid, o.onSpawn);
+    if ('message' in started) {
+      child.stdin.destroy();
+      finish({ message: started.message });
+      return;
+    }
+    done = started.done;
     child.stdin.end(o.stdin);
   });
 }

@@ -1,10 +1,12 @@
 // The saved attachment plan: written (atomically, fsync'd) before the first delegate runs, so DEL can
-// undo exactly what ADD did without the pod, the NADs or the API server.
-import { readdirSync, readFileSync } from 'node:fs';
+// undo exactly what ADD did without the pod, the NADs or the API server. Beside it, the records of ADD's delegates
+// while they run (issue 12: docs/adr/0019-orphaned-delegates.md).
+import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isObject } from '../cni/types.js';
-import { PLAN_KIND, type PlanRead, type PlanStore, type SavedPlan } from '../engine/ports.js';
-import { removeFile, writeFileAtomic } from './atomic.js';
+import { type DelegateProcess, PLAN_KIND, type PlanRead, type PlanStore, type SavedPlan } from '../engine/ports.js';
+import { writeFileAtomic } from './atomic.js';
+import { cacheDirBlocked, cacheWriteError, removeCacheFile } from './cache-dir.js';
 
 /**
  * `<containerId>-<ifname>.json` with ':', '-' and '/' in either part written `:XX` (hex), so a '-' only separates and
@@ -14,7 +16,24 @@ import { removeFile, writeFileAtomic } from './atomic.js';
  * still read, by the attachment named inside only, so pods attached before an upgrade can be deleted.
  */
 const escapePart = (s: string) => s.replace(/[:/-]/g, (c) => `:${c.charCodeAt(0).toString(16).toUpperCase()}`);
-const fileName = (containerId: string, ifname: string) => `${escapePart(containerId)}-${escapePart(ifname)}.json`;
+const baseName = (containerId: string, ifname: string) => `${escapePart(containerId)}-${escapePart(ifname)}`;
+const fileName = (containerId: string, ifname: string) => `${baseName(containerId, ifname)}.json`;
+
+/**
+ * A running delegate's record: `running/<base>@<pid>-<startTime>-<pidNs>`, holding "type COMMAND". The name alone
+ * says whose it is and which process (a record torn by a kill still names it); no part after the last '@' holds one.
+ */
+const runningName = (containerId: string, ifname: string, p: DelegateProcess) =>
+  `${baseName(containerId, ifname)}@${p.pid}-${p.startTime}-${p.pidNs ?? 0}`;
+
+function parseRunning(name: string, base: string): DelegateProcess | undefined {
+  const at = name.lastIndexOf('@');
+  if (at < 0 || name.slice(0, at) !== base) return undefined;
+  const m = /^(\d+)-(\d+)-(\d+)$/.exec(name.slice(at + 1));
+  if (!m) return undefined;
+  const pidNs = Number(m[3]);
+  return { pid: Number(m[1]), startTime: Number(m[2]), ...(pidNs ? { pidNs } : {}) };
+}
 
 const oldFileName = (containerId: string, ifname: string): string | undefined => {
   const name = `${containerId}-${ifname}.json`;
@@ -44,12 +63,18 @@ export class FilePlanStore implements PlanStore {
     return 'plan' in found && belongsTo(found.plan, containerId, ifname) ? { path, plan: found.plan } : undefined;
   }
 
+  /** A cacheDir that is a file (or has one on its path) is named in a CNI error saying what to do (issue 12). */
   save(plan: SavedPlan): void {
-    writeFileAtomic(this.pathOf(plan.containerId, plan.ifname), JSON.stringify(plan));
+    try {
+      writeFileAtomic(this.pathOf(plan.containerId, plan.ifname), JSON.stringify(plan));
+    } catch (err) {
+      throw cacheWriteError(this.cacheDir, this.dir(), err);
+    }
   }
 
   read(containerId: string, ifname: string): PlanRead {
     const found = load(this.pathOf(containerId, ifname));
+    if ('blocked' in found) return { corrupt: cacheDirBlocked(this.cacheDir, this.dir())?.message ?? found.blocked };
     if ('plan' in found && !belongsTo(found.plan, containerId, ifname)) {
       return { corrupt: `the file holds the plan of container ${found.plan.containerId} on ${found.plan.ifname}` };
     }
@@ -59,10 +84,62 @@ export class FilePlanStore implements PlanStore {
   }
 
   remove(containerId: string, ifname: string): void {
-    removeFile(this.pathOf(containerId, ifname));
+    removeCacheFile(this.pathOf(containerId, ifname));
     // an old name may hold another attachment's plan, or one nobody can tell: only this attachment's goes
     const old = this.readOld(containerId, ifname);
-    if (old) removeFile(old.path);
+    if (old) removeCacheFile(old.path);
+  }
+
+  private runningDir(): string {
+    return join(this.cacheDir, 'running');
+  }
+
+  /** One small file per delegate, so delegates of one ADD running at once never write the same file. No fsync. */
+  recordRunning(containerId: string, ifname: string, p: DelegateProcess): void {
+    const path = join(this.runningDir(), runningName(containerId, ifname, p));
+    const write = () => writeFileSync(path, p.plugin ?? '', { mode: 0o600 });
+    try {
+      write();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw cacheWriteError(this.cacheDir, this.runningDir(), err);
+      try {
+        mkdirSync(this.runningDir(), { recursive: true, mode: 0o700 });
+        write();
+      } catch (again) {
+        throw cacheWriteError(this.cacheDir, this.runningDir(), again);
+      }
+    }
+  }
+
+  forgetRunning(containerId: string, ifname: string, p: DelegateProcess): void {
+    try {
+      unlinkSync(join(this.runningDir(), runningName(containerId, ifname, p)));
+    } catch {
+      // a record left behind names a process that has exited: the next DEL finds it gone and removes the record
+    }
+  }
+
+  running(containerId: string, ifname: string): DelegateProcess[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.runningDir());
+    } catch {
+      return [];
+    }
+    const base = baseName(containerId, ifname);
+    const out: DelegateProcess[] = [];
+    for (const n of names) {
+      const p = parseRunning(n, base);
+      if (!p) continue;
+      try {
+        const plugin = readFileSync(join(this.runningDir(), n), 'utf8');
+        out.push(plugin ? { ...p, plugin } : p);
+      } catch {
+        out.push(p);
+      }
+    }
+    return out;
   }
 
   /** Every readable plan, for GC: those read() and remove() reach by the IDs inside, each once. */
@@ -88,12 +165,14 @@ export class FilePlanStore implements PlanStore {
   }
 }
 
-function load(path: string): PlanRead {
+/** `blocked`: a file stands where a directory of the path should be (ENOTDIR). */
+function load(path: string): PlanRead | { blocked: string } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    return { missing: true };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return e.code === 'ENOTDIR' ? { blocked: `cannot read ${path}: ${e.message}` } : { missing: true };
   }
   try {
     const parsed: unknown = JSON.parse(text);

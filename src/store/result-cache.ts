@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isObject } from '../cni/types.js';
 import { CACHE_KIND, type AttachmentKey, type CacheEntry, type ResultCache } from '../engine/ports.js';
-import { removeFile, writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from './atomic.js';
+import { cacheWriteError, removeCacheFile } from './cache-dir.js';
 
 export class FileResultCache implements ResultCache {
   constructor(private readonly cacheDir: string) {}
@@ -21,7 +22,11 @@ export class FileResultCache implements ResultCache {
   }
 
   write(entry: CacheEntry): void {
-    writeFileAtomic(this.pathOf(entry), JSON.stringify(entry), 0o600, false); // the plan is the durable record
+    try {
+      writeFileAtomic(this.pathOf(entry), JSON.stringify(entry), 0o600, false); // the plan is the durable record
+    } catch (err) {
+      throw cacheWriteError(this.cacheDir, this.dir(), err);
+    }
   }
 
   /** Undefined when missing, unreadable or another attachment's: a corrupt entry must never block DEL. */
@@ -34,7 +39,7 @@ export class FileResultCache implements ResultCache {
   remove(key: AttachmentKey): void {
     const path = this.pathOf(key);
     const e = readEntry(path);
-    if (!e || isEntryOf(e, key)) removeFile(path);
+    if (!e || isEntryOf(e, key)) removeCacheFile(path); // nothing to remove under a cacheDir that is a file
   }
 
   /** Every readable entry of one container, for DEL without a plan. */

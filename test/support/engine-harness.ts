@@ -16,6 +16,7 @@ import type { Nad, NadSource, PodInfo, PodSource } from '../../src/core/sources.
 import type { EngineDeps, PodRef, RouteEditor, SavedPlan, Sources, StatusWriter } from '../../src/engine/ports.js';
 import { handle } from '../../src/engine/verbs.js';
 import { ProcessPluginExec } from '../../src/invoke/process-exec.js';
+import { ProcProcesses } from '../../src/invoke/processes.js';
 import { confDirFiles } from '../../src/store/conf-files.js';
 import { checkpointDevices } from '../../src/store/devices.js';
 import { FilePlanStore } from '../../src/store/plan-store.js';
@@ -130,6 +131,7 @@ export class EngineHarness {
     });
     this.deps = {
       exec,
+      processes: new ProcProcesses(),
       files: { confFiles: confDirFiles, devices: checkpointDevices },
       plans: new FilePlanStore(this.cacheDir),
       cache: new FileResultCache(this.cacheDir),

@@ -1,0 +1,123 @@
+// Stopping a delegate an earlier, killed braid left running (issue 12 item 9): only the process a record names (same
+// pid and start time) and its process group are ever killed. Real processes, spawned as braid spawns delegates.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ownPidNs, ProcProcesses, readStat, spawnedProcess } from '../../../src/invoke/processes.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+});
+
+/** A detached (own session and group) child running `script`, as runPlugin starts a delegate. */
+function start(script: string): ChildProcess {
+  const c = spawn('sh', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  children.push(c);
+  return c;
+}
+
+const running = (pid: number) => {
+  const st = readStat(pid);
+  return st !== undefined && st.state !== 'Z';
+};
+
+const firstLine = (c: ChildProcess) =>
+  new Promise<string>((resolve) => c.stdout!.once('data', (b: Buffer) => resolve(b.toString().trim())));
+
+const stopper = new ProcProcesses({ waitMs: 3000 });
+
+describe('ProcProcesses.stop', () => {
+  it('kills the recorded delegate and everything in its process group', async () => {
+    const c = start('sleep 30 & echo $!; wait');
+    const child = Number(await firstLine(c));
+    const rec = spawnedProcess(c.pid!);
+    expect(rec.pidNs).toBe(ownPidNs());
+    expect(await stopper.stop(rec)).toBe('killed');
+    expect(running(c.pid!)).toBe(false);
+    expect(running(child)).toBe(false);
+  });
+
+  it('a record whose start time differs names another process (a reused pid): it is left alone', async () => {
+    const c = start('sleep 30');
+    const rec = spawnedProcess(c.pid!);
+    expect(await stopper.stop({ ...rec, startTime: rec.startTime - 1 })).toBe('gone');
+    expect(await stopper.stop({ ...rec, startTime: rec.startTime + 1 })).toBe('gone');
+    expect(running(c.pid!)).toBe(true);
+  });
+
+  it('the delegate has exited but a child of its group still runs: the group is killed', async () => {
+    const c = start('sleep 30 & echo $!');
+    const child = Number(await firstLine(c));
+    const rec = spawnedProcess(c.pid!);
+    await new Promise((r) => c.once('exit', r));
+    await new Promise((r) => setTimeout(r, 50)); // reaped by this process
+    expect(running(c.pid!)).toBe(false);
+    expect(running(child)).toBe(true);
+    expect(await stopper.stop(rec)).toBe('killed');
+    expect(running(child)).toBe(false);
+  });
+
+  it('a delegate that has ended is gone, and nothing is killed', async () => {
+    const c = start('exit 0');
+    const rec = spawnedProcess(c.pid!);
+    await new Promise((r) => c.once('exit', r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await stopper.stop(rec)).toBe('gone');
+    expect(await stopper.stop({ pid: 2 ** 22 + 7, startTime: 1 })).toBe('gone'); // above any pid_max
+  });
+
+  // a pid namespace of its own needs root, as braid has on a node
+  (process.getuid?.() === 0 ? it : it.skip)(
+    'a record made in another pid namespace (a daemon in its container) is found by its pid there',
+    async () => {
+      // sleep is pid 1 of a new pid namespace, its own session leader, as a delegate of a daemon in a container is
+      const c = spawn('unshare', ['--pid', '--fork', 'setsid', 'sleep', '30'], { stdio: 'ignore' });
+      children.push(c);
+      let inner = 0;
+      for (let i = 0; i < 100 && !inner; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(c.pid)])
+          .toString()
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean);
+        if (kids[0] && readFileSync(`/proc/${kids[0]}/cmdline`, 'latin1').startsWith('sleep')) inner = Number(kids[0]);
+      }
+      expect(inner).toBeGreaterThan(0);
+      const ns = Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${inner}/ns/pid`))![1]);
+      expect(ns).not.toBe(ownPidNs());
+      const startTime = readStat(inner)!.startTime;
+      // another namespace's pid 1 with the wrong start time, or a namespace that does not exist: nothing to stop
+      expect(await stopper.stop({ pid: 1, startTime: startTime + 1, pidNs: ns })).toBe('gone');
+      expect(await stopper.stop({ pid: 1, startTime, pidNs: 1 })).toBe('gone');
+      expect(running(inner)).toBe(true);
+      expect(await stopper.stop({ pid: 1, startTime, pidNs: ns })).toBe('killed');
+      expect(running(inner)).toBe(false);
+    },
+  );
+});
+
+describe('readStat', () => {
+  it('reads past a command name holding spaces and parentheses', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'braid-stat-'));
+    const odd = join(dir, 'x) (y z');
+    symlinkSync('/bin/sleep', odd);
+    const c = spawn(odd, ['30'], { detached: true, stdio: 'ignore' });
+    children.push(c);
+    rmSync(dir, { recursive: true });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(readFileSync(`/proc/${c.pid}/stat`, 'latin1')).toContain('(x) (y z)');
+    const st = readStat(c.pid!)!;
+    expect(st.pgrp).toBe(c.pid);
+    expect(st.state).toMatch(/^[RS]$/);
+    expect(st.startTime).toBeGreaterThan(0);
+  });
+});
