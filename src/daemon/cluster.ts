@@ -14,6 +14,7 @@ import { PendingStatusClears } from '../store/pending-status.js';
 import type { DaemonConfig } from './config.js';
 import { DaemonEvents } from './events.js';
 import type { Metrics } from './metrics.js';
+import { OwedClears } from './owed-clears.js';
 
 export interface Cluster {
   /** What the engine reads and writes through, the status writer included. */
@@ -22,27 +23,9 @@ export interface Cluster {
   synced(): boolean;
   cachedPods(): number;
   cachedNads(): number;
-  /** Lists and watches; once synced, the owed status clears are made. */
+  /** Lists and watches; once synced, the owed status clears are made (and retried until they land: owed-clears.ts). */
   start(): void;
   stop(): void;
-}
-
-/**
- * The status clears DELs made while the daemon was down (src/store/pending-status.ts); kept when the API fails.
- * `status` waits for each clear (background: false), unlike the serving writer, so a failure keeps the record.
- */
-async function clearOwedStatus(owed: PendingStatusClears, status: K8sStatusWriter, log: Logger): Promise<void> {
-  for (const e of owed.list()) {
-    try {
-      await status.remove(e.pod, e.containerId);
-      owed.done(e);
-    } catch (err) {
-      log.warn(
-        { pod: `${e.pod.namespace}/${e.pod.name}`, containerId: e.containerId, err: (err as Error).message },
-        'owed network-status clear failed; kept for the next start',
-      );
-    }
-  }
 }
 
 /** The two informers: NADs everywhere, pods of this node only. */
@@ -59,6 +42,21 @@ function informers(api: ApiClient, cfg: DaemonConfig, log: Logger) {
   return { pods, nads };
 }
 
+/** The clears owed by DELs made while the daemon was down, made through a writer that waits for each (not in lanes). */
+function owedClears(
+  api: ApiClient,
+  cfg: DaemonConfig,
+  log: Logger,
+  cachedPod: (ns: string, name: string) => CachedPod | undefined,
+) {
+  const writer = new K8sStatusWriter({ api, log, cachedPod, deadlineMs: 10_000, background: false });
+  return new OwedClears({
+    owed: new PendingStatusClears(cfg.node.cacheDir),
+    clear: (pod, containerId) => writer.remove(pod, containerId),
+    log,
+  });
+}
+
 export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics): Cluster {
   const api = new ApiClient(() => loadKubeConfig(cfg.node.kubeconfig));
   const { pods, nads } = informers(api, cfg, log);
@@ -72,6 +70,7 @@ export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics)
     background: true,
     onOutcome: (op, result) => metrics.statusWrites.inc({ op, result }),
   });
+  const owed = owedClears(api, cfg, log, cachedPod);
   const events = new DaemonEvents({
     api,
     log,
@@ -99,11 +98,11 @@ export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics)
         // Return the first lists' garbage (whole pages of untrimmed objects) at once: with --expose-gc (as
         // deployed) this is what keeps the daemon's RSS down after start-up.
         (globalThis as { gc?: () => void }).gc?.();
-        const owedWriter = new K8sStatusWriter({ api, log, cachedPod, deadlineMs: 10_000, background: false });
-        await clearOwedStatus(new PendingStatusClears(cfg.node.cacheDir), owedWriter, log);
+        owed.start();
       });
     },
     stop() {
+      owed.stop();
       pods.stop();
       nads.stop();
     },

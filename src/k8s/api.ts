@@ -4,7 +4,7 @@
 // quorum read) and holds it for 10 s before its 504, so an idle-socket timeout would not be a bound at all.
 import { Agent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { ApiError, classifyApiError, kindOfStatus } from './errors.js';
+import { ApiError, classifyApiError, kindOfStatus, retryAfterMs } from './errors.js';
 import type { KubeConfig } from './kubeconfig.js';
 
 export interface RequestOpts {
@@ -96,9 +96,8 @@ export class ApiClient {
         res.on('end', () => {
           clearTimeout(timer);
           try {
-            resolve(
-              answerOf<T>(`${method} ${url.pathname}`, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')),
-            );
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve(answerOf<T>(`${method} ${url.pathname}`, res.statusCode ?? 0, text, res.headers['retry-after']));
           } catch (err) {
             reject(err as Error);
           }
@@ -115,8 +114,8 @@ export class ApiClient {
   }
 }
 
-/** A 2xx answer's JSON, or the ApiError its status and Status object make. */
-function answerOf<T>(what: string, status: number, text: string): T {
+/** A 2xx answer's JSON, or the ApiError its status, Status object and Retry-After make. */
+function answerOf<T>(what: string, status: number, text: string, retryAfter?: string): T {
   if (status >= 200 && status < 300) {
     try {
       return (text ? JSON.parse(text) : undefined) as T;
@@ -124,11 +123,20 @@ function answerOf<T>(what: string, status: number, text: string): T {
       throw new ApiError('server', status, `API server answered ${what} with something that is not JSON`);
     }
   }
-  let message = `HTTP ${status}`;
+  let message: unknown;
   try {
-    message = (JSON.parse(text) as { message?: string }).message ?? message;
+    message = (JSON.parse(text) as { message?: unknown } | null)?.message;
   } catch {
-    // not a Status object
+    // not a Status object (a load balancer's error page, say)
   }
-  throw new ApiError(kindOfStatus(status), status, `${what}: ${message}`);
+  const waitMs = retryAfterMs(retryAfter);
+  const said = status === 503 ? unavailable(waitMs) : undefined;
+  const parts = [said, typeof message === 'string' ? message : said ? undefined : `HTTP ${status}`];
+  throw new ApiError(kindOfStatus(status), status, `${what}: ${parts.filter(Boolean).join(': ')}`, waitMs);
+}
+
+/** A 503 in words, whether the API server or a proxy in front of it answered: it is not serving now. */
+function unavailable(waitMs: number | undefined): string {
+  const after = waitMs === undefined ? '' : `, retry after ${Math.ceil(waitMs / 1000)} s`;
+  return `the API server is unavailable (HTTP 503${after})`;
 }

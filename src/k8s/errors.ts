@@ -12,10 +12,15 @@ export type ApiErrorKind =
   | 'other';
 
 export class ApiError extends Error {
+  /**
+   * `retryAfterMs`: how long the server asked the client to wait before trying again (a Retry-After header, sent with
+   * 429 and 503).
+   */
   constructor(
     readonly kind: ApiErrorKind,
     readonly status: number | undefined,
     message: string,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -52,6 +57,18 @@ export function kindOfStatus(status: number): ApiErrorKind {
   if (status === 400 || status === 422) return 'invalid';
   if (status >= 500) return 'server';
   return 'other';
+}
+
+/**
+ * A Retry-After header's wait in ms: delay-seconds or an HTTP-date (RFC 9110 section 10.2.3); undefined when absent or
+ * unreadable.
+ */
+export function retryAfterMs(header: string | undefined, now = Date.now()): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = /^[A-Za-z]{3}, /.test(value) ? Date.parse(value) : NaN; // IMF-fixdate: "Tue, 01 Dec 2026 10:00:05 GMT"
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function statusMessage(body: unknown): string | undefined {

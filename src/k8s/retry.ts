@@ -48,7 +48,8 @@ export interface RetryOptions {
 /**
  * Each attempt gets the time left before the deadline as its own timeout, so the deadline bounds whole attempts,
  * not only the waits between them: an API server whose storage is down holds a write for 10 s before its 504.
- * A retry is made only when its wait ends before the deadline, leaving the attempt some time.
+ * A retry is made only when its wait (the backoff's, or the server's Retry-After if longer) ends before the deadline,
+ * leaving the attempt some time.
  */
 export async function withRetry<T>(fn: (timeoutMs: number) => Promise<T>, opts: RetryOptions): Promise<T> {
   const now = opts.now ?? Date.now;
@@ -60,7 +61,9 @@ export async function withRetry<T>(fn: (timeoutMs: number) => Promise<T>, opts: 
       return await fn(Math.max(1, deadline - now()));
     } catch (raw) {
       const err = classifyApiError(raw);
-      const wait = backoff.next();
+      // A server that says when to come back (Retry-After) is not asked sooner; if that is past the deadline, the
+      // caller hears it now rather than after a wait that cannot end in an answer.
+      const wait = Math.max(backoff.next(), err.retryAfterMs ?? 0);
       if (!err.retriable || now() + wait >= deadline) throw err;
       await opts.onRetry?.(err, attempt);
       await sleep(wait);

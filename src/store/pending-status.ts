@@ -30,7 +30,9 @@ export class PendingStatusClears implements StatusWriter {
   list(): PendingClear[] {
     let names: string[];
     try {
-      names = readdirSync(this.dir).filter((n) => n.endsWith('.json'));
+      names = readdirSync(this.dir)
+        .filter((n) => n.endsWith('.json'))
+        .sort();
     } catch {
       return [];
     }
@@ -38,13 +40,15 @@ export class PendingStatusClears implements StatusWriter {
     for (const name of names) {
       const file = join(this.dir, name);
       try {
-        const v = JSON.parse(readFileSync(file, 'utf8')) as { pod: PodRef; containerId: string };
-        if (
-          typeof v.containerId === 'string' &&
-          typeof v.pod?.namespace === 'string' &&
-          typeof v.pod?.name === 'string'
-        )
-          out.push({ file, pod: v.pod, containerId: v.containerId });
+        const v = JSON.parse(readFileSync(file, 'utf8')) as { pod?: Partial<PodRef>; containerId?: unknown } | null;
+        const { namespace, name, uid } = v?.pod ?? {};
+        if (typeof v?.containerId === 'string' && typeof namespace === 'string' && typeof name === 'string')
+          // Only the fields a clear checks: the UID is what tells the pod from another under the same name.
+          out.push({
+            file,
+            pod: { namespace, name, ...(typeof uid === 'string' ? { uid } : {}) },
+            containerId: v.containerId,
+          });
         else removeFile(file);
       } catch {
         removeFile(file);

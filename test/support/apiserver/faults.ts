@@ -1,5 +1,6 @@
 // Injected faults: added latency, the next N matching requests failing with a status code or losing their
-// connection, a full outage, and storage (etcd) down. Only API requests are affected; the control API always answers.
+// connection, a full outage (a hanging one included), and storage (etcd) down. Only API requests are affected; the
+// control API always answers.
 
 /** Which requests a fault applies to: verb (GET, LIST is GET, WATCH, PATCH, ...) and a substring of the path. */
 export interface RequestMatch {
@@ -12,6 +13,10 @@ export interface FailNext extends RequestMatch {
   /** HTTP status of the Status answered; 500 unless given. */
   code?: number;
   message?: string;
+  /** A Retry-After header (seconds) on the answer, as an API server or the load balancer in front of it may send. */
+  retryAfterSeconds?: number;
+  /** Sent instead of a Status, as text/html (a load balancer's error page): the client gets no Status to read. */
+  body?: string;
 }
 
 export interface DropNext extends RequestMatch {
@@ -27,8 +32,11 @@ export interface GarbageNext extends RequestMatch {
  * status: every API request answers 503 ServiceUnavailable.
  * reset:  every new connection is closed before TLS (ECONNRESET / socket hang up).
  * refuse: the API port stops listening (ECONNREFUSED); open connections are destroyed.
+ * hang:   connections are accepted and every API request (watches included) is read and never answered, as from an
+ *         overloaded API server or a stuck proxy in front of it; when the outage ends the held requests go through,
+ *         except those whose client has gone away meanwhile (they are not made). Open watches stay open, silent.
  */
-export type OutageMode = 'status' | 'reset' | 'refuse';
+export type OutageMode = 'status' | 'reset' | 'refuse' | 'hang';
 
 /**
  * Storage down, as a real API server shows it when etcd is: what its watch cache can answer is served (watches, and
@@ -63,7 +71,9 @@ export const NO_FAULTS: Required<FaultSettings> = {
 };
 
 export type FaultAction =
-  { action: 'fail'; code: number; message: string } | { action: 'drop' } | { action: 'garbage' };
+  | { action: 'fail'; code: number; message: string; retryAfterSeconds?: number; body?: string }
+  | { action: 'drop' }
+  | { action: 'garbage' };
 
 const matches = (m: RequestMatch, verb: string, path: string): boolean =>
   (m.verb === undefined || m.verb.toUpperCase() === verb) && (m.path === undefined || path.includes(m.path));
@@ -77,6 +87,8 @@ export class Faults {
   storageDown: StorageDown | null = null;
   /** Writes and quorum reads held while storage is down, woken when it comes back. */
   private readonly held = new Set<() => void>();
+  /** Requests held by a hang outage, woken when it ends. */
+  private readonly hung = new Set<() => void>();
 
   /** Change the given settings only; null clears one. */
   set(settings: FaultSettings): void {
@@ -87,6 +99,7 @@ export class Faults {
     if (settings.dropNext !== undefined) this.dropNext = settings.dropNext && { ...settings.dropNext };
     if (settings.garbageNext !== undefined) this.garbageNext = settings.garbageNext && { ...settings.garbageNext };
     if (settings.outage !== undefined) this.outage = settings.outage;
+    if (this.outage !== 'hang') for (const wake of [...this.hung]) wake();
   }
 
   clear(): void {
@@ -120,6 +133,18 @@ export class Faults {
     });
   }
 
+  /** A request during a hang outage waits, unanswered, until the outage ends. */
+  untilHangEnds(): Promise<void> {
+    if (this.outage !== 'hang') return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.hung.delete(wake);
+        resolve();
+      };
+      this.hung.add(wake);
+    });
+  }
+
   /** What to do with one API request; consumes one count of a matching fail/drop fault. */
   decide(verb: string, path: string): FaultAction | undefined {
     if (this.outage === 'status')
@@ -139,6 +164,8 @@ export class Faults {
         action: 'fail',
         code: fail.code ?? 500,
         message: fail.message ?? `injected failure (${fail.code ?? 500})`,
+        ...(fail.retryAfterSeconds !== undefined ? { retryAfterSeconds: fail.retryAfterSeconds } : {}),
+        ...(fail.body !== undefined ? { body: fail.body } : {}),
       };
     }
     return undefined;

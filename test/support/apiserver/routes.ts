@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Target } from './authz.js';
 import type { Context } from './context.js';
 import type { RequestRecord } from './counters.js';
+import type { FaultAction } from './faults.js';
 import { readJson, sendJson, sendStatus, sleep, statusOf } from './http.js';
 import { listObjects } from './list.js';
 import { createObject, deleteObject, patchObject, updateObject, type ObjectRef } from './objects.js';
@@ -61,6 +62,7 @@ export async function handleApiRequest(ctx: Context, req: IncomingMessage, res: 
   });
   try {
     if (ctx.faults.latencyMs > 0) await sleep(ctx.faults.latencyMs);
+    if (!(await survivesHang(ctx, res))) return;
     const fault = ctx.faults.decide(verb, url.pathname);
     if (fault?.action === 'drop') {
       req.socket.destroy();
@@ -71,7 +73,7 @@ export async function handleApiRequest(ctx: Context, req: IncomingMessage, res: 
       res.end('<html>502 Bad Gateway</html>');
       return;
     }
-    if (fault) throw new ApiError(failure(fault.code, fault.message));
+    if (fault) return sendFailure(res, fault);
     if (!publicPaths.has(url.pathname)) {
       if (!(await ctx.tokens.check(req.headers.authorization))) throw new ApiError(failure(401, 'Unauthorized'));
       ctx.authz.check(verb, url.pathname, parseTarget(url.pathname));
@@ -81,6 +83,28 @@ export async function handleApiRequest(ctx: Context, req: IncomingMessage, res: 
   } catch (err) {
     sendStatus(res, statusOf(err));
   }
+}
+
+/** A hang outage holds the request unanswered until it ends; false when its client gave up meanwhile. */
+async function survivesHang(ctx: Context, res: ServerResponse): Promise<boolean> {
+  if (ctx.faults.outage !== 'hang') return true;
+  let gone = false;
+  res.once('close', () => (gone = true));
+  await ctx.faults.untilHangEnds();
+  return !gone;
+}
+
+/** An injected failure: a Status (or the body given, as a load balancer's page), with Retry-After when asked. */
+function sendFailure(res: ServerResponse, fault: Extract<FaultAction, { action: 'fail' }>): void {
+  const retryAfter = fault.retryAfterSeconds ?? (fault.code === 429 ? 1 : undefined); // 429: as sendStatus does
+  const headers: Record<string, string> = retryAfter !== undefined ? { 'Retry-After': String(retryAfter) } : {};
+  if (fault.body === undefined) return sendJson(res, fault.code, failure(fault.code, fault.message), headers);
+  res.writeHead(fault.code, {
+    'Content-Type': 'text/html',
+    'Content-Length': Buffer.byteLength(fault.body),
+    ...headers,
+  });
+  res.end(fault.body);
 }
 
 /**
