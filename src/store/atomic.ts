@@ -1,6 +1,16 @@
 // State on disk is a contract: write a temp file, fsync it, rename it over the target, fsync the dir.
 // A crash leaves either the old file or the new one, never half of one (multus-cni#1087, #948).
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 
 /**
@@ -10,7 +20,7 @@ import { dirname, join, basename } from 'node:path';
  */
 export function writeFileAtomic(path: string, data: string, mode = 0o600, durable = true): void {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dir, `${tempPrefix(path)}${process.pid}.${Date.now()}.tmp`);
   let fd: number | undefined;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -29,6 +39,25 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600, durabl
     throw failure(path, err);
   }
   if (durable) syncDir(dir);
+}
+
+const tempPrefix = (path: string) => `.${basename(path)}.`;
+
+/**
+ * The temp files of writes to `path` that never got to their rename or their own cleanup: the writer was killed
+ * (SIGKILL of the daemon mid-write, found by `npm run soak`). Whoever removes `path` removes these too; a concurrent
+ * write of the same path cannot be under way, since requests for one container are serialised.
+ */
+export function removeLeftoverTemps(path: string): void {
+  const prefix = tempPrefix(path);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return; // no directory: nothing was ever written there
+  }
+  for (const n of names)
+    if (n.startsWith(prefix) && n.endsWith('.tmp')) quietly(() => unlinkSync(join(dirname(path), n)));
 }
 
 /** writeSync may take only part of the buffer (a nearly full disk takes what fits): renaming that in loses data. */

@@ -3,6 +3,7 @@
 import { statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CniError, ErrorCode } from '../cni/errors.js';
+import { removeLeftoverTemps } from './atomic.js';
 
 /** The first path from the root down to `path` that exists and is not a directory. */
 function fileOnPath(path: string): string | undefined {
@@ -39,8 +40,9 @@ export function cacheWriteError(cacheDir: string, dir: string, err: unknown): un
 }
 
 /**
- * Removes a file; one that is not there, or under a path that is not a directory (ENOTDIR), is nothing to remove.
- * unlink, not rm: bun's rmSync reports EFAULT for a path under a file.
+ * Removes a file, and the temp files of writes to it that a killed braid left; one that is not there, or under a
+ * path that is not a directory (ENOTDIR), is nothing to remove. unlink, not rm: bun's rmSync reports EFAULT for a
+ * path under a file.
  */
 export function removeCacheFile(path: string): void {
   try {
@@ -49,4 +51,5 @@ export function removeCacheFile(path: string): void {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
   }
+  removeLeftoverTemps(path);
 }

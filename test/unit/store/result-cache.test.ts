@@ -62,6 +62,20 @@ describe('ResultCache', () => {
     expect(files()).toEqual([]);
   });
 
+  it('removing an entry removes the temp files of writes to it that a killed braid left, and only those', () => {
+    const key = { networkName: 'net1', containerId: 'c1', ifName: 'eth0' };
+    const other = { networkName: 'net1', containerId: 'c10', ifName: 'eth0' };
+    cache.write(entry(key));
+    cache.write(entry(other));
+    const dir = join(cacheDir, 'results');
+    const [own] = files().filter((f) => f.includes('-c1-'));
+    const [theirs] = files().filter((f) => f.includes('-c10-'));
+    writeFileSync(join(dir, `.${own}.4242.1796159859288.tmp`), '{"kind":');
+    writeFileSync(join(dir, `.${theirs}.4242.1796159859288.tmp`), '{"kind":');
+    cache.remove(key);
+    expect(files().sort()).toEqual([`.${theirs}.4242.1796159859288.tmp`, theirs].sort());
+  });
+
   it('an unreadable entry is read as nothing and removed by its key', () => {
     const k = { networkName: 'n', containerId: 'c1', ifName: 'eth0' };
     mkdirSync(join(cacheDir, 'results'), { recursive: true });
