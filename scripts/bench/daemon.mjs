@@ -9,7 +9,7 @@ import { http } from './http.mjs';
 import { sleep } from './proc.mjs';
 
 /** The flags deploy/daemonset.yaml runs the daemon with. */
-export const DEPLOYED_FLAGS = ['--max-semi-space-size=1', '--lite-mode', '--expose-gc'];
+export const DEPLOYED_FLAGS = ['--max-semi-space-size=1', '--lite-mode', '--no-expose-wasm', '--expose-gc'];
 
 const freePort = () =>
   new Promise((resolve, reject) => {

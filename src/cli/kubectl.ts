@@ -9,7 +9,7 @@ import { connect, type ClusterOptions } from './kubeconfig.js';
 import { formatOutput, outputFormat } from './output.js';
 import { type PodNetworks, podNetworks, podsTable } from './pods.js';
 import { printReport, validateCluster, validateFiles } from './validate.js';
-import { BRAID_VERSION } from './version.js';
+import { versionLine } from './version.js';
 
 interface Global extends ClusterOptions {
   allNamespaces?: boolean;
@@ -97,7 +97,7 @@ function registerValidate(program: Command): void {
 export async function runKubectlBraid(argv: string[]): Promise<number> {
   const program = new Command('kubectl braid')
     .description("braid's view of a cluster's pod networks")
-    .version(BRAID_VERSION, '--version')
+    .version(versionLine('kubectl-braid'), '--version')
     .option('--kubeconfig <file>', 'the kubeconfig (default: $KUBECONFIG, else ~/.kube/config)')
     .option('--context <name>', 'the kubeconfig context to use')
     .option('-n, --namespace <ns>', "the namespace (default: the context's, else default)")

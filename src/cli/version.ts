@@ -1,1 +1,1 @@
-export const BRAID_VERSION = '0.1.0';
+export { BRAID_COMMIT_ID, BRAID_VERSION, versionLine } from '../core/build-info.js';

@@ -5,6 +5,7 @@
 import { CniError, ErrorCode } from '../cni/errors.js';
 import type { JsonObject } from '../cni/types.js';
 import { braidSpelling, fromMultus } from './multus-keys.js';
+import { closest } from './suggest.js';
 // ajv's standalone code for schemas/node-config.schema.json (scripts/gen-schema-validator.mjs): the executable
 // validates without loading or compiling ajv on every call (docs/adr/0012).
 import { validate as validateSchema } from './generated/node-config-validator.js';
@@ -13,6 +14,7 @@ import {
   NODE_CONFIG_ALIASES as ALIASES,
   NODE_CONFIG_DEFAULTS,
   NODE_CONFIG_FIELDS,
+  NODE_CONFIG_KEYS,
   type NodeConfigFields,
   type NodeConfigKeys,
 } from './generated/node-config-keys.js';
@@ -35,10 +37,24 @@ interface SchemaError {
   params: unknown;
 }
 
-const schemaProblem = (e: SchemaError) =>
-  e.keyword === 'additionalProperties'
-    ? `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`
-    : `"${e.instancePath.slice(1) || '(top)'}" ${e.message}`;
+function schemaProblem(e: SchemaError): string {
+  if (e.keyword === 'additionalProperties') {
+    const key = (e.params as { additionalProperty: string }).additionalProperty;
+    const near = closest(key, NODE_CONFIG_KEYS, key.length > 4 ? 2 : 1);
+    return `unknown key "${key}"${near ? `; did you mean "${near}"?` : ''}`;
+  }
+  const at = `"${e.instancePath.slice(1) || '(top)'}"`;
+  if (e.keyword === 'enum') {
+    const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+    return `${at} must be one of ${allowed.join(', ')} (case does not matter)`;
+  }
+  return `${at} ${e.message}`;
+}
+
+/** Written in any case (`"INFO"`, `"Debug"`), as Multus' users do: compared in lower case. */
+function lowerCaseLogLevel(config: JsonObject): JsonObject {
+  return typeof config.logLevel === 'string' ? { ...config, logLevel: config.logLevel.toLowerCase() } : config;
+}
 
 /** `multus`: the refused Multus keys (fromMultus), reported before the schema's findings. */
 function validate(config: JsonObject, multus: string[]): void {
@@ -87,7 +103,8 @@ const commaList = (v: unknown) =>
   (Array.isArray(v) ? v.map(String) : String(v).split(',')).map((s) => s.trim()).filter(Boolean);
 
 export function parseNodeConfig(raw: JsonObject): NodeConfig {
-  const { config, problems } = fromMultus(raw);
+  const { config: written, problems } = fromMultus(raw);
+  const config = lowerCaseLogLevel(written);
   validate(config, problems);
   const c = resolveAliases(config) as NodeConfigKeys;
   // A copy per call: the caller owns the lists and objects it gets.

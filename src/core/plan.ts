@@ -24,6 +24,11 @@ export interface PlannedAttachment {
   deviceId?: string;
   /** Set when this attachment's ADD failed and its rollback DEL did too: a later DEL tries again, best effort. */
   addFailed?: boolean;
+  /**
+   * Set (with `addFailed`) while a hot-plug attaches it (issue 13): in a plan a crash left, it may be half made; the
+   * next hot-plug undoes it first (engine/hotplug.ts).
+   */
+  hotplug?: 'adding';
 }
 
 export interface PlanInput {
@@ -104,7 +109,8 @@ function deviceAllocator(input: PlanInput) {
   };
 }
 
-async function podAttachments(input: PlanInput, firstIndex: number, warnings: string[]): Promise<PlannedAttachment[]> {
+/** The annotation's attachments, planned as ADD plans them (hot-plug too: core/network-diff.ts). */
+export async function podAttachments(input: PlanInput, firstIndex: number, warnings: string[]) {
   const { pod } = input;
   const annotation = pod?.annotations[ANNOTATIONS.networks];
   if (!pod || !annotation) return [];
@@ -152,7 +158,7 @@ async function podAttachments(input: PlanInput, firstIndex: number, warnings: st
   return out;
 }
 
-function checkPlan(pod: PodInfo | undefined, atts: PlannedAttachment[]): void {
+export function checkPlan(pod: PodInfo | undefined, atts: PlannedAttachment[]): void {
   const seen = new Map<string, string>();
   for (const a of atts) {
     const other = seen.get(a.ifname);

@@ -6,6 +6,7 @@ import type { Sources, StatusWriter } from '../engine/ports.js';
 import { ApiClient } from '../k8s/api.js';
 import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { Reflector } from '../k8s/reflector.js';
+import type { WatchEnd } from '../k8s/watch-once.js';
 import { NAD_PATH } from '../k8s/resources.js';
 import { ApiSources, checkPodIdentity, DAEMON_READ_BOUND_MS } from '../k8s/sources.js';
 import { K8sStatusWriter } from '../k8s/status-writer.js';
@@ -22,14 +23,22 @@ export interface Cluster {
   status: K8sStatusWriter;
   synced(): boolean;
   cachedPods(): number;
+  /** For dynamic networks (daemon/hotplug.ts): this node's pods as the informer has them, and the pods' Events. */
+  forHotplug: { pods(): Iterable<CachedPod>; events: DaemonEvents };
   cachedNads(): number;
   /** Lists and watches; once synced, the owed status clears are made (and retried until they land: owed-clears.ts). */
   start(): void;
   stop(): void;
 }
 
+/** Counts each watch's end (and the relist a 410 Gone makes) in /metrics. */
+const watchEnds = (metrics: Metrics, resource: string) => (end: WatchEnd) => {
+  metrics.watchRestarts.inc({ resource, end });
+  if (end === 'gone') metrics.relists.inc({ resource });
+};
+
 /** The two informers: NADs everywhere, pods of this node only. */
-function informers(api: ApiClient, cfg: DaemonConfig, log: Logger) {
+function informers(api: ApiClient, cfg: DaemonConfig, log: Logger, metrics: Metrics) {
   const pods = new Reflector<CachedPod>({
     api,
     path: '/api/v1/pods',
@@ -37,8 +46,16 @@ function informers(api: ApiClient, cfg: DaemonConfig, log: Logger) {
     trim: (o) => trimPod(o as object),
     key: keyOf,
     log,
+    onWatchEnd: watchEnds(metrics, 'pods'),
   });
-  const nads = new Reflector<Nad>({ api, path: NAD_PATH, trim: (o) => trimNad(o as object), key: keyOf, log });
+  const nads = new Reflector<Nad>({
+    api,
+    path: NAD_PATH,
+    trim: (o) => trimNad(o as object),
+    key: keyOf,
+    log,
+    onWatchEnd: watchEnds(metrics, 'network-attachment-definitions'),
+  });
   return { pods, nads };
 }
 
@@ -57,12 +74,18 @@ function owedClears(
   });
 }
 
-export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics): Cluster {
-  const api = new ApiClient(() => loadKubeConfig(cfg.node.kubeconfig));
-  const { pods, nads } = informers(api, cfg, log);
-  const apiSources = new ApiSources(api, DAEMON_READ_BOUND_MS, pods, nads);
-  const cachedPod = (ns: string, name: string) => apiSources.cachedPod(ns, name);
-  const status = new K8sStatusWriter({
+/** Failed API requests by HTTP status ("none": no answer), in /metrics. */
+const countApiErrors = (metrics: Metrics) => (status: number | undefined) =>
+  metrics.apiErrors.inc({ status: status === undefined ? 'none' : String(status) });
+
+/** The status writer of requests: in lanes, after the answer, its outcomes counted in /metrics. */
+function statusWriter(
+  api: ApiClient,
+  log: Logger,
+  cachedPod: (ns: string, name: string) => CachedPod | undefined,
+  metrics: Metrics,
+): K8sStatusWriter {
+  return new K8sStatusWriter({
     api,
     log,
     cachedPod,
@@ -70,6 +93,14 @@ export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics)
     background: true,
     onOutcome: (op, result) => metrics.statusWrites.inc({ op, result }),
   });
+}
+
+export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics): Cluster {
+  const api = new ApiClient(() => loadKubeConfig(cfg.node.kubeconfig), { onError: countApiErrors(metrics) });
+  const { pods, nads } = informers(api, cfg, log, metrics);
+  const apiSources = new ApiSources(api, DAEMON_READ_BOUND_MS, pods, nads);
+  const cachedPod = (ns: string, name: string) => apiSources.cachedPod(ns, name);
+  const status = statusWriter(api, log, cachedPod, metrics);
   const owed = owedClears(api, cfg, log, cachedPod);
   const events = new DaemonEvents({
     api,
@@ -77,6 +108,7 @@ export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics)
     host: cfg.nodeName,
     cachedPod,
     delSince: (pod, t) => status.delSince(pod, t),
+    onGaveUp: (e) => metrics.eventFailures.inc({ reason: e.reason }),
   });
   return {
     sources: {
@@ -88,10 +120,12 @@ export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics)
       onAdded: (pod, st) => events.added(pod, st),
       onAddFailed: (pod, err) => events.addFailed(pod, err),
       onWarnings: (pod, warnings) => events.warned(pod, warnings),
+      onDelWithoutRecord: () => metrics.delWithoutRecord.inc(),
     },
     status,
     synced: () => pods.synced && nads.synced,
     cachedPods: () => pods.items.size,
+    forHotplug: { pods: () => pods.items.values(), events },
     cachedNads: () => nads.items.size,
     start() {
       void Promise.all([pods.start(), nads.start()]).then(async () => {

@@ -6,7 +6,9 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import { isObject, type JsonObject } from '../cni/types.js';
 import { MULTUS_DAEMON_KEYS, type MultusDaemonKey } from '../core/generated/multus-keys.js';
 import { multusDaemonKeyOf } from '../core/multus-keys.js';
+import { NODE_CONFIG_KEYS } from '../core/generated/node-config-keys.js';
 import { parseNodeConfig, type NodeConfig } from '../core/node-config.js';
+import { closest } from '../core/suggest.js';
 
 export interface DaemonConfig {
   node: NodeConfig;
@@ -68,6 +70,10 @@ const FROM_MULTUS: Record<MultusDaemonKey, Rule & { value: (v: unknown) => unkno
 
 type DaemonKey = keyof typeof DAEMON_KEYS;
 
+const NODE_KEYS = new Set<string>(NODE_CONFIG_KEYS);
+/** A node key as written, or as Multus spells one (those are read by parseNodeConfig). */
+const isNodeKey = (k: string) => NODE_KEYS.has(k);
+
 /** The daemon's own keys (Multus' daemon keys as the keys they stand for) apart from the node keys. */
 function splitKeys(raw: JsonObject): { own: JsonObject; nodeKeys: JsonObject } {
   const own: JsonObject = {};
@@ -75,6 +81,8 @@ function splitKeys(raw: JsonObject): { own: JsonObject; nodeKeys: JsonObject } {
   const multus: Array<[written: string, key: MultusDaemonKey]> = [];
   for (const [k, v] of Object.entries(raw)) {
     const m = k in DAEMON_KEYS ? undefined : multusDaemonKeyOf(k);
+    const near = k in DAEMON_KEYS || m || isNodeKey(k) ? undefined : closest(k, Object.keys(DAEMON_KEYS), 2);
+    if (near) throw invalid(`unknown key "${k}"; did you mean "${near}"?`);
     if (m) multus.push([k, m]);
     else if (k in DAEMON_KEYS) own[k] = v;
     else nodeKeys[k] = v;

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { nodeDefaultsPathOf } from '../wire/protocol.js';
 import { connectCluster, type Cluster } from './cluster.js';
 import type { DaemonConfig } from './config.js';
+import { startHotplug } from './hotplug.js';
 import { Limiter } from './limiter.js';
 import { Metrics } from './metrics.js';
 import { listenForMetrics } from './metrics-server.js';
@@ -86,12 +87,14 @@ export async function startDaemon(
   const servers = await metricsListener(cfg, metrics, cluster, () => draining);
   servers.push(await listenOnSocket(cfg.socketPath, serve, () => !draining));
   cluster.start();
+  const hotplug = startHotplug({ cfg, log, metrics, limiter, cluster });
   log.info({ socket: cfg.socketPath, metrics: cfg.metricsAddress }, 'braid daemon serving');
 
   return {
     metrics,
     async stop() {
       draining = true;
+      hotplug?.stop();
       const deadline = Date.now() + cfg.drainSeconds * 1000;
       while ((limiter.active > 0 || limiter.queued > 0) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));

@@ -14,8 +14,10 @@ export async function listenForMetrics(address: string, metrics: Metrics, probes
   const port = Number(address.slice(i + 1));
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' });
-      res.end(metrics.render());
+      metrics.render().then(
+        (text) => res.writeHead(200, { 'Content-Type': metrics.contentType }).end(text),
+        (err: Error) => res.writeHead(500).end(`cannot collect metrics: ${err.message}`),
+      );
       return;
     }
     if (req.url === '/healthz') {

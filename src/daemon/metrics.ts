@@ -1,86 +1,146 @@
-// Prometheus text exposition, written by hand: request counts and latency histograms per command and
-// per delegate (Multus has counters only).
+// Prometheus metrics through prom-client, in a registry of the daemon's own: braid's request, delegate, API, watch
+// and Event counters, gauges read at scrape time, braid_build_info, and prom-client's default process and Node.js
+// metrics (process_resident_memory_bytes, nodejs_heap_*, process_start_time_seconds, …). docs/metrics.md lists them.
+import {
+  collectDefaultMetrics,
+  Counter as PromCounter,
+  Gauge,
+  Histogram as PromHistogram,
+  Registry,
+  type LabelValues,
+} from 'prom-client';
+import { BRAID_COMMIT_ID, BRAID_VERSION } from '../core/build-info.js';
+
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-type Labels = Record<string, string>;
-// Label values escape backslash, double quote and line feed as \\, \" and \n (text exposition format 0.0.4).
-const escape = (v: string) => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
-const key = (l: Labels) =>
-  Object.entries(l)
-    .sort()
-    .map(([k, v]) => `${k}="${escape(v)}"`)
-    .join(',');
+type Labels<L extends string> = Partial<Record<L, string>>;
 
-class Histogram {
-  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
+/** Labels in name order, whatever order they were given in: one spelling of each series in the exposition. */
+function sorted<L extends string>(labels: Labels<L>): LabelValues<L> {
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1))) as LabelValues<L>;
+}
 
-  observe(labels: Labels, seconds: number): void {
-    const k = key(labels);
-    const s = this.series.get(k) ?? { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) s.counts[i]!++;
-    });
-    s.sum += seconds;
-    s.count++;
-    this.series.set(k, s);
+class Counter<L extends string = never> {
+  private readonly m: PromCounter<L>;
+  constructor(registry: Registry, name: string, help: string, labelNames: readonly L[] = []) {
+    this.m = new PromCounter({ name, help, labelNames, registers: [registry] });
   }
 
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [k, s] of this.series) {
-      const sep = k ? ',' : '';
-      BUCKETS.forEach((b, i) => lines.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${s.counts[i]}`));
-      lines.push(
-        `${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}`,
-        `${this.name}_sum{${k}} ${s.sum}`,
-        `${this.name}_count{${k}} ${s.count}`,
-      );
-    }
-    return lines.join('\n');
+  inc(labels: Labels<L> = {}, by = 1): void {
+    this.m.inc(sorted(labels), by);
   }
 }
 
-class Counter {
-  private readonly series = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-
-  inc(labels: Labels, by = 1): void {
-    const k = key(labels);
-    this.series.set(k, (this.series.get(k) ?? 0) + by);
+class Histogram<L extends string> {
+  private readonly m: PromHistogram<L>;
+  constructor(registry: Registry, name: string, help: string, labelNames: readonly L[]) {
+    this.m = new PromHistogram({ name, help, labelNames, buckets: BUCKETS, registers: [registry] });
   }
 
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [k, v] of this.series) lines.push(`${this.name}{${k}} ${v}`);
-    return lines.join('\n');
+  observe(labels: Labels<L>, seconds: number): void {
+    this.m.observe(sorted(labels), seconds);
   }
+}
+
+export interface MetricsOptions {
+  /** prom-client's default process and Node.js metrics; on unless false (the unit tests leave them out). */
+  processMetrics?: boolean;
 }
 
 export class Metrics {
-  readonly requests = new Counter('braid_requests_total', 'CNI requests served, by command and result');
-  readonly requestSeconds = new Histogram('braid_request_duration_seconds', 'CNI request latency, by command');
+  readonly registry = new Registry();
+  readonly requests = new Counter(this.registry, 'braid_requests_total', 'CNI requests served, by command and result', [
+    'command',
+    'result',
+  ]);
+  readonly requestSeconds = new Histogram(
+    this.registry,
+    'braid_request_duration_seconds',
+    'CNI request latency, by command',
+    ['command'],
+  );
   readonly delegateSeconds = new Histogram(
+    this.registry,
     'braid_delegate_duration_seconds',
     'Delegate plugin latency, by plugin type and command',
+    ['plugin', 'command'],
   );
-  readonly statusWrites = new Counter('braid_status_writes_total', 'network-status writes, by result');
-  private gauges: Array<() => string> = [];
+  /** CNI requests that failed, by command and CNI error code. */
+  readonly errors = new Counter(
+    this.registry,
+    'braid_errors_total',
+    'CNI requests that failed, by command and CNI error code',
+    ['command', 'code'],
+  );
+  readonly statusWrites = new Counter(
+    this.registry,
+    'braid_status_writes_total',
+    'network-status writes, by op and result',
+    ['op', 'result'],
+  );
+  readonly apiErrors = new Counter(
+    this.registry,
+    'braid_api_errors_total',
+    'API server requests that failed, by HTTP status ("none": no answer)',
+    ['status'],
+  );
+  readonly watchRestarts = new Counter(
+    this.registry,
+    'braid_watch_restarts_total',
+    'watches started again after one ended, by resource and how it ended',
+    ['resource', 'end'],
+  );
+  readonly relists = new Counter(
+    this.registry,
+    'braid_relists_total',
+    'lists made again after the first (a watch answered 410 Gone), by resource',
+    ['resource'],
+  );
+  readonly eventFailures = new Counter(
+    this.registry,
+    'braid_event_send_failures_total',
+    'Kubernetes Events given up without being sent, by Event reason',
+    ['reason'],
+  );
+  readonly delWithoutRecord = new Counter(
+    this.registry,
+    'braid_del_without_record_total',
+    'DELs that found no plan, Multus record or result cache entry (the configured networks were deleted instead)',
+  );
+  /** Issue 13's dynamic networks: hot-plug requests, by result. */
+  readonly hotplug = new Counter(this.registry, 'braid_hotplug_total', 'network hot-plug operations, by result', [
+    'result',
+  ]);
 
-  gauge(name: string, help: string, read: () => number): void {
-    this.gauges.push(() => `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${read()}`);
+  constructor(opts: MetricsOptions = {}) {
+    const info = new Gauge({
+      name: 'braid_build_info',
+      help: 'the braid build: always 1, with its version and commit as labels',
+      labelNames: ['version', 'commit'],
+      registers: [this.registry],
+    });
+    info.set({ version: BRAID_VERSION, commit: BRAID_COMMIT_ID }, 1);
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
-  render(): string {
-    return `${[this.requests, this.requestSeconds, this.delegateSeconds, this.statusWrites]
-      .map((m) => m.render())
-      .concat(this.gauges.map((g) => g()))
-      .join('\n')}\n`;
+  /** A gauge read from `read` at every scrape. */
+  gauge(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The text exposition (format 0.0.4). */
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 }

@@ -59,7 +59,7 @@ export class OwedClears {
   }
 
   private async one(e: PendingClear): Promise<boolean> {
-    const where = { pod: `${e.pod.namespace}/${e.pod.name}`, containerId: e.containerId };
+    const where = { namespace: e.pod.namespace, pod: e.pod.name, containerId: e.containerId };
     try {
       await this.o.clear(e.pod, e.containerId);
       this.o.owed.done(e);

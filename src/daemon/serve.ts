@@ -1,7 +1,7 @@
 // One CNI request on the daemon's socket: the same engine as the executable, with the daemon's node keys as
 // defaults, delegates timed for /metrics, one request per container at a time.
 import type { Logger } from 'pino';
-import { CniError, ErrorCode } from '../cni/errors.js';
+import { CniError, ErrorCode, toCniError } from '../cni/errors.js';
 import { runSkel } from '../cni/skel.js';
 import type { JsonObject } from '../cni/types.js';
 import { engineDeps } from '../compose/engine-deps.js';
@@ -64,7 +64,11 @@ export function requestServer(ctx: ServeContext): (r: DaemonRequest) => Promise<
           });
           return handle(req, { config, deps, src: sources });
         },
-        (err) => log.warn({ command, container: r.env.CNI_CONTAINERID, err: (err as Error).message }, 'request failed'),
+        (err) => {
+          metrics.errors.inc({ command, code: String(toCniError(err).code) });
+          const containerId = r.env.CNI_CONTAINERID;
+          log.warn({ command, ...(containerId ? { containerId } : {}), err: (err as Error).message }, 'request failed');
+        },
       ),
     );
     metrics.requests.inc({ command, result: exitCode === 0 ? 'success' : 'error' });

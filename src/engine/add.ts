@@ -11,7 +11,7 @@ import { addAttachment, type Attached, delAttachment } from './attachment.js';
 import { applyDefaultRoutes } from './default-route.js';
 import { attachLimit, settleLimited } from './limit.js';
 import { earlierAdd } from './repeat-add.js';
-import { type EngineDeps, PLAN_KIND, type PluginExec, type PodRequest, type SavedPlan } from './ports.js';
+import { type EngineDeps, PLAN_KIND, type PluginExec, type PodRequest, policyOf, type SavedPlan } from './ports.js';
 
 /** Whom an ADD error is about: the pod when known, else the container. */
 const subjectOf = (plan: SavedPlan): ErrorContext =>
@@ -34,7 +34,7 @@ interface Progress {
  * own timeout leaves them running, and the DEL that follows stops them first (`stopOrphans`, del.ts). Each is
  * recorded before it is given its stdin, so one that braid could not record never acts.
  */
-function recording(deps: EngineDeps, plan: SavedPlan): EngineDeps {
+export function recording(deps: EngineDeps, plan: SavedPlan): EngineDeps {
   const { containerId, ifname } = plan;
   const exec: PluginExec = {
     exec: (call) =>
@@ -133,7 +133,13 @@ export async function addPod(
   const pod = input.pod
     ? { namespace: input.pod.namespace, name: input.pod.name, uid: input.pod.uid ?? getArg(req.args, 'K8S_POD_UID') }
     : undefined;
-  const plan: SavedPlan = { kind: PLAN_KIND, ...req, ...(pod ? { pod } : {}), attachments };
+  const plan: SavedPlan = {
+    kind: PLAN_KIND,
+    ...req,
+    ...(pod ? { pod } : {}),
+    policy: policyOf(input.config),
+    attachments,
+  };
   deps.plans.save(plan);
   logWarnings(deps, plan, warnings);
 

@@ -121,19 +121,24 @@ async function delAttachments(
   return out;
 }
 
+/** What DEL worked from: braid's plan, Multus' record, the result cache, or nothing (the configured networks). */
+export type DelRecord = 'plan' | 'multus' | 'cache' | 'none';
+
 interface DelSource {
   plan: SavedPlan;
   /** No record at all: the configured networks stand in, and their errors do not fail DEL. */
   guessing: boolean;
   /** The plan came from Multus' record (a pod attached before braid took over the node). */
   foreign?: ForeignRecord;
+  record: DelRecord;
 }
 
 /** Multus' record of the container, when braid has none of its own; an unreadable one is logged and passed over. */
 function foreignRecord(deps: EngineDeps, req: PodRequest): ForeignRecord | undefined {
   try {
     const record = deps.foreign?.read(req.containerId, req.ifname);
-    if (record) deps.log.info({ containerId: req.containerId, record: record.source }, 'DEL: using the Multus record');
+    if (record)
+      deps.log.info({ containerId: req.containerId, multusRecord: record.source }, 'DEL: using the Multus record');
     return record;
   } catch (err) {
     deps.log.warn({ containerId: req.containerId, err: (err as Error).message }, 'DEL: Multus record not used');
@@ -152,7 +157,7 @@ async function planForDel(
   pod?: PodRef,
 ): Promise<DelSource> {
   const read = deps.plans.read(req.containerId, req.ifname);
-  if ('plan' in read) return { plan: read.plan, guessing: false };
+  if ('plan' in read) return { plan: read.plan, guessing: false, record: 'plan' };
   if ('corrupt' in read)
     deps.log.warn(
       { containerId: req.containerId, reason: read.corrupt },
@@ -165,11 +170,11 @@ async function planForDel(
     attachments,
   });
   const foreign = foreignRecord(deps, req);
-  if (foreign) return { plan: planOf(foreign.attachments), guessing: false, foreign };
+  if (foreign) return { plan: planOf(foreign.attachments), guessing: false, foreign, record: 'multus' };
   let attachments = attachmentsFromCache(deps, req);
   const guessing = attachments.length === 0;
   if (guessing) attachments = await fallback();
-  return { plan: planOf(attachments), guessing };
+  return { plan: planOf(attachments), guessing, record: guessing ? 'none' : 'cache' };
 }
 
 /** The errors that count: an attachment whose ADD failed may never have existed, so its DEL errors do not. */
@@ -193,10 +198,10 @@ export async function delPod(
   req: PodRequest,
   fallback: () => Promise<PlannedAttachment[]>,
   opts: DelOptions = {},
-): Promise<void> {
+): Promise<DelRecord> {
   await stopOrphans(deps, req);
   /** With no record at all, braid cannot know what was attached: DEL is best effort and reports success. */
-  const { plan, guessing, foreign } = await planForDel(deps, req, fallback, opts.pod);
+  const { plan, guessing, foreign, record } = await planForDel(deps, req, fallback, opts.pod);
   const errors = countedErrors(deps, await delAttachments(deps, plan, opts.limit ?? 1, foreign));
   const who = plan.pod ?? opts.pod;
   if (deps.status && who) {
@@ -217,4 +222,5 @@ export async function delPod(
   }
   deps.plans.remove(req.containerId, req.ifname);
   if (foreign) deps.foreign?.remove(req.containerId, foreign);
+  return record;
 }

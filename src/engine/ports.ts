@@ -5,6 +5,7 @@ import type { CniArgs } from '../cni/args.js';
 import type { CniCommand } from '../cni/request.js';
 import type { JsonObject } from '../cni/types.js';
 import type { NetworkStatus } from '../core/network-status.js';
+import type { NodeConfig } from '../core/node-config.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import type { ConfFiles, DeviceSource, NadSource, PodInfo, PodSource } from '../core/sources.js';
 
@@ -84,6 +85,25 @@ export interface Processes {
 export const PLAN_KIND = 'braidPlanV1';
 
 /** What ADD will do, saved before it does it: DEL undoes exactly this without the pod, NADs or API server. */
+/**
+ * The keys of an ADD's configuration that decide which networks the pod may have and how many run at once. The
+ * runtime's conflist may set them over the daemon's defaults, so they are saved with the plan: a hot-plug of the
+ * pod (issue 13) is held to the same rules as its ADD, not to the daemon's own.
+ */
+export const POLICY_KEYS = [
+  'namespaceIsolation',
+  'globalNamespaces',
+  'defaultNetworkNamespace',
+  'systemNamespaces',
+  'maxNetworksPerPod',
+  'parallelAttach',
+  'maxParallelAttachments',
+] as const satisfies ReadonlyArray<keyof NodeConfig>;
+export type PodPolicy = Pick<NodeConfig, (typeof POLICY_KEYS)[number]>;
+
+export const policyOf = (c: NodeConfig): PodPolicy =>
+  Object.fromEntries(POLICY_KEYS.map((k) => [k, c[k]])) as PodPolicy;
+
 export interface SavedPlan {
   kind: typeof PLAN_KIND;
   containerId: string;
@@ -96,6 +116,8 @@ export interface SavedPlan {
   args: CniArgs;
   path: string[];
   pod?: { namespace: string; name: string; uid?: string };
+  /** Absent in plans saved before issue 13: a hot-plug then applies the daemon's own configuration. */
+  policy?: PodPolicy;
   attachments: PlannedAttachment[];
 }
 
@@ -168,6 +190,8 @@ export interface Sources {
   onAddFailed?: (pod: PodRef, err: Error) => void;
   /** What ADD read past without failing the pod (unknown selection keys, …): a Warning Event each (issue 11). */
   onWarnings?: (pod: PodRef, warnings: string[]) => void;
+  /** A DEL that found no record of the container (no plan, Multus record or cache entry): for metrics. */
+  onDelWithoutRecord?: () => void;
 }
 
 /**

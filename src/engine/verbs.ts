@@ -10,7 +10,7 @@ import { NO_NADS } from '../core/sources.js';
 import { addPod } from './add.js';
 import type { ValidAttachment } from './chain.js';
 import { checkPod } from './check.js';
-import { delPod } from './del.js';
+import { delPod, type DelRecord } from './del.js';
 import { attachLimit } from './limit.js';
 import { gcAll, statusAll } from './maintenance.js';
 import { lookupPod, podRefOf } from './pod.js';
@@ -114,12 +114,15 @@ async function add(req: CniRequest, ctx: VerbContext): Promise<unknown> {
 
 export const VERBS: Record<Verb, Handler> = {
   ADD: add,
-  DEL: (req, ctx) => {
+  DEL: async (req, ctx) => {
     const pod = podRefOf(req);
-    return delPod(ctx.deps, podRequest(req), () => fallbackAttachments(ctx, req.ifname), {
+    const record = await delPod(ctx.deps, podRequest(req), () => fallbackAttachments(ctx, req.ifname), {
       ...(pod ? { pod } : {}),
       limit: attachLimit(ctx.config),
     });
+    delRecords.set(req, record);
+    if (record === 'none') ctx.src.onDelWithoutRecord?.();
+    return undefined;
   },
   CHECK: (req, { deps }) => checkPod(deps, req.containerId, req.ifname),
   STATUS: async (req, ctx) => {
@@ -129,8 +132,39 @@ export const VERBS: Record<Verb, Handler> = {
   GC: async (req, ctx) => gcAll(ctx.deps, validAttachments(ctx.config), await resolvedNetworks(ctx), req.path),
 };
 
-/** Runs the request's verb. */
-export function handle(req: CniRequest, ctx: VerbContext): Promise<unknown> {
-  if (req.command === 'VERSION') return Promise.resolve(undefined); // the skel answers VERSION itself
-  return VERBS[req.command](req, ctx);
+/** What each DEL worked from, for its outcome line. */
+const delRecords = new WeakMap<CniRequest, DelRecord>();
+
+/** The fields every log line about a request carries (docs/operators.md, "Logs"). */
+export function requestFields(req: CniRequest): Record<string, string> {
+  const pod = podRefOf(req);
+  return {
+    command: req.command,
+    ...(pod ? { namespace: pod.namespace, pod: pod.name } : {}),
+    containerId: req.containerId,
+    ifname: req.ifname,
+  };
+}
+
+/** Runs the request's verb; ADD and DEL end with one info line saying how it went. */
+export async function handle(req: CniRequest, ctx: VerbContext): Promise<unknown> {
+  if (req.command === 'VERSION') return undefined; // the skel answers VERSION itself
+  if (req.command !== 'ADD' && req.command !== 'DEL') return VERBS[req.command](req, ctx);
+  const t0 = ctx.deps.now();
+  const line = (outcome: Record<string, unknown>) => ({
+    ...requestFields(req),
+    durationMs: ctx.deps.now() - t0,
+    ...outcome,
+  });
+  try {
+    const out = await VERBS[req.command](req, ctx);
+    const record = delRecords.get(req);
+    ctx.deps.log.info(line({ outcome: 'success', ...(record ? { record } : {}) }), `${req.command} done`);
+    return out;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const fields = { outcome: 'error', ...(typeof code === 'number' ? { code } : {}), err: (err as Error).message };
+    ctx.deps.log.info(line(fields), `${req.command} failed`);
+    throw err;
+  }
 }

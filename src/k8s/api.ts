@@ -16,12 +16,20 @@ export interface RequestOpts {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+export interface ApiClientHooks {
+  /** Every request that failed (each try of one a 401 made twice), with its HTTP status if it got an answer. */
+  onError?: (status: number | undefined) => void;
+}
+
 export class ApiClient {
   private kc: KubeConfig;
   /** One keep-alive agent per loaded kubeconfig: applyToHTTPSOptions makes a new one (a TLS handshake) per call. */
   private agent?: Agent;
 
-  constructor(private readonly load: () => KubeConfig) {
+  constructor(
+    private readonly load: () => KubeConfig,
+    private readonly hooks: ApiClientHooks = {},
+  ) {
     this.kc = load();
   }
 
@@ -40,11 +48,19 @@ export class ApiClient {
     try {
       return await this.once<T>(method, path, opts, deadline);
     } catch (raw) {
-      const err = classifyApiError(raw);
+      const err = this.failed(raw);
       if (err.kind !== 'unauthorized') throw err;
       this.reload();
-      return this.once<T>(method, path, opts, deadline);
+      return this.once<T>(method, path, opts, deadline).catch((again: unknown) => {
+        throw this.failed(again);
+      });
     }
+  }
+
+  private failed(raw: unknown): ApiError {
+    const err = classifyApiError(raw);
+    this.hooks.onError?.(err.status);
+    return err;
   }
 
   /** Headers, credentials and (for https) the shared keep-alive agent. */

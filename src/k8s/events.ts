@@ -5,6 +5,10 @@
 // with a jittered backoff for at most a minute, and only while its sandbox may still exist: it is dropped as soon as
 // its pod has left the node's cache (deleted, or replaced by a pod with another UID) or a DEL for the pod has been
 // handled since the Event was made.
+//
+// A repeated Event (the same pod, type, reason and message within AGGREGATE_MS, e.g. the same ADD failure at every
+// kubelet retry) is not a new object: the first one's count goes up and its lastTimestamp moves (a merge PATCH), as
+// kubectl describe shows "(x5 over 2m)". The Events braid made are remembered for that, at most AGGREGATE_KEEP.
 import type { Logger } from 'pino';
 import type { PodRef } from '../engine/ports.js';
 import { classifyApiError } from './errors.js';
@@ -14,6 +18,8 @@ import type { CachedPod } from './trim.js';
 
 export const PROMPT_MS = 2000;
 export const RETRY_FOR_MS = 60_000;
+export const AGGREGATE_MS = 10 * 60_000;
+export const AGGREGATE_KEEP = 1024;
 
 export interface SandboxView {
   cachedPod: (ns: string, name: string) => CachedPod | undefined;
@@ -23,8 +29,12 @@ export interface SandboxView {
 
 export interface EventSenderOptions extends SandboxView {
   log: Logger;
-  /** Creates one Event, giving up after timeoutMs. */
-  create: (e: EventSpec, timeoutMs: number) => Promise<void>;
+  /** Creates one Event, giving up after timeoutMs; its name, for a repeat to bump. */
+  create: (e: EventSpec, timeoutMs: number) => Promise<string | void>;
+  /** Sets a created Event's count and lastTimestamp; without it every repeat is a new Event. */
+  bump?: (e: EventSpec, made: { name: string; count: number }, timeoutMs: number) => Promise<void>;
+  /** An Event given up without being sent (for metrics). */
+  onGaveUp?: (e: EventSpec) => void;
   now?: () => number;
   /** Runs fn after ms; an unref'd setTimeout unless given. */
   later?: (fn: () => void, ms: number) => void;
@@ -38,9 +48,20 @@ export function sandboxGone(pod: PodRef, since: number, view: SandboxView): bool
   return view.delSince(pod, since);
 }
 
+interface Made {
+  name: string;
+  count: number;
+  first: number;
+}
+
+const aggregateKey = (e: EventSpec) =>
+  JSON.stringify([e.pod.namespace, e.pod.name, e.pod.uid ?? '', e.type, e.reason, e.message]);
+
 export class EventSender {
   private readonly now: () => number;
   private readonly later: (fn: () => void, ms: number) => void;
+  /** The Events created, by aggregateKey, oldest first. */
+  private readonly made = new Map<string, Made>();
 
   constructor(private readonly o: EventSenderOptions) {
     this.now = o.now ?? Date.now;
@@ -51,20 +72,42 @@ export class EventSender {
     void this.attempt(e, this.now(), new Backoff(1000, 10_000, this.o.random));
   }
 
+  /** The count of a repeat of an Event created within AGGREGATE_MS, else a new Event. */
+  private async sendOnce(e: EventSpec): Promise<void> {
+    const key = aggregateKey(e);
+    const made = this.made.get(key);
+    if (made && this.o.bump && this.now() - made.first <= AGGREGATE_MS) {
+      try {
+        await this.o.bump(e, { name: made.name, count: made.count + 1 }, PROMPT_MS);
+        made.count++;
+        return;
+      } catch (raw) {
+        if (classifyApiError(raw).kind !== 'notFound') throw raw;
+      }
+    }
+    this.made.delete(key); // expired, or deleted by the API server (Events live an hour): a new one
+    const name = await this.o.create(e, PROMPT_MS);
+    if (!name) return;
+    this.made.set(key, { name, count: 1, first: this.now() });
+    if (this.made.size > AGGREGATE_KEEP) this.made.delete(this.made.keys().next().value!);
+  }
+
   private async attempt(e: EventSpec, madeAt: number, backoff: Backoff): Promise<void> {
     try {
-      await this.o.create(e, PROMPT_MS);
+      await this.sendOnce(e);
     } catch (raw) {
       const err = classifyApiError(raw);
       const wait = backoff.next();
-      const log = { pod: `${e.pod.namespace}/${e.pod.name}`, reason: e.reason, err: err.message };
+      const log = { namespace: e.pod.namespace, pod: e.pod.name, reason: e.reason, err: err.message };
       if (!err.retriable || this.now() + wait - madeAt > RETRY_FOR_MS) {
+        this.o.onGaveUp?.(e);
         this.o.log.debug(log, 'event not sent');
         return;
       }
       this.later(() => {
-        if (sandboxGone(e.pod, madeAt, this.o)) this.o.log.info(log, 'event dropped: its sandbox is gone');
-        else void this.attempt(e, madeAt, backoff);
+        if (!sandboxGone(e.pod, madeAt, this.o)) return void this.attempt(e, madeAt, backoff);
+        this.o.onGaveUp?.(e);
+        this.o.log.info(log, 'event dropped: its sandbox is gone');
       }, wait);
     }
   }

@@ -10,7 +10,7 @@ import type { ApiClient } from './api.js';
 import { classifyApiError } from './errors.js';
 import { listPages } from './list-pages.js';
 import { Backoff, type Random } from './retry.js';
-import { watchOnce, type WatchEvent } from './watch-once.js';
+import { watchOnce, type WatchEnd, type WatchEvent } from './watch-once.js';
 
 export interface ReflectorOptions<T> {
   api: ApiClient;
@@ -23,6 +23,8 @@ export interface ReflectorOptions<T> {
   /** The watch timeout asked of the server; by default 5 to 10 min, spread as client-go does. */
   watchTimeoutSeconds?: number;
   random?: Random;
+  /** A watch ended and another starts (after a relist when it ended 'gone'): for metrics. */
+  onWatchEnd?: (end: WatchEnd) => void;
 }
 
 export class Reflector<T> {
@@ -97,6 +99,7 @@ export class Reflector<T> {
         },
       });
       if (this.stopped) return;
+      this.o.onWatchEnd?.(end);
       if (end === 'gone') await this.relist();
       else if (end === 'failed') await this.pause();
     }

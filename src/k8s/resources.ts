@@ -89,30 +89,51 @@ export interface EventSpec {
   host: string;
 }
 
-export async function createEvent(api: ApiClient, e: EventSpec, timeoutMs?: number): Promise<void> {
+/** Creates the Event; its name (the API server generates it). */
+export async function createEvent(api: ApiClient, e: EventSpec, timeoutMs?: number): Promise<string | undefined> {
   const now = new Date().toISOString();
-  await api.request('POST', `/api/v1/namespaces/${encodeURIComponent(e.pod.namespace)}/events`, {
-    ...(timeoutMs ? { timeoutMs } : {}),
-    body: {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { generateName: `${e.pod.name}.`, namespace: e.pod.namespace },
-      involvedObject: {
+  const made = await api.request<{ metadata?: { name?: string } } | undefined>(
+    'POST',
+    `/api/v1/namespaces/${encodeURIComponent(e.pod.namespace)}/events`,
+    {
+      ...(timeoutMs ? { timeoutMs } : {}),
+      body: {
         apiVersion: 'v1',
-        kind: 'Pod',
-        namespace: e.pod.namespace,
-        name: e.pod.name,
-        ...(e.pod.uid ? { uid: e.pod.uid } : {}),
+        kind: 'Event',
+        metadata: { generateName: `${e.pod.name}.`, namespace: e.pod.namespace },
+        involvedObject: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          namespace: e.pod.namespace,
+          name: e.pod.name,
+          ...(e.pod.uid ? { uid: e.pod.uid } : {}),
+        },
+        type: e.type,
+        reason: e.reason,
+        message: e.message,
+        source: { component: 'braid', host: e.host },
+        reportingComponent: 'braid',
+        reportingInstance: e.host,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
       },
-      type: e.type,
-      reason: e.reason,
-      message: e.message,
-      source: { component: 'braid', host: e.host },
-      reportingComponent: 'braid',
-      reportingInstance: e.host,
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
     },
+  );
+  return made?.metadata?.name;
+}
+
+/** A repeat of an Event braid created: its count and lastTimestamp, in a merge patch. */
+export async function bumpEvent(
+  api: ApiClient,
+  e: EventSpec,
+  made: { name: string; count: number },
+  timeoutMs?: number,
+): Promise<void> {
+  const ns = encodeURIComponent(e.pod.namespace);
+  await api.request('PATCH', `/api/v1/namespaces/${ns}/events/${encodeURIComponent(made.name)}`, {
+    ...(timeoutMs ? { timeoutMs } : {}),
+    contentType: 'application/merge-patch+json',
+    body: { count: made.count, lastTimestamp: new Date().toISOString() },
   });
 }

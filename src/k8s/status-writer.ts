@@ -40,6 +40,8 @@ const THIN_CLEAR_MS = 2_000;
 const LANDED_MS = 30_000;
 
 const keyOf = (pod: PodRef) => `${pod.namespace}/${pod.name}`;
+/** A pod in a log line: the standard fields (src/log/logger.ts). */
+const podFields = (pod: PodRef) => ({ namespace: pod.namespace, pod: pod.name });
 
 /** Why ADD cannot finish: code 11 (the runtime retries the sandbox) unless the pod itself is gone. */
 function cannotRecord(pod: PodRef, raw: unknown): CniError {
@@ -134,7 +136,10 @@ export class K8sStatusWriter implements StatusWriter {
     const key = keyOf(pod);
     const err = classifyApiError(raw);
     if (this.o.background && err.retriable) {
-      this.o.log.warn({ pod: key, err: err.message }, 'network-status clear deferred; retrying in the background');
+      this.o.log.warn(
+        { ...podFields(pod), err: err.message },
+        'network-status clear deferred; retrying in the background',
+      );
       const clear = { [ANNOTATIONS.networkStatus]: null, [OWNER]: null };
       this.pending.add(key, clear, { ownerKey: OWNER, owner: containerId, ...(pod.uid ? { uid: pod.uid } : {}) });
       this.landed.delete(key);
@@ -144,7 +149,7 @@ export class K8sStatusWriter implements StatusWriter {
     if (err.kind !== 'notFound' && err.kind !== 'invalid') throw err;
     // Gone, or not ours (another container's, another pod's under the same name, or nothing there): left as it is.
     this.o.log.debug(
-      { pod: key, containerId, reason: err.message },
+      { ...podFields(pod), containerId, reason: err.message },
       "network-status not cleared: not this container's",
     );
     this.o.onOutcome?.('clear', 'dropped');
@@ -171,7 +176,7 @@ export class K8sStatusWriter implements StatusWriter {
 
   private dropped(pod: PodRef, op: 'write' | 'clear', err: unknown): void {
     this.o.onOutcome?.(op, 'dropped');
-    this.o.log.warn({ pod: keyOf(pod), err: classifyApiError(err).message }, `network-status ${op} dropped`);
+    this.o.log.warn({ ...podFields(pod), err: classifyApiError(err).message }, `network-status ${op} dropped`);
   }
 
   /** Whether a DEL for the pod has been handled since `since` (ms since the epoch). */
@@ -203,7 +208,10 @@ export class K8sStatusWriter implements StatusWriter {
     } catch (raw) {
       const err = classifyApiError(raw);
       if (err.kind === 'notFound' || !this.o.background || !err.retriable) throw err;
-      this.o.log.warn({ pod: key, err: err.message }, `network-status ${op} deferred; retrying in the background`);
+      this.o.log.warn(
+        { ...podFields(pod), err: err.message },
+        `network-status ${op} deferred; retrying in the background`,
+      );
       this.pending.add(key, annotations);
       this.landed.delete(key);
       this.o.onOutcome?.(op, 'deferred');

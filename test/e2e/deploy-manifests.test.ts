@@ -381,6 +381,7 @@ function dockerfile() {
     const granted = rbacVerbs([...role.rules, ...nsRole.rules]);
     expect(granted).toEqual([
       '/events create',
+      '/events patch',
       '/pods get',
       '/pods list',
       '/pods patch',

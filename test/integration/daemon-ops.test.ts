@@ -324,7 +324,8 @@ describe('braid daemon operations', () => {
         (e: Error) => e,
       );
       expect(err?.message).toMatch(/exited at start with status 1:/);
-      const lines = err!.message.split('\n').filter((l) => l.startsWith('{'));
+      // The daemon's output follows "status 1: " on the message's first line.
+      const lines = err!.message.split(/\n|status 1: /).filter((l) => l.startsWith('{'));
       const fatal = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 'fatal');
       expect(fatal).toMatchObject({ msg: 'cannot listen for metrics on 127.0.0.1:10366: EADDRINUSE', code: 999 });
     } finally {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { REPO } from './netns.js';
 
 const DAEMON_BUNDLE = join(REPO, 'dist/braid-daemon.mjs');
-const DAEMON_FLAGS = ['--max-semi-space-size=1', '--lite-mode', '--expose-gc'];
+const DAEMON_FLAGS = ['--max-semi-space-size=1', '--lite-mode', '--no-expose-wasm', '--expose-gc'];
 
 export interface DaemonHandle {
   socket: string;

@@ -59,6 +59,8 @@ export type NodeConfigKeys = {
   parallelAttach?: boolean;
   /** with `parallelAttach`, at most this many of a pod's networks are attached (and removed) at once, so one annotation cannot start hundreds of processes */
   maxParallelAttachments?: number;
+  /** daemon mode: when the `k8s.v1.cni.cncf.io/networks` annotation of a running pod on the node changes, the daemon attaches the networks added to it and removes those taken out, without restarting the pod (docs/dynamic-networks.md) */
+  dynamicNetworks?: boolean;
   /** a pod asking for more networks than this (its default network and `defaultNetworks` included) fails with code 7 before anything runs */
   maxNetworksPerPod?: number;
   /** a delegate that takes longer is killed (error 11) */
@@ -113,6 +115,7 @@ export const NODE_CONFIG_KEYS: Array<keyof NodeConfigKeys> = [
   "logToStderr",
   "parallelAttach",
   "maxParallelAttachments",
+  "dynamicNetworks",
   "maxNetworksPerPod",
   "pluginTimeoutSeconds",
   "deviceCheckpointFile",
@@ -174,6 +177,8 @@ export type NodeConfigFields = {
   parallelAttach: boolean;
   /** with `parallelAttach`, at most this many of a pod's networks are attached (and removed) at once, so one annotation cannot start hundreds of processes */
   maxParallelAttachments: number;
+  /** daemon mode: when the `k8s.v1.cni.cncf.io/networks` annotation of a running pod on the node changes, the daemon attaches the networks added to it and removes those taken out, without restarting the pod (docs/dynamic-networks.md) */
+  dynamicNetworks: boolean;
   /** a pod asking for more networks than this (its default network and `defaultNetworks` included) fails with code 7 before anything runs */
   maxNetworksPerPod: number;
   /** a delegate that takes longer is killed (error 11) */
@@ -213,6 +218,7 @@ export const NODE_CONFIG_FIELDS: Array<keyof NodeConfigFields> = [
   "logToStderr",
   "parallelAttach",
   "maxParallelAttachments",
+  "dynamicNetworks",
   "maxNetworksPerPod",
   "pluginTimeoutSeconds",
   "deviceCheckpointFile",
@@ -239,6 +245,7 @@ export type NodeConfigDefaults = Pick<
   | "logLevel"
   | "parallelAttach"
   | "maxParallelAttachments"
+  | "dynamicNetworks"
   | "maxNetworksPerPod"
   | "pluginTimeoutSeconds"
   | "deviceCheckpointFile"
@@ -264,6 +271,7 @@ export const NODE_CONFIG_DEFAULTS: NodeConfigDefaults = {
   logLevel: "warn",
   parallelAttach: true,
   maxParallelAttachments: 8,
+  dynamicNetworks: false,
   maxNetworksPerPod: 32,
   pluginTimeoutSeconds: 120,
   deviceCheckpointFile: "/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint",

@@ -40,6 +40,7 @@ describe('parseNodeConfig', () => {
       logFile: undefined,
       parallelAttach: true,
       maxParallelAttachments: 8,
+      dynamicNetworks: false,
       maxNetworksPerPod: 32,
       pluginTimeoutSeconds: 120,
       deviceCheckpointFile: '/var/lib/kubelet/device-plugins/kubelet_internal_checkpoint',

@@ -215,7 +215,7 @@ describe('runSkel over handle: errors print the CNI error JSON on stdout and exi
       {
         cniVersion: '1.1.0',
         code: 7,
-        msg: 'invalid braid configuration: unknown key "clusterNetwrok"',
+        msg: 'invalid braid configuration: unknown key "clusterNetwrok"; did you mean "clusterNetwork"?',
         details: 'see docs/configuration.md for the keys braid accepts',
       },
     ],
