@@ -1,6 +1,7 @@
 // `braid explain`: the plan a pod gets (or got), with the exact config each delegate receives, what its
 // network-status says, and everything ADD would read past or fail on; attaching nothing. The pod and its NADs come
-// from a local store of manifests or from the cluster; the plan is made by ADD's own planner (core/explain-plan.ts).
+// from a local store of manifests, from the cluster, or from the node's daemon (its caches: explain-socket.ts); the
+// plan is made by ADD's own planner (core/explain-plan.ts). With dynamicNetworks on, it says how to hot-plug.
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { delegateArgs, formatCniArgs } from '../cni/args.js';
 import { CniError, ErrorCode, toCniError } from '../cni/errors.js';
 import { isObject, type JsonObject } from '../cni/types.js';
 import { pluginConfig } from '../engine/chain.js';
-import { explainPlan } from '../core/explain-plan.js';
+import { braidEntry, explainPlan, HOTPLUG_HOW, ON_NODE, type Explained } from '../core/explain-plan.js';
 import { parseNodeConfig, type NodeConfig } from '../core/node-config.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import { deliveryOf } from '../core/selection-fields.js';
@@ -17,6 +18,7 @@ import { closest } from '../core/suggest.js';
 import { confDirFiles } from '../store/conf-files.js';
 import { checkpointDevices } from '../store/devices.js';
 import { clusterSources, localSources, type ExplainSources } from './explain-sources.js';
+import { askDaemon, daemonSection, renderDaemon } from './explain-socket.js';
 import { formatOutput, outputFormat } from './output.js';
 import { networksTable, podNetworks } from './pods.js';
 import { renderTable } from './table.js';
@@ -24,6 +26,8 @@ import { renderTable } from './table.js';
 export interface ExplainOptions {
   localStore?: string;
   kubeconfig?: string;
+  /** The node's daemon socket: its caches instead of the API. */
+  socket?: string;
   context?: string;
   namespace?: string;
   pod: string;
@@ -32,10 +36,9 @@ export interface ExplainOptions {
 }
 
 /**
- * What stands for a config that is a file on the node when explain runs elsewhere (a cluster, no --config): the
+ * ON_NODE stands for a config that is a file on the node when explain runs elsewhere (a cluster, no --config): the
  * node's primary network, and a NAD whose spec.config is empty. Shown as such, never as a config.
  */
-const ON_NODE = 'braid-explain-on-the-node';
 const ON_NODE_NOTE = "a config file on the node: give --config with the node's 00-braid.conflist to show it";
 
 /** A node configuration file, or a .conflist whose plugins include braid's entry (as `braid install` writes). */
@@ -46,13 +49,8 @@ function readNodeConfig(path: string, localStore?: string): JsonObject {
   } catch (err) {
     throw new CniError(ErrorCode.InvalidConfig, `cannot read ${path}: ${(err as Error).message}`);
   }
-  if (isObject(parsed) && Array.isArray(parsed.plugins)) {
-    const entry = parsed.plugins.find((p) => isObject(p) && p.type === 'braid');
-    if (!isObject(entry)) throw new CniError(ErrorCode.InvalidConfig, `${path} has no plugin of type "braid"`);
-    parsed = { cniVersion: parsed.cniVersion, name: parsed.name, ...entry };
-  }
-  if (!isObject(parsed)) throw new CniError(ErrorCode.InvalidConfig, `${path} must hold a JSON object`);
-  return localStore ? { ...parsed, localStore } : parsed;
+  const entry = braidEntry(parsed, path);
+  return localStore ? { ...entry, localStore } : entry;
 }
 
 interface Node {
@@ -123,17 +121,52 @@ function statusValue(text: string): unknown {
   }
 }
 
-export async function explain(opts: ExplainOptions): Promise<JsonObject> {
-  const node = nodeOf(opts);
-  const src = opts.localStore ? localSources(opts.localStore) : clusterSources(opts);
-  const pod = await findPod(src, opts.namespace ?? src.namespace, opts.pod);
+/** CNI_ARGS as the runtime gives them for the pod. */
+function podArgs(pod: { namespace: string; name: string; uid?: string }): Array<[string, string]> {
   const args: Array<[string, string]> = [
     ['K8S_POD_NAMESPACE', pod.namespace],
     ['K8S_POD_NAME', pod.name],
   ];
   if (pod.uid) args.push(['K8S_POD_UID', pod.uid]);
-  const text = src.status(pod);
-  const status = text === undefined ? undefined : statusValue(text);
+  return args;
+}
+
+/** The output every form prints: the attachments, warnings, errors, the network-status, and how to hot-plug. */
+function report(
+  plan: Pick<Explained, 'attachments' | 'warnings' | 'errors' | 'unavailable'>,
+  o: { args: Array<[string, string]>; statusText: string | undefined; dynamicNetworks: boolean },
+): JsonObject {
+  const status = o.statusText === undefined ? undefined : statusValue(o.statusText);
+  // warnings: what ADD would read past without failing the pod (and report as Warning Events on it).
+  const out: JsonObject = {
+    attachments: plan.attachments.map((a, i) =>
+      describe(a, { args: formatCniArgs(o.args), unavailable: plan.unavailable.get(i), primary: defaultIn(status) }),
+    ),
+    warnings: plan.warnings,
+  };
+  if (plan.errors.length) out.errors = plan.errors;
+  if (status !== undefined) out.networkStatus = status;
+  if (o.dynamicNetworks) out.hotplug = HOTPLUG_HOW;
+  return out;
+}
+
+/** Through the node's daemon: its caches, its node configuration, and what it alone knows (`daemon`). */
+async function explainThroughDaemon(opts: ExplainOptions & { socket: string }): Promise<JsonObject> {
+  const reply = await askDaemon(opts.socket, opts.namespace ?? 'default', opts.pod);
+  const unavailable = new Map(Object.entries(reply.plan.unavailable).map(([i, why]) => [Number(i), why]));
+  const out = report(
+    { ...reply.plan, unavailable },
+    { args: podArgs(reply.pod), statusText: reply.networkStatus, dynamicNetworks: reply.dynamicNetworks },
+  );
+  return { ...out, daemon: daemonSection(opts.socket, reply) };
+}
+
+export async function explain(opts: ExplainOptions): Promise<JsonObject> {
+  if (opts.socket) return explainThroughDaemon({ ...opts, socket: opts.socket });
+  const node = nodeOf(opts);
+  const src = opts.localStore ? localSources(opts.localStore) : clusterSources(opts);
+  const pod = await findPod(src, opts.namespace ?? src.namespace, opts.pod);
+  const args = podArgs(pod);
   const plan = await explainPlan(
     {
       config: node.config,
@@ -146,16 +179,7 @@ export async function explain(opts: ExplainOptions): Promise<JsonObject> {
     },
     src.nadNames,
   );
-  // warnings: what ADD would read past without failing the pod (and report as Warning Events on it).
-  const out: JsonObject = {
-    attachments: plan.attachments.map((a, i) =>
-      describe(a, { args: formatCniArgs(args), unavailable: plan.unavailable.get(i), primary: defaultIn(status) }),
-    ),
-    warnings: plan.warnings,
-  };
-  if (plan.errors.length) out.errors = plan.errors;
-  if (status !== undefined) out.networkStatus = status;
-  return out;
+  return report(plan, { args, statusText: src.status(pod), dynamicNetworks: node.config.dynamicNetworks === true });
 }
 
 /** The plan's table, the network-status's, then each error and warning on a line of its own. */
@@ -166,6 +190,8 @@ export function renderText(plan: JsonObject): string {
     const networks = podNetworks({ namespace: '', name: '', annotations: { [ANNOTATIONS.networkStatus]: status } });
     text += `\nnetwork-status:\n${networksTable(networks!)}`;
   }
+  if (plan.daemon) text += `\n${renderDaemon(plan.daemon as JsonObject)}`;
+  if (plan.hotplug) text += `\nhot-plug: ${String(plan.hotplug)}\n`;
   const lines = [
     ...((plan.errors ?? []) as string[]).map((e) => `error: ${e}`),
     ...(plan.warnings as string[]).map((w) => `warning: ${w}`),
@@ -188,6 +214,15 @@ export async function runExplain(opts: ExplainOptions, command: string): Promise
   }
 }
 
+/** What is wrong with the options given, if anything. */
+function optionsProblem(opts: ExplainOptions): string | undefined {
+  if ([opts.localStore, opts.kubeconfig, opts.socket].filter(Boolean).length !== 1)
+    return 'give one of --local-store, --kubeconfig and --socket';
+  if (opts.socket && (opts.config || opts.context))
+    return `--socket plans with the daemon's own node configuration: leave out --${opts.config ? 'config' : 'context'}`;
+  return undefined;
+}
+
 export function registerExplain(program: Command): void {
   program
     .command('explain')
@@ -197,13 +232,18 @@ export function registerExplain(program: Command): void {
     .requiredOption('--pod <name>', 'the pod')
     .option('--local-store <dir>', 'directory of Pod and NetworkAttachmentDefinition manifests')
     .option('--kubeconfig <file>', 'read the pod and its NADs from this cluster')
+    .option(
+      '--socket <path>',
+      "ask the node's braid daemon (its socket, e.g. /run/braid/braid.sock; root only): its caches, no API request",
+    )
     .option('--context <name>', 'the kubeconfig context to use')
     .option('-n, --namespace <ns>', "the pod's namespace (default: the context's, else default)")
     .option('--config <file>', 'node configuration (the JSON the runtime passes on stdin, or a .conflist holding it)')
     .option('-o, --output <format>', 'json, yaml or table (text)', 'json')
     .action(async (opts: ExplainOptions) => {
-      if (!opts.localStore === !opts.kubeconfig) {
-        process.stderr.write('braid explain: give either --local-store or --kubeconfig\n');
+      const problem = optionsProblem(opts);
+      if (problem) {
+        process.stderr.write(`braid explain: ${problem}\n`);
         process.exitCode = 1;
         return;
       }

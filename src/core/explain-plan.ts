@@ -2,8 +2,10 @@
 // own error. planAttachments is the one planner: it is run as ADD runs it, then (when that fails) once more with
 // namespaceIsolation off and a stand-in for each NAD the pod names that is missing or broken, and once per network
 // the pod names, so that each error is ADD's own words for that network.
-import { CniError } from '../cni/errors.js';
+import { CniError, ErrorCode } from '../cni/errors.js';
+import { isObject, type JsonObject } from '../cni/types.js';
 import { confFromNad } from './delegate.js';
+import { diffNetworks } from './network-diff.js';
 import { planAttachments, type PlanInput, type PlannedAttachment } from './plan.js';
 import { parseSelections } from './selection.js';
 import type { SelectionElement } from './selection-fields.js';
@@ -158,4 +160,74 @@ export async function explainPlan(input: PlanInput, names?: NadNames): Promise<E
     if (why) unavailable.set(i, `NetworkAttachmentDefinition ${key} is ${why}`);
   });
   return { ...plan, errors: errors.length ? errors : [addError.message], unavailable };
+}
+
+/**
+ * The plugin type of the stand-in for a config that is a file on the node when explain cannot read it (the primary
+ * network, a NAD whose spec.config is empty): shown as such, never as a config.
+ */
+export const ON_NODE = 'braid-explain-on-the-node';
+
+/** What dynamic networks do, as `braid explain` says it when `dynamicNetworks` is on. */
+export const HOTPLUG_HOW =
+  `dynamicNetworks is on: editing the pod's ${ANNOTATIONS.networks} annotation attaches the networks added to it ` +
+  'and removes those taken out, live (docs/dynamic-networks.md)';
+
+/** One attachment as a hot-plug preview names it. */
+export interface Attachment {
+  interface: string;
+  network: string;
+}
+
+/** What the next hot-plug of a sandbox will do; `error` when the annotation does not parse (nothing is done then). */
+export type HotplugPreview = { remove: Attachment[]; add: Attachment[] } | { error: string };
+
+/**
+ * What the next hot-plug does to a saved plan's `attachments` for the pod's annotation as it is now, by the hot-plug's
+ * own pure diff (core/network-diff.ts); undefined when nothing. Attachments a crash left half made (`hotplug:
+ * 'adding'`) are undone first and made again, as engine/hotplug.ts does. Whether the NADs exist and the plan's
+ * checks pass is the explain plan's own errors (a hot-plug that fails them changes nothing).
+ */
+export function hotplugPreview(
+  attachments: PlannedAttachment[],
+  pod: PodInfo,
+  runtimeIfname: string,
+): HotplugPreview | undefined {
+  let wanted: SelectionElement[];
+  try {
+    wanted = parseSelections(pod.annotations[ANNOTATIONS.networks] ?? '', pod.namespace);
+  } catch (err) {
+    if (err instanceof CniError) return { error: err.message };
+    throw err;
+  }
+  const settled = attachments.filter((a) => a.hotplug !== 'adding');
+  const diff = diffNetworks({
+    old: settled.filter((a) => a.selection),
+    wanted,
+    fixed: settled.filter((a) => !a.selection).map((a) => a.ifname),
+    runtimeIfname,
+  });
+  const unfinished = attachments.filter((a) => a.hotplug === 'adding');
+  if (!diff.remove.length && !diff.add.length && !unfinished.length) return undefined;
+  return {
+    remove: [...unfinished, ...diff.remove].map((a) => ({ interface: a.ifname, network: a.name })),
+    add: diff.add.map(({ index, ifname }) => ({
+      interface: ifname,
+      network: `${wanted[index]!.namespace}/${wanted[index]!.name}`,
+    })),
+  };
+}
+
+/**
+ * braid's configuration in a node's CNI config file: the file itself, or (a .conflist, as `braid install` writes it)
+ * its plugin of type braid with the list's name and cniVersion, as the runtime passes it on stdin.
+ */
+export function braidEntry(parsed: unknown, where: string): JsonObject {
+  if (isObject(parsed) && Array.isArray(parsed.plugins)) {
+    const entry = parsed.plugins.find((p) => isObject(p) && p.type === 'braid');
+    if (!isObject(entry)) throw new CniError(ErrorCode.InvalidConfig, `${where} has no plugin of type "braid"`);
+    return { cniVersion: parsed.cniVersion, name: parsed.name, ...entry };
+  }
+  if (!isObject(parsed)) throw new CniError(ErrorCode.InvalidConfig, `${where} must hold a JSON object`);
+  return parsed;
 }

@@ -14,6 +14,7 @@ import { keyOf, trimNad, trimPod, type CachedPod } from '../k8s/trim.js';
 import { PendingStatusClears } from '../store/pending-status.js';
 import type { DaemonConfig } from './config.js';
 import { DaemonEvents } from './events.js';
+import type { ExplainCaches } from './explain-endpoint.js';
 import type { Metrics } from './metrics.js';
 import { OwedClears } from './owed-clears.js';
 
@@ -26,6 +27,8 @@ export interface Cluster {
   /** For dynamic networks (daemon/hotplug.ts): this node's pods as the informer has them, and the pods' Events. */
   forHotplug: { pods(): Iterable<CachedPod>; events: DaemonEvents };
   cachedNads(): number;
+  /** The caches as they are, for `braid explain --socket` (explain-endpoint.ts): read, never an API request. */
+  caches: ExplainCaches;
   /** Lists and watches; once synced, the owed status clears are made (and retried until they land: owed-clears.ts). */
   start(): void;
   stop(): void;
@@ -95,6 +98,15 @@ function statusWriter(
   });
 }
 
+/** The caches, read as they are (never an API request). */
+const cachesOf = (pods: Reflector<CachedPod>, nads: Reflector<Nad>): ExplainCaches => ({
+  synced: () => pods.synced && nads.synced,
+  pods: () => pods.items.values(),
+  pod: (namespace, name) => pods.get(keyOf({ namespace, name })),
+  nad: (namespace, name) => nads.get(keyOf({ namespace, name })),
+  nads: () => nads.items.values(),
+});
+
 export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics): Cluster {
   const api = new ApiClient(() => loadKubeConfig(cfg.node.kubeconfig), { onError: countApiErrors(metrics) });
   const { pods, nads } = informers(api, cfg, log, metrics);
@@ -127,6 +139,7 @@ export function connectCluster(cfg: DaemonConfig, log: Logger, metrics: Metrics)
     cachedPods: () => pods.items.size,
     forHotplug: { pods: () => pods.items.values(), events },
     cachedNads: () => nads.items.size,
+    caches: cachesOf(pods, nads),
     start() {
       void Promise.all([pods.start(), nads.start()]).then(async () => {
         // Return the first lists' garbage (whole pages of untrimmed objects) at once: with --expose-gc (as

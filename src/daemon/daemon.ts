@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { nodeDefaultsPathOf } from '../wire/protocol.js';
 import { connectCluster, type Cluster } from './cluster.js';
 import type { DaemonConfig } from './config.js';
+import { EXPLAIN_PATH, explainEndpoint } from './explain-endpoint.js';
 import { startHotplug } from './hotplug.js';
 import { Limiter } from './limiter.js';
 import { Metrics } from './metrics.js';
@@ -85,7 +86,8 @@ export async function startDaemon(
   });
   // Metrics first: the socket appears only once every listener is up.
   const servers = await metricsListener(cfg, metrics, cluster, () => draining);
-  servers.push(await listenOnSocket(cfg.socketPath, serve, () => !draining));
+  const explain = explainEndpoint({ cfg, caches: cluster.caches, nodeDefaults });
+  servers.push(await listenOnSocket(cfg.socketPath, serve, () => !draining, { [EXPLAIN_PATH]: explain }));
   cluster.start();
   const hotplug = startHotplug({ cfg, log, metrics, limiter, cluster });
   log.info({ socket: cfg.socketPath, metrics: cfg.metricsAddress }, 'braid daemon serving');

@@ -1,5 +1,6 @@
-// The CNI socket: HTTP over a unix socket (mode 0600), POST /cni and GET /healthz. A request that is not a
-// CNI request, or is too large, gets a CNI error; the daemon keeps serving.
+// The CNI socket: HTTP over a unix socket (mode 0600), POST /cni, GET /healthz and the daemon's other GET endpoints
+// (GET /explain: explain-endpoint.ts). A request that is not a CNI request, or is too large, gets a CNI error; the
+// daemon keeps serving.
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
@@ -8,6 +9,9 @@ import { isObject } from '../cni/types.js';
 import { CNI_PATH, MAX_REQUEST_BYTES, type DaemonReply, type DaemonRequest } from '../wire/protocol.js';
 
 export type CniRequestHandler = (req: DaemonRequest) => Promise<DaemonReply>;
+
+/** A GET endpoint by its path: the query in, a status and a JSON body out. */
+export type GetRoutes = Record<string, (query: URLSearchParams) => Promise<{ status: number; body: unknown }>>;
 
 const errorReply = (e: CniError): DaemonReply => ({ exitCode: 1, stdout: JSON.stringify(e.toJSON()) });
 
@@ -62,14 +66,32 @@ export function parseDaemonRequest(text: string): DaemonRequest {
   return { env: v.env as Record<string, string>, stdin: v.stdin };
 }
 
+/** A GET endpoint of `routes`; false when there is none at the request's path. */
+function serveGet(req: IncomingMessage, res: ServerResponse, routes: GetRoutes): boolean {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://braid');
+  } catch {
+    return false; // not a path: the 404 below
+  }
+  const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+  if (!route) return false;
+  route(url.searchParams)
+    .then(({ status, body }) => send(res, status, body))
+    .catch((err: unknown) => send(res, 500, new CniError(ErrorCode.Internal, String(err)).toJSON()));
+  return true;
+}
+
 export async function listenOnSocket(
   socketPath: string,
   handle: CniRequestHandler,
   healthy: () => boolean,
+  routes: GetRoutes = {},
 ): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz')
       return send(res, healthy() ? 200 : 503, healthy() ? 'ok' : 'not ready');
+    if (req.method === 'GET' && serveGet(req, res, routes)) return;
     if (req.method !== 'POST' || req.url !== CNI_PATH)
       return send(
         res,

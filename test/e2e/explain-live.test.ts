@@ -150,13 +150,16 @@ describe('braid explain --kubeconfig', () => {
     });
   });
 
-  it('needs exactly one of --local-store and --kubeconfig', async () => {
+  it('needs exactly one of --local-store, --kubeconfig and --socket', async () => {
     for (const args of [
       ['--pod', 'x'],
       ['--pod', 'x', '--local-store', tmp.sub('s2'), '--kubeconfig', kubeconfig],
     ]) {
       const out = await explain(...args);
-      expect([out.exitCode, out.stderr]).toEqual([1, 'braid explain: give either --local-store or --kubeconfig']);
+      expect([out.exitCode, out.stderr]).toEqual([
+        1,
+        'braid explain: give one of --local-store, --kubeconfig and --socket',
+      ]);
     }
   });
 });
