@@ -7,6 +7,7 @@ import { isObject, type JsonObject } from '../cni/types.js';
 import type { HotplugPreview } from '../core/explain-plan.js';
 import type { ExplainReply, SandboxJson } from '../daemon/explain-endpoint.js';
 import { formatTable } from './table.js';
+import { escapeControls } from './terminal.js';
 
 const EXPLAIN_PATH = '/explain';
 
@@ -63,11 +64,11 @@ export function daemonSection(socket: string, reply: ExplainReply): JsonObject {
 }
 
 const named = (list: Array<{ interface: string; network: string }>) =>
-  list.map((a) => `${a.interface} ${a.network}`).join(', ');
+  escapeControls(list.map((a) => `${a.interface} ${a.network}`).join(', '));
 
 function previewLine(next: HotplugPreview | undefined): string {
   if (!next) return 'next hot-plug: nothing to do (the plan is what the annotation asks for)';
-  if ('error' in next) return `next hot-plug: none, the annotation does not parse: ${next.error}`;
+  if ('error' in next) return `next hot-plug: none, the annotation does not parse: ${escapeControls(next.error)}`;
   const parts = [
     ...(next.remove.length ? [`remove ${named(next.remove)}`] : []),
     ...(next.add.length ? [`add ${named(next.add)}`] : []),
@@ -76,7 +77,7 @@ function previewLine(next: HotplugPreview | undefined): string {
 }
 
 function sandboxText(s: SandboxJson, dynamic: boolean): string {
-  const head = `saved plan of sandbox ${s.containerId} (netns ${s.netns})${s.hotplugging ? ', a hot-plug under way' : ''}:`;
+  const head = `saved plan of sandbox ${escapeControls(`${s.containerId} (netns ${s.netns})`)}${s.hotplugging ? ', a hot-plug under way' : ''}:`;
   const rows = s.attachments.map((a) => [
     a.interface,
     a.network,
@@ -87,11 +88,13 @@ function sandboxText(s: SandboxJson, dynamic: boolean): string {
   return `${head}\n${table}${dynamic ? `${previewLine(s.nextHotplug)}\n` : ''}`;
 }
 
-/** The daemon's part of the table output. */
+/** The daemon's part of the table output; what it quotes of the pod and its annotation is escaped (terminal.ts). */
 export function renderDaemon(daemon: JsonObject): string {
   const sandboxes = daemon.sandboxes as unknown as SandboxJson[];
   const dynamic = daemon.dynamicNetworks === true;
-  const lines = [`daemon ${String(daemon.socket)}: node configuration from ${String(daemon.nodeConfig)}`];
+  const lines = [
+    escapeControls(`daemon ${String(daemon.socket)}: node configuration from ${String(daemon.nodeConfig)}`),
+  ];
   if (!dynamic) lines.push('dynamicNetworks is off: an edit of the annotation takes effect when the pod is recreated');
   if (!sandboxes.length) lines.push('no saved plan: braid has attached no sandbox of this pod on this node');
   return [lines.join('\n'), ...sandboxes.map((s) => sandboxText(s, dynamic))].join('\n');

@@ -22,6 +22,7 @@ import { askDaemon, daemonSection, renderDaemon } from './explain-socket.js';
 import { formatOutput, outputFormat } from './output.js';
 import { networksTable, podNetworks } from './pods.js';
 import { renderTable } from './table.js';
+import { escapeControls } from './terminal.js';
 
 export interface ExplainOptions {
   localStore?: string;
@@ -182,7 +183,10 @@ export async function explain(opts: ExplainOptions): Promise<JsonObject> {
   return report(plan, { args, statusText: src.status(pod), dynamicNetworks: node.config.dynamicNetworks === true });
 }
 
-/** The plan's table, the network-status's, then each error and warning on a line of its own. */
+/**
+ * The plan's table, the network-status's, then each error and warning on a line of its own. Errors and warnings quote
+ * NADs and annotations: their control characters are shown escaped, as in the tables (terminal.ts).
+ */
 export function renderText(plan: JsonObject): string {
   let text = renderTable(plan);
   if (plan.networkStatus !== undefined) {
@@ -191,10 +195,10 @@ export function renderText(plan: JsonObject): string {
     text += `\nnetwork-status:\n${networksTable(networks!)}`;
   }
   if (plan.daemon) text += `\n${renderDaemon(plan.daemon as JsonObject)}`;
-  if (plan.hotplug) text += `\nhot-plug: ${String(plan.hotplug)}\n`;
+  if (plan.hotplug) text += `\nhot-plug: ${escapeControls(String(plan.hotplug))}\n`;
   const lines = [
-    ...((plan.errors ?? []) as string[]).map((e) => `error: ${e}`),
-    ...(plan.warnings as string[]).map((w) => `warning: ${w}`),
+    ...((plan.errors ?? []) as string[]).map((e) => `error: ${escapeControls(e)}`),
+    ...(plan.warnings as string[]).map((w) => `warning: ${escapeControls(w)}`),
   ];
   return lines.length ? `${text}\n${lines.join('\n')}\n` : text;
 }
@@ -209,7 +213,9 @@ export async function runExplain(opts: ExplainOptions, command: string): Promise
     return plan.errors ? 1 : 0;
   } catch (err) {
     const e = toCniError(err);
-    process.stderr.write(`${command}: ${e.message}${e.details ? ` (${e.details})` : ''}\n`);
+    process.stderr.write(
+      `${command}: ${escapeControls(e.message)}${e.details ? ` (${escapeControls(e.details)})` : ''}\n`,
+    );
     return 1;
   }
 }

@@ -8,6 +8,7 @@ import { runExplain } from './explain.js';
 import { connect, type ClusterOptions } from './kubeconfig.js';
 import { formatOutput, outputFormat } from './output.js';
 import { type PodNetworks, podNetworks, podsTable } from './pods.js';
+import { escapeControls } from './terminal.js';
 import { printReport, validateCluster, validateFiles } from './validate.js';
 import { versionLine } from './version.js';
 
@@ -24,7 +25,10 @@ async function guarded(name: string, run: () => Promise<number>): Promise<number
     return await run();
   } catch (err) {
     const e = toCniError(err);
-    process.stderr.write(`kubectl braid ${name}: ${e.message}${e.details ? ` (${e.details})` : ''}\n`);
+    // The message may quote the cluster (a NAD, an annotation, the API server's words): escaped (terminal.ts).
+    process.stderr.write(
+      `kubectl braid ${name}: ${escapeControls(e.message)}${e.details ? ` (${escapeControls(e.details)})` : ''}\n`,
+    );
     return 1;
   }
 }
@@ -35,7 +39,7 @@ async function pods(opts: Global): Promise<number> {
   const all = !!opts.allNamespaces;
   const found = (await listPods(api, all ? undefined : namespace)).flatMap((p) => podNetworks(p) ?? []);
   if (!found.length && format === 'table') {
-    process.stderr.write(`No pods with networks found${all ? '' : ` in namespace ${namespace}`}.\n`);
+    process.stderr.write(`No pods with networks found${all ? '' : ` in namespace ${escapeControls(namespace)}`}.\n`);
     return 0;
   }
   const data: { pods: PodNetworks[] } = { pods: found };

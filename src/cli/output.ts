@@ -1,5 +1,6 @@
 // `-o json|yaml|table`: one data value, printed as the caller asked. Tables are the commands' own.
 import { stringify } from 'yaml';
+import { escapeDocument } from './terminal.js';
 
 export const OUTPUT_FORMATS = ['json', 'yaml', 'table'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -11,13 +12,16 @@ export function outputFormat(value: string): OutputFormat {
   throw new Error(`unknown output format "${value}": use one of ${OUTPUT_FORMATS.join(', ')}`);
 }
 
-/** The value as JSON (indented, one trailing newline), YAML, or the command's table. */
+/**
+ * The value as JSON (indented, one trailing newline), YAML, or the command's table. JSON and YAML hold the data
+ * exactly, with DEL and C1 control characters escaped as C0 ones already are (terminal.ts); a table escapes its cells.
+ */
 export function formatOutput(data: unknown, format: OutputFormat, table: () => string): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(data, null, 2)}\n`;
+      return escapeDocument(`${JSON.stringify(data, null, 2)}\n`);
     case 'yaml':
-      return stringify(data, { lineWidth: 0 });
+      return escapeDocument(stringify(data, { lineWidth: 0 }));
     case 'table':
       return table();
   }

@@ -2,6 +2,7 @@
 import { isObject } from '../cni/types.js';
 import { ANNOTATIONS, type PodInfo } from '../core/sources.js';
 import { formatTable } from './table.js';
+import { escapeControls } from './terminal.js';
 
 export interface PodNetwork {
   interface?: string;
@@ -73,7 +74,7 @@ export function podsTable(pods: PodNetworks[], allNamespaces: boolean): string {
 
 /** One pod's networks, without the POD column (`braid explain`). */
 export function networksTable(p: PodNetworks): string {
-  if (p.problem) return `(${p.problem})\n`;
+  if (p.problem) return `(${escapeControls(p.problem)})\n`;
   const rows = p.networks.map((n) => [
     n.interface ?? '',
     n.network,

@@ -1,17 +1,25 @@
 // Tables for people (`-o table`): columns padded to their widest cell, two spaces apart, no trailing blanks.
 import type { JsonObject } from '../cni/types.js';
 import { SELECTION_FIELDS } from '../core/selection-fields.js';
+import { escapeControls } from './terminal.js';
 
-/** A header row and its rows, aligned; a cell holding nothing is shown as `empty` (kubectl shows `<none>`). */
+/**
+ * A header row and its rows, aligned; a cell holding nothing is shown as `empty` (kubectl shows `<none>`). Cells come
+ * from the cluster (a pod's own network-status, NAD names and configs): their control characters are shown escaped
+ * (terminal.ts), so no cell can hide a row or rewrite the screen, nor hold a line break.
+ */
 export function formatTable(head: string[], rows: string[][], empty = ''): string {
-  const cells = rows.map((r) => head.map((_, i) => (r[i] === undefined || r[i] === '' ? empty : r[i]!)));
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  const cells = [
+    head.map(escapeControls),
+    ...rows.map((r) => head.map((_, i) => escapeControls(r[i] === undefined || r[i] === '' ? empty : r[i]!))),
+  ];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
   const line = (r: string[]) =>
     r
       .map((c, i) => c.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  return `${[head, ...cells].map(line).join('\n')}\n`;
+  return `${cells.map(line).join('\n')}\n`;
 }
 
 /** The plugins of an attachment's config, `bridge+tuning`; an attachment without one shows why in brackets. */

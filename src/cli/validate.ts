@@ -14,6 +14,7 @@ import { connect } from './kubeconfig.js';
 import { manifestFiles, readObjects, type ManifestObject } from './manifest-files.js';
 import { formatOutput, outputFormat } from './output.js';
 import { formatTable } from './table.js';
+import { escapeControls } from './terminal.js';
 
 export interface CheckedNad {
   namespace?: string;
@@ -192,7 +193,7 @@ async function runValidate(targets: string[], opts: ValidateOptions): Promise<nu
     );
     return printReport(nads, { ...opts, command, fromFiles: false });
   } catch (err) {
-    process.stderr.write(`${command}: ${(err as Error).message}\n`);
+    process.stderr.write(`${command}: ${escapeControls((err as Error).message)}\n`);
     return 1;
   }
 }

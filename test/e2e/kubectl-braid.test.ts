@@ -9,6 +9,8 @@ import { TempDir } from '../support/netns.js';
 import {
   BAD_NADS,
   KUBECTL_BRAID,
+  SPOOF_OBJECTS,
+  SPOOF_STATUS,
   startOperatorCluster,
   UPF_STATUS,
   type OperatorCluster,
@@ -267,5 +269,57 @@ describe('kubectl braid validate', () => {
     expect(files.stdout).toMatch(
       /^x\/a\s+\S+nad\.yaml:1\s+invalid\s+spec\.config\.type\s+plugin type "braid" cannot be a delegate of braid$/m,
     );
+  });
+});
+
+describe('a pod that writes escape sequences into its own network-status', () => {
+  /** Any C0 control but the newline ending a line, DEL, or C1: none may reach the terminal raw. */
+  // eslint-disable-next-line no-control-regex
+  const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+  const ROW =
+    'spoof-0  eth0\\u001b[1A\\u001b[2K  cbr0\\u001b[2J\\u001b[H  10.244.9.9\\r10.0.0.1  \\u009b8m0a:58:0a:f4:09:09\\u007f  true';
+
+  beforeAll(() => cluster.api.control.seed(SPOOF_OBJECTS));
+
+  it('pods: its row, every cell escaped; -A too', async () => {
+    const out = await kubectlBraid(['pods', '-n', 'untrusted']);
+    expect([out.exitCode, out.stderr]).toEqual([0, '']);
+    expect(out.stdout).not.toMatch(RAW);
+    expect(lines(out.stdout).slice(1)).toEqual([ROW]);
+    const all = await kubectlBraid(['pods', '-A']);
+    expect(all.stdout).not.toMatch(RAW);
+    expect(lines(all.stdout).filter((l) => l.startsWith('untrusted'))).toEqual([`untrusted  ${ROW}`]);
+  });
+
+  it('explain: the plan, its network-status and the warning quoting the pod and its NAD, escaped', async () => {
+    const out = await kubectlBraid(['explain', '-n', 'untrusted', 'spoof-0']);
+    expect([out.exitCode, out.stderr]).toEqual([0, '']);
+    expect(out.stdout).not.toMatch(RAW);
+    expect(lines(out.stdout)).toEqual([
+      'INTERFACE  NETWORK                DEFAULT  PLUGINS                      CNI    REQUESTS',
+      'eth0       cbr0\\u001b[2J\\u001b[H  yes      (on the node)',
+      'net1       untrusted/spoof-net             macvlan\\u001b]0;pwned\\u0007  1.0.0',
+      '',
+      'network-status:',
+      'INTERFACE               NETWORK                IPS                   MAC                              DEFAULT',
+      ROW.replace(/^spoof-0 {2}/, ''),
+      '',
+      expect.stringMatching(/^warning: network 1 \("spoof-net"\): unknown key "interfce\\u001b\[2J" ignored/),
+    ]);
+  });
+
+  it('-o json and -o yaml: the network-status exactly, with no control character raw', async () => {
+    for (const output of ['json', 'yaml']) {
+      const parse = (text: string) => (output === 'json' ? JSON.parse(text) : parseYaml(text));
+      const pods = await kubectlBraid(['pods', '-n', 'untrusted', '-o', output]);
+      expect(pods.stdout).not.toMatch(RAW);
+      const [n] = SPOOF_STATUS;
+      expect(parse(pods.stdout).pods[0].networks).toEqual([
+        { interface: n!.interface, network: n!.name, ips: n!.ips, mac: n!.mac, default: true },
+      ]);
+      const plan = await kubectlBraid(['explain', '-n', 'untrusted', 'spoof-0', '-o', output]);
+      expect(plan.stdout).not.toMatch(RAW);
+      expect(parse(plan.stdout).networkStatus).toEqual(SPOOF_STATUS);
+    }
   });
 });

@@ -82,6 +82,29 @@ export const PODS = [
   pod('other', 'plain', {}),
 ];
 
+const ESC = '\u001b';
+
+/**
+ * A pod that wrote its own network-status to spoof an admin's terminal (clear the screen, move up over a row, a C1 CSI,
+ * DEL, a carriage return), asking for a NAD whose config does the same. Not seeded by default: a test adds them.
+ */
+export const SPOOF_STATUS = [
+  {
+    name: `cbr0${ESC}[2J${ESC}[H`,
+    interface: `eth0${ESC}[1A${ESC}[2K`,
+    ips: [`10.244.9.9\r10.0.0.1`],
+    mac: `\u009b8m0a:58:0a:f4:09:09\u007f`,
+    default: true,
+  },
+];
+export const SPOOF_OBJECTS = [
+  nad('untrusted', 'spoof-net', { cniVersion: '1.0.0', type: `macvlan${ESC}]0;pwned\u0007`, master: 'eth1' }),
+  pod('untrusted', 'spoof-0', {
+    [NETWORKS]: [{ name: 'spoof-net', [`interfce${ESC}[2J`]: 'x' }],
+    [STATUS]: SPOOF_STATUS,
+  }),
+];
+
 export interface OperatorCluster {
   api: ApiServer;
   /** A kubeconfig whose context's namespace is `namespace`, and another context "other-ctx" on namespace other. */
