@@ -1,5 +1,5 @@
 // Delegate configs, normalised to a conflist as libcni's ConfListFromConf does for a single .conf.
-import { CniError, ErrorCode } from './errors.js';
+import { CniError, ErrorCode, toCniError } from './errors.js';
 import { isObject, type JsonObject, type NetConfList, type PluginConf } from './types.js';
 import { networkNameProblem } from './validate.js';
 import { checkPluginType } from './plugin-type.js';
@@ -26,7 +26,7 @@ export function toConfList(conf: unknown, where: string): NetConfList {
   try {
     checkPluginType(conf.type);
   } catch (err) {
-    throw (err as CniError).withContext({ where: [where] });
+    throw toCniError(err).withContext({ where: [where] });
   }
   const list: NetConfList = { name, plugins: [conf as PluginConf] };
   if (typeof conf.cniVersion === 'string') list.cniVersion = conf.cniVersion;
@@ -42,7 +42,7 @@ function listFrom(conf: JsonObject, name: string, where: string): NetConfList {
     try {
       checkPluginType(p.type);
     } catch (err) {
-      throw (err as CniError).withContext({ where: [where, `plugins[${i}]`] });
+      throw toCniError(err).withContext({ where: [where, `plugins[${i}]`] });
     }
   });
   return { ...(conf as unknown as NetConfList), name, plugins: plugins as PluginConf[] };

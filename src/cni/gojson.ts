@@ -1,11 +1,13 @@
 // libcni re-marshals every plugin config through Go's encoding/json (InjectConf into a map), so a
 // plugin sees object keys sorted and "<", ">", "&", U+2028 and U+2029 escaped. braid writes the
 // same bytes, so a delegate receives exactly what it would get from libcni.
+import { type JsonObject, setOwn } from './types.js';
+
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+  const out: JsonObject = {};
+  for (const key of Object.keys(value).sort()) setOwn(out, key, sortKeys((value as JsonObject)[key]));
   return out;
 }
 

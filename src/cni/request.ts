@@ -1,6 +1,7 @@
 // Turns the process boundary (env + stdin) into a typed request. SPEC.md "Parameters" and libcni's skel.
 import { type CniArgs, parseCniArgs } from './args.js';
 import { CniError, ErrorCode } from './errors.js';
+import { safeJson, walkJson } from './json-walk.js';
 import { type JsonObject, isObject } from './types.js';
 import { containerIdProblem, interfaceNameProblem } from './validate.js';
 import { compareVersions, isSupportedVersion, SUPPORTED_VERSIONS } from './version.js';
@@ -82,10 +83,32 @@ function checkVersion(config: JsonObject): string {
     throw new CniError(
       ErrorCode.IncompatibleVersion,
       'incompatible CNI versions',
-      `config is ${JSON.stringify(v)}, braid supports ${JSON.stringify(SUPPORTED_VERSIONS)}`,
+      `config is ${safeJson(v)}, braid supports ${JSON.stringify(SUPPORTED_VERSIONS)}`,
     );
   }
   return v;
+}
+
+/** How deep the runtime's configuration may nest: a node configuration with conflists inside stays under 15. */
+export const MAX_STDIN_DEPTH = 64;
+
+/**
+ * The configuration as Go's encoding/json would decode it: no number it cannot hold (`1e999`), and (braid's own
+ * bound, checked before anything recursive reads it: the schema, the delegates' marshalling) no nesting deeper
+ * than MAX_STDIN_DEPTH. Code 6, as skel's decoding failures. Run after checkVersion, which reads only cniVersion.
+ */
+function checkDecodable(config: JsonObject): void {
+  const { depth, nonFinite } = walkJson(config, MAX_STDIN_DEPTH);
+  if (depth > MAX_STDIN_DEPTH)
+    throw new CniError(
+      ErrorCode.DecodeFailure,
+      `network configuration on stdin is nested more than ${MAX_STDIN_DEPTH} levels deep`,
+    );
+  if (nonFinite !== undefined)
+    throw new CniError(
+      ErrorCode.DecodeFailure,
+      `network configuration on stdin: "${nonFinite}" is a number too big for a double (JSON has no Infinity)`,
+    );
 }
 
 function checkCommandVersion(command: CniCommand, version: string): void {
@@ -99,6 +122,26 @@ function checkCommandVersion(command: CniCommand, version: string): void {
   }
 }
 
+/**
+ * What is wrong with the container ID or the interface name, as libcni's ValidateContainerID and
+ * ValidateInterfaceName say it (code 4, naming the variable); undefined when both are fine.
+ */
+export function idsProblem(containerId: string, ifname: string): string | undefined {
+  const id = containerIdProblem(containerId);
+  if (id) return `CNI_CONTAINERID "${containerId}" ${id}`;
+  const name = interfaceNameProblem(ifname);
+  return name ? `CNI_IFNAME "${ifname}" ${name}` : undefined;
+}
+
+function checkIds(command: CniCommand, containerId: string, ifname: string): void {
+  const required = REQUIRED[command];
+  const problem = idsProblem(
+    required.includes('CNI_CONTAINERID') ? containerId : 'c',
+    required.includes('CNI_IFNAME') ? ifname : 'eth0',
+  );
+  if (problem) throw new CniError(ErrorCode.InvalidEnvironment, problem);
+}
+
 /** Reads and validates a request. VERSION needs neither stdin nor any other variable. */
 export function readRequest(env: Env, stdin: string): CniRequest {
   const command = readCommand(env);
@@ -108,14 +151,8 @@ export function readRequest(env: Env, stdin: string): CniRequest {
 
   const containerId = env.CNI_CONTAINERID ?? '';
   const ifname = env.CNI_IFNAME ?? '';
-  if (REQUIRED[command].includes('CNI_CONTAINERID')) {
-    const p = containerIdProblem(containerId);
-    if (p) throw new CniError(ErrorCode.InvalidEnvironment, `CNI_CONTAINERID "${containerId}" ${p}`);
-  }
-  if (REQUIRED[command].includes('CNI_IFNAME')) {
-    const p = interfaceNameProblem(ifname);
-    if (p) throw new CniError(ErrorCode.InvalidEnvironment, `CNI_IFNAME "${ifname}" ${p}`);
-  }
+  // DEL of IDs ADD refuses is answered by delPod, as a no-op: nothing can have been attached under them.
+  if (command !== 'DEL') checkIds(command, containerId, ifname);
   let args: CniArgs;
   try {
     args = parseCniArgs(env.CNI_ARGS);
@@ -124,7 +161,10 @@ export function readRequest(env: Env, stdin: string): CniRequest {
   }
   const config = command === 'VERSION' ? {} : parseStdin(stdin);
   const cniVersion = command === 'VERSION' ? '' : checkVersion(config);
-  if (command !== 'VERSION') checkCommandVersion(command, cniVersion);
+  if (command !== 'VERSION') {
+    checkDecodable(config);
+    checkCommandVersion(command, cniVersion);
+  }
   return {
     command,
     containerId,

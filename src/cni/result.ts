@@ -8,6 +8,7 @@
 // What braid keeps has only the spec's fields with the spec's types, so a Go runtime can always read it back.
 import { isIP } from 'node:net';
 import { CniError, ErrorCode } from './errors.js';
+import { safeJson } from './json-walk.js';
 import { compareVersions } from './version.js';
 import {
   type Dns,
@@ -39,8 +40,9 @@ const isCidr = (v: unknown): v is string => {
   return family !== 0 && rest.length === 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 };
 const absent = (v: unknown) => v === undefined || v === null || v === '';
+/** A value in a problem: safeJson, since it is the delegate's and may be nested thousands deep. */
 const show = (v: unknown) => {
-  const s = JSON.stringify(v) ?? String(v);
+  const s = safeJson(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 };
 

@@ -57,3 +57,11 @@ export interface NetConfList {
 export type JsonObject = Record<string, unknown>;
 
 export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Sets `obj[key]` as an own data property whatever the key: `obj["__proto__"] = v` would set the object's prototype
+ * instead (so a JSON key "__proto__" would vanish, and what it holds be read through the prototype).
+ */
+export function setOwn(obj: JsonObject, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}

@@ -3,7 +3,8 @@
 // schemas/node-config.schema.json, generated into ./generated/multus-keys.ts; this file applies it. Multus decodes
 // its configuration with Go's encoding/json, which matches keys case-insensitively, so these keys are matched so
 // too; braid's own keys stay case-sensitive (a misspelt one is an unknown key).
-import type { JsonObject } from '../cni/types.js';
+import { type JsonObject, setOwn } from '../cni/types.js';
+import { safeJson } from './bounds.js';
 import {
   MULTUS_DAEMON_KEYS,
   MULTUS_NODE_KEYS,
@@ -31,7 +32,8 @@ export function multusDaemonKeyOf(key: string): MultusDaemonKey | undefined {
   return m !== undefined && m in MULTUS_DAEMON_KEYS ? (m as MultusDaemonKey) : undefined;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** safeJson, not JSON.stringify: the value is the author's, and one nested thousands deep must not overflow. */
+const same = (a: unknown, b: unknown) => safeJson(a) === safeJson(b);
 
 /**
  * Why a Multus key braid does not take on the CNI configuration is refused, naming the key as it was written;
@@ -44,7 +46,7 @@ export function multusRefusal(written: string, value: unknown): string | undefin
   if (rejected) {
     if (rejected.accepts?.some((v) => same(v, value))) return undefined;
     const what = rejected.accepts
-      ? `"${written}": ${JSON.stringify(value)} is a Multus setting`
+      ? `"${written}": ${safeJson(value)} is a Multus setting`
       : `"${written}" is a Multus key`;
     return `${what} braid does not support: ${rejected.instead}`;
   }
@@ -81,15 +83,17 @@ export function fromMultus(raw: JsonObject): FromMultus {
   for (const [k, v] of Object.entries(raw)) {
     const key = braidSpelling(k);
     if (key !== k) respelt.push([k, key]);
-    else if (BRAID_KEYS.has(k) || multusKeyOf(k) === undefined) config[k] = v;
+    else if (BRAID_KEYS.has(k) || multusKeyOf(k) === undefined)
+      setOwn(config, k, v); // "__proto__" too: unknown
     else {
       const refusal = multusRefusal(k, v);
       if (refusal) problems.push(refusal);
     }
   }
   for (const [written, key] of respelt) {
-    if (key in config) problems.push(`both "${key}" and "${written}" are set, which Multus reads as one key; keep one`);
-    else config[key] = raw[written];
+    if (Object.hasOwn(config, key))
+      problems.push(`both "${key}" and "${written}" are set, which Multus reads as one key; keep one`);
+    else setOwn(config, key, raw[written]);
   }
   return { config, problems };
 }

@@ -4,11 +4,19 @@
 // Matching, in two passes over the wanted selections: one that names an interface matches the attachment of the same
 // network (namespace and name) on that interface; one that names none matches the first attachment of the same
 // network not matched yet (the k-th of a network to the k-th, in order). A match whose other fields (ips, mac, …)
-// changed is removed and added again on the same interface. The default network and the configured networks (those
-// without a selection) are never part of it.
-import type { CniError } from '../cni/errors.js';
+// changed is removed and added again on the same interface, and one marked `addFailed` is removed and added again.
+// The default network and the configured networks (those without a selection) are never part of it.
+import { toCniError } from '../cni/errors.js';
 import { ifnameAt } from './networks.js';
-import { checkPlan, podAttachments, type PlanInput, type PlannedAttachment } from './plan.js';
+import {
+  checkIsolation,
+  checkNetworkCount,
+  checkPlan,
+  deviceAllocator,
+  planSelection,
+  type PlanInput,
+  type PlannedAttachment,
+} from './plan.js';
 import { parseSelections } from './selection.js';
 import type { SelectionElement } from './selection-fields.js';
 import { ANNOTATIONS } from './sources.js';
@@ -47,7 +55,9 @@ function match(old: PlannedAttachment[], wanted: SelectionElement[]): number[] {
   const taken = new Set<number>();
   const out = wanted.map(() => -1);
   const claim = (i: number, ok: (a: PlannedAttachment) => boolean) => {
-    const j = old.findIndex((a, k) => !taken.has(k) && a.name === networkOf(wanted[i]!) && ok(a));
+    // An attachment kept as `addFailed` (a failed addition whose undo failed too) matches nothing: it is removed
+    // (DEL again) and the selection added again, so it is retried rather than counted as made.
+    const j = old.findIndex((a, k) => !taken.has(k) && !a.addFailed && a.name === networkOf(wanted[i]!) && ok(a));
     if (j < 0) return;
     taken.add(j);
     out[i] = j;
@@ -113,7 +123,7 @@ function wantedSelections(input: PlanInput & { pod: NonNullable<PlanInput['pod']
   try {
     return parseSelections(pod.annotations[ANNOTATIONS.networks] ?? '', pod.namespace, warnings);
   } catch (err) {
-    throw (err as CniError).withContext({
+    throw toCniError(err).withContext({
       pod: `${pod.namespace}/${pod.name}`,
       where: [`annotation ${ANNOTATIONS.networks}`],
     });
@@ -122,9 +132,10 @@ function wantedSelections(input: PlanInput & { pod: NonNullable<PlanInput['pod']
 
 /**
  * What a hot-plug does to `current` (a saved plan's attachments) for the pod's annotation as it is now; undefined when
- * nothing. The wanted selections go through ADD's own planning (podAttachments: bounds, maxNetworksPerPod,
- * namespaceIsolation, NADs that exist) and the plan's checks, so an edit ADD would refuse fails here, before anything
- * is touched.
+ * nothing. Only the selections to add are planned (ADD's own planSelection: isolation, NADs that exist), so a kept
+ * network whose NAD was deleted blocks nothing; the count (maxNetworksPerPod) and namespaceIsolation are checked for
+ * every wanted selection, and the plan's checks for the whole result, so an edit ADD would refuse fails here, before
+ * anything is touched. Device IDs (resourceName) are handed out only from those no kept attachment holds.
  */
 export async function planHotplug(
   input: PlanInput & { pod: NonNullable<PlanInput['pod']> },
@@ -136,8 +147,13 @@ export async function planHotplug(
   const wanted = wantedSelections(input, warnings);
   const diff = diffNetworks({ old, wanted, fixed: fixed.map((a) => a.ifname), runtimeIfname: input.ifname });
   if (!diff.remove.length && !diff.add.length) return undefined;
-  const planned = await podAttachments(input, fixed.length, warnings);
-  const fresh = new Map(diff.add.map(({ index, ifname }) => [index, { ...planned[index]!, ifname }]));
+  checkNetworkCount(input, fixed.length, wanted.length);
+  for (const sel of wanted) checkIsolation(input, sel);
+  const held = diff.keep.flatMap((a) => (a?.deviceId ? [a.deviceId] : []));
+  const takeDevice = deviceAllocator(input, held);
+  const fresh = new Map<number, PlannedAttachment>();
+  for (const { index, ifname } of diff.add)
+    fresh.set(index, await planSelection(input, wanted[index]!, ifname, takeDevice));
   const attachments = [...fixed, ...wanted.map((_, i) => diff.keep[i] ?? fresh.get(i)!)];
   checkPlan(input.pod, attachments);
   return { attachments, remove: diff.remove, add: [...fresh.values()], warnings };

@@ -3,7 +3,7 @@
 // (multus-cni#838). Multus names are accepted as aliases, and every other key of Multus' configuration is
 // honoured or refused with what to do instead (multus-keys.ts, docs/adr/0017).
 import { CniError, ErrorCode } from '../cni/errors.js';
-import type { JsonObject } from '../cni/types.js';
+import { type JsonObject, setOwn } from '../cni/types.js';
 import { braidSpelling, fromMultus } from './multus-keys.js';
 import { closest } from './suggest.js';
 // ajv's standalone code for schemas/node-config.schema.json (scripts/gen-schema-validator.mjs): the executable
@@ -71,13 +71,13 @@ function validate(config: JsonObject, multus: string[]): void {
 function resolveAliases(raw: JsonObject): JsonObject {
   const out = { ...raw };
   for (const [alias, key] of ALIASES) {
-    if (!(alias in out)) continue;
-    if (key in out)
+    if (!Object.hasOwn(out, alias)) continue;
+    if (Object.hasOwn(out, key))
       throw new CniError(
         ErrorCode.InvalidConfig,
         `invalid braid configuration: both "${key}" and its Multus alias "${alias}" are set; keep one`,
       );
-    out[key] = out[alias];
+    setOwn(out, key, out[alias]);
     delete out[alias];
   }
   return out;
@@ -95,9 +95,12 @@ const canonical = (written: string) => {
 export function withNodeDefaults(request: JsonObject, defaults: JsonObject): JsonObject {
   const taken = new Set(Object.keys(request).map(canonical));
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(defaults)) if (k !== 'type' && !taken.has(canonical(k))) out[k] = v;
+  for (const [k, v] of Object.entries(defaults)) if (k !== 'type' && !taken.has(canonical(k))) setOwn(out, k, v);
   return { ...out, ...request };
 }
+
+/** A key the object itself holds: never one read through its prototype. */
+const own = (o: JsonObject, key: string) => (Object.hasOwn(o, key) ? o[key] : undefined);
 
 const commaList = (v: unknown) =>
   (Array.isArray(v) ? v.map(String) : String(v).split(',')).map((s) => s.trim()).filter(Boolean);
@@ -119,7 +122,7 @@ export function parseNodeConfig(raw: JsonObject): NodeConfig {
     readinessIndicatorFile: f.readinessIndicatorFile || undefined,
     logFile: f.logFile || undefined,
     // Multus kept its records in its cniDir: braid looks for them there unless told otherwise.
-    multusCacheDir: c.multusCacheDir ?? (config.cniDir as string | undefined) ?? f.multusCacheDir,
+    multusCacheDir: c.multusCacheDir ?? (own(config, 'cniDir') as string | undefined) ?? f.multusCacheDir,
     raw,
   };
 }

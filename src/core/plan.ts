@@ -2,7 +2,7 @@
 // annotation, isolation violation) fails ADD with nothing attached.
 import { isIP } from 'node:net';
 import { type CniArgs, getArg } from '../cni/args.js';
-import { CniError, ErrorCode } from '../cni/errors.js';
+import { CniError, ErrorCode, toCniError } from '../cni/errors.js';
 import type { JsonObject, NetConfList } from '../cni/types.js';
 import { applySelection, confFromNad } from './delegate.js';
 import { configuredNetworks, ifnameAt, resolveConfigured } from './networks.js';
@@ -85,7 +85,7 @@ async function defaultNetwork(input: PlanInput, warnings: string[]): Promise<{ n
  * (the default-network override may also name the admin's `defaultNetworkNamespace`). Issue 12: the override was
  * not checked at all, so `v1.multus-cni.io/default-network: other-ns/nad` attached another tenant's NAD as eth0.
  */
-function checkIsolation(input: PlanInput, sel: SelectionElement, alsoAllowed: string[] = [], prefix = ''): void {
+export function checkIsolation(input: PlanInput, sel: SelectionElement, alsoAllowed: string[] = [], prefix = ''): void {
   const { config, pod } = input;
   if (!config.namespaceIsolation || !pod || sel.namespace === pod.namespace) return;
   const allowed = [...config.globalNamespaces, ...alsoAllowed];
@@ -96,13 +96,16 @@ function checkIsolation(input: PlanInput, sel: SelectionElement, alsoAllowed: st
   );
 }
 
-/** Hands out the kubelet's device IDs for a resource, one per attachment that uses it, in order. */
-function deviceAllocator(input: PlanInput) {
+/**
+ * Hands out the kubelet's device IDs for a resource, one per attachment that uses it, in order; never one in `held`
+ * (a hot-plug's kept attachments' devices).
+ */
+export function deviceAllocator(input: PlanInput, held: readonly string[] = []) {
   const used = new Map<string, number>();
   const uid = getArg(input.args, 'K8S_POD_UID') || input.pod?.uid;
   return (resourceName: string): string | undefined => {
     if (!input.devices || !uid) return undefined;
-    const ids = input.devices.deviceIds(uid, resourceName);
+    const ids = input.devices.deviceIds(uid, resourceName).filter((id) => !held.includes(id));
     const next = used.get(resourceName) ?? 0;
     used.set(resourceName, next + 1);
     return ids[next];
@@ -118,44 +121,59 @@ export async function podAttachments(input: PlanInput, firstIndex: number, warni
   try {
     selections = parseSelections(annotation, pod.namespace, warnings);
   } catch (err) {
-    throw (err as CniError).withContext({
+    throw toCniError(err).withContext({
       pod: `${pod.namespace}/${pod.name}`,
       where: [`annotation ${ANNOTATIONS.networks}`],
     });
   }
-  const max = input.config.maxNetworksPerPod;
-  if (firstIndex + selections.length > max)
-    throw planError(
-      pod,
-      `annotation ${ANNOTATIONS.networks} asks for ${selections.length} networks; with the ${firstIndex} configured ones that is more than the ${max} a pod may have (maxNetworksPerPod)`,
-    );
+  checkNetworkCount(input, firstIndex, selections.length);
   const takeDevice = deviceAllocator(input);
   const out: PlannedAttachment[] = [];
-  for (const [i, sel] of selections.entries()) {
-    checkIsolation(input, sel);
-    const nad = await input.nads.getNad(sel.namespace, sel.name);
-    if (!nad) throw planError(pod, `network ${sel.namespace}/${sel.name}: NetworkAttachmentDefinition not found`);
-    let conf: NetConfList;
-    try {
-      conf = confFromNad(nad, input.files);
-    } catch (err) {
-      throw (err as CniError).withContext({ pod: `${pod.namespace}/${pod.name}` });
-    }
-    const resourceName = nad.annotations[ANNOTATIONS.resourceName];
-    const deviceId = resourceName ? takeDevice(resourceName) : undefined;
-    const d = applySelection(conf, sel, deviceId);
-    const att: PlannedAttachment = {
-      name: `${sel.namespace}/${sel.name}`,
-      ifname: sel.interface ?? ifnameAt(firstIndex + i, input.ifname),
-      isDefault: false,
-      ...d,
-      selection: sel,
-    };
-    if (resourceName) att.resourceName = resourceName;
-    if (deviceId) att.deviceId = deviceId;
-    out.push(att);
-  }
+  for (const [i, sel] of selections.entries())
+    out.push(await planSelection(input, sel, sel.interface ?? ifnameAt(firstIndex + i, input.ifname), takeDevice));
   return out;
+}
+
+/** maxNetworksPerPod: `count` annotation networks after `firstIndex` configured ones. */
+export function checkNetworkCount(input: PlanInput, firstIndex: number, count: number): void {
+  const max = input.config.maxNetworksPerPod;
+  if (firstIndex + count > max)
+    throw planError(
+      input.pod,
+      `annotation ${ANNOTATIONS.networks} asks for ${count} networks; with the ${firstIndex} configured ones that is more than the ${max} a pod may have (maxNetworksPerPod)`,
+    );
+}
+
+/** One selection of the annotation, planned on `ifname` (ADD's, and a hot-plug's for each new one). */
+export async function planSelection(
+  input: PlanInput,
+  sel: SelectionElement,
+  ifname: string,
+  takeDevice: (resourceName: string) => string | undefined,
+): Promise<PlannedAttachment> {
+  const pod = input.pod!;
+  checkIsolation(input, sel);
+  const nad = await input.nads.getNad(sel.namespace, sel.name);
+  if (!nad) throw planError(pod, `network ${sel.namespace}/${sel.name}: NetworkAttachmentDefinition not found`);
+  let conf: NetConfList;
+  try {
+    conf = confFromNad(nad, input.files);
+  } catch (err) {
+    throw toCniError(err).withContext({ pod: `${pod.namespace}/${pod.name}` });
+  }
+  const resourceName = nad.annotations[ANNOTATIONS.resourceName];
+  const deviceId = resourceName ? takeDevice(resourceName) : undefined;
+  const d = applySelection(conf, sel, deviceId);
+  const att: PlannedAttachment = {
+    name: `${sel.namespace}/${sel.name}`,
+    ifname,
+    isDefault: false,
+    ...d,
+    selection: sel,
+  };
+  if (resourceName) att.resourceName = resourceName;
+  if (deviceId) att.deviceId = deviceId;
+  return att;
 }
 
 export function checkPlan(pod: PodInfo | undefined, atts: PlannedAttachment[]): void {

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import type { CniArgs } from '../cni/args.js';
 import { isObject, type JsonObject } from '../cni/types.js';
 import { interfaceNameProblem } from '../cni/validate.js';
+import { safeJson } from './bounds.js';
 
 /** One element of the pod's network selection (NPWG §4.1), as braid reads it. */
 export interface SelectionElement {
@@ -50,7 +51,8 @@ function isIpOrCidr(v: string): boolean {
   return /^\d+$/.test(prefix) && n <= (fam === 4 ? 32 : 128);
 }
 
-const quoted = (v: unknown) => `"${String(v)}"`;
+/** A value in a message: a string quoted, anything else as JSON (never String(): it may throw or recurse). */
+const quoted = (v: unknown) => (typeof v === 'string' ? `"${v}"` : safeJson(v));
 
 /** A list of strings each of which passes `each` (its problem names the bad item). */
 const listOf = (each: (s: string) => string | undefined) => (v: unknown) => {

@@ -11,6 +11,14 @@ const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const fail = (where: string, msg: string) => new CniError(ErrorCode.InvalidConfig, `${where}: ${msg}`);
 
+/**
+ * How a message names the element: its position, and its name when that is text. A name of another type is never
+ * turned into text here (an object whose toString is not callable, an array nested thousands deep): finish() says
+ * what is wrong with it.
+ */
+const elementName = (i: number, name: unknown) =>
+  typeof name === 'string' && name !== '' ? `network ${i + 1} ("${name}")` : `network ${i + 1}`;
+
 export function namespaceProblem(ns: string): string | undefined {
   if (ns.length > 63 || !LABEL.test(ns)) return `namespace "${ns}" is not a valid DNS-1123 label`;
   return undefined;
@@ -35,7 +43,7 @@ export function parseSelections(raw: string, podNamespace: string, warnings?: st
   if (tooBig) throw new CniError(ErrorCode.InvalidConfig, `the networks annotation ${tooBig}`);
   const found: string[] = [];
   const elements = /[[{"]/.test(text) ? parseJsonForm(text, found) : parseShortForm(text);
-  const out = elements.map((e, i) => finish(e, podNamespace, `network ${i + 1} ("${e.name ?? ''}")`));
+  const out = elements.map((e, i) => finish(e, podNamespace, elementName(i, e.name)));
   warnings?.push(...found);
   return out;
 }
@@ -106,16 +114,24 @@ function parseJsonForm(text: string, warnings: string[]): Array<Partial<Selectio
       // keys with a dot are NPWG §4.1.2 vendor extensions: ignored silently
     }
     // Worded after the loop so that the warning can name the network, wherever its "name" key is.
-    const where = `network ${i + 1} ("${String(out.name ?? '')}")`;
+    const where = elementName(i, out.name);
     warnings.push(...unknown.map((key) => unknownKeyWarning(where, key)));
     return out as Partial<SelectionElement>;
   });
 }
 
-function finish(e: Partial<SelectionElement>, podNamespace: string, where: string): SelectionElement {
-  if (typeof e.name !== 'string' || e.name === '') throw fail(where, 'field "name" is missing');
-  const nameProblem = nadNameProblem(e.name);
+/** The element's name, checked; a name of another type is refused without being turned into text. */
+function nameOf(e: Partial<SelectionElement>, where: string): string {
+  const name: unknown = e.name;
+  if (name === undefined || name === '') throw fail(where, 'field "name" is missing');
+  if (typeof name !== 'string') throw fail(where, 'field "name" must be a string');
+  const nameProblem = nadNameProblem(name);
   if (nameProblem) throw fail(where, nameProblem);
+  return name;
+}
+
+function finish(e: Partial<SelectionElement>, podNamespace: string, where: string): SelectionElement {
+  const name = nameOf(e, where);
   // Only a namespace the element names is the user's to get right; the pod's own is whatever the runtime says.
   const explicit = e.namespace !== undefined && e.namespace !== '';
   if (explicit && typeof e.namespace !== 'string') throw fail(where, 'field "namespace" must be a string');
@@ -129,5 +145,5 @@ function finish(e: Partial<SelectionElement>, podNamespace: string, where: strin
     const problem = field.check(value);
     if (problem) throw fail(where, `field "${field.key}"${problem.startsWith('must ') ? ' ' : ': '}${problem}`);
   }
-  return { ...e, name: e.name, namespace: explicit ? e.namespace! : podNamespace };
+  return { ...e, name, namespace: explicit ? e.namespace! : podNamespace };
 }

@@ -4,12 +4,12 @@ import type { Logger } from 'pino';
 import { CniError, ErrorCode, toCniError } from '../cni/errors.js';
 import { runSkel } from '../cni/skel.js';
 import type { JsonObject } from '../cni/types.js';
-import { engineDeps } from '../compose/engine-deps.js';
 import { parseNodeConfig, withNodeDefaults } from '../core/node-config.js';
-import type { PluginExec, Sources, StatusWriter } from '../engine/ports.js';
+import type { Sources, StatusWriter } from '../engine/ports.js';
 import { handle } from '../engine/verbs.js';
 import type { DaemonReply, DaemonRequest } from '../wire/protocol.js';
 import type { DaemonConfig } from './config.js';
+import { daemonEngineDeps } from './delegate-deps.js';
 import type { Limiter } from './limiter.js';
 import type { Metrics } from './metrics.js';
 
@@ -21,19 +21,6 @@ export interface ServeContext {
   sources: Sources & { status: StatusWriter };
   nodeDefaults: JsonObject;
   draining: () => boolean;
-}
-
-function timedExec(exec: PluginExec, metrics: Metrics): PluginExec {
-  return {
-    async exec(call) {
-      const t0 = performance.now();
-      try {
-        return await exec.exec(call);
-      } finally {
-        metrics.delegateSeconds.observe({ plugin: call.type, command: call.command }, (performance.now() - t0) / 1000);
-      }
-    },
-  };
 }
 
 const shuttingDown = JSON.stringify(
@@ -56,12 +43,7 @@ export function requestServer(ctx: ServeContext): (r: DaemonRequest) => Promise<
           // The daemon's node keys are the defaults; the runtime's config wins key by key (issue 8).
           const config = parseNodeConfig(withNodeDefaults(req.config, ctx.nodeDefaults));
           // Delegates get the runtime's environment and the host's root, as if the runtime ran them (ADR 0013).
-          const deps = engineDeps(config, io, sources.status, {
-            log,
-            processEnv: r.env,
-            wrapExec: (e) => timedExec(e, metrics),
-            ...(cfg.hostRoot ? { hostRoot: cfg.hostRoot } : {}),
-          });
+          const deps = daemonEngineDeps(config, io, { cfg, log, metrics, status: sources.status, processEnv: r.env });
           return handle(req, { config, deps, src: sources });
         },
         (err) => {

@@ -3,6 +3,7 @@
 // address is never leaked (Multus skips delegates here: multus-cni#1087, #948).
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { toConfList } from '../cni/conflist.js';
+import { idsProblem } from '../cni/request.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import { delAttachment } from './attachment.js';
 import { UnrunnableDelegate } from './chain.js';
@@ -27,7 +28,7 @@ export async function stopOrphans(deps: EngineDeps, key: Pick<PodRequest, 'conta
   const { containerId, ifname } = key;
   const left = deps.plans.running(containerId, ifname);
   if (!left.length) return;
-  const outcomes = await Promise.all(left.map((p) => deps.processes.stop(p)));
+  const outcomes = await Promise.all(left.map((p) => deps.processes.stop(p, containerId)));
   const stuck: DelegateProcess[] = [];
   left.forEach((p, i) => {
     const fields = { containerId, ifname, pid: p.pid, plugin: p.plugin };
@@ -199,6 +200,7 @@ export async function delPod(
   fallback: () => Promise<PlannedAttachment[]>,
   opts: DelOptions = {},
 ): Promise<DelRecord> {
+  if (refusedIds(deps, req)) return 'none';
   await stopOrphans(deps, req);
   /** With no record at all, braid cannot know what was attached: DEL is best effort and reports success. */
   const { plan, guessing, foreign, record } = await planForDel(deps, req, fallback, opts.pod);
@@ -221,6 +223,31 @@ export async function delPod(
     );
   }
   deps.plans.remove(req.containerId, req.ifname);
-  if (foreign) deps.foreign?.remove(req.containerId, foreign);
+  if (foreign) removeForeign(deps, req, foreign);
   return record;
+}
+
+/**
+ * Multus' record goes once every DEL succeeded; one that cannot be removed is logged and left (it is Multus' file,
+ * and the next DEL of the container finds its attachments gone): it must not make this DEL, and every retry, fail.
+ */
+function removeForeign(deps: EngineDeps, req: PodRequest, foreign: ForeignRecord): void {
+  try {
+    deps.foreign?.remove(req.containerId, foreign);
+  } catch (err) {
+    deps.log.warn(
+      { containerId: req.containerId, multusRecord: foreign.source, err: (err as Error).message },
+      'DEL: the Multus record could not be removed',
+    );
+  }
+}
+
+/**
+ * A DEL for IDs ADD refuses (libcni's rules: request.ts idsProblem) is a no-op: no ADD can have attached anything
+ * under them, and a DEL that fails makes the runtime retry it forever (docs/adr/0008). Logged, so it is seen.
+ */
+function refusedIds(deps: EngineDeps, req: PodRequest): boolean {
+  const problem = idsProblem(req.containerId, req.ifname);
+  if (problem) deps.log.warn({ reason: problem }, 'DEL: no ADD can have succeeded for these IDs; nothing to do');
+  return problem !== undefined;
 }

@@ -3,13 +3,17 @@
 //   1. plan with ADD's own planning (core/network-diff.ts): a bad edit fails here, with nothing touched;
 //   2. save an intent: the plan with the new attachments marked `hotplug: 'adding'` (and `addFailed`, so a DEL of
 //      the pod treats them as best effort): from here on a crash leaves a plan DEL undoes everything from;
-//   3. DEL what went away (removals first: an interface name may be reused), then ADD what is new; when one ADD
-//      fails, the new ones are undone and the plan keeps only what the pod has;
-//   4. save the plan, and return the pod's whole network-status for one write.
+//   3. DEL what went away (removals first: an interface name may be reused), save the intent without them, put back
+//      the default network's default route when a removed one carried the pod's (`default-route`), then ADD what is
+//      new; when one ADD fails, the new ones are undone and the plan keeps only what the pod has;
+//   4. write the pod's whole network-status for the plan about to be saved, then save it (failures too): a crash
+//      before the save leaves the intent, so the next try makes the edit, and writes the status, again.
 // Called under the per-container serialisation of ADD and DEL (the daemon's Limiter).
+import { isIP } from 'node:net';
 import { CniError, ErrorCode, toCniError } from '../cni/errors.js';
 import { listVersion } from '../cni/conflist.js';
 import { parseResult } from '../cni/result.js';
+import type { Result } from '../cni/types.js';
 import { buildNetworkStatus, type AttachedNetwork, type NetworkStatus } from '../core/network-status.js';
 import { planHotplug, type HotplugPlan } from '../core/network-diff.js';
 import type { PlanInput, PlannedAttachment } from '../core/plan.js';
@@ -34,17 +38,29 @@ export interface HotplugOutcome {
   warnings: string[];
 }
 
+/** The pod in an error's context: "ns/name". */
 const podOf = (plan: SavedPlan) => (plan.pod ? { pod: `${plan.pod.namespace}/${plan.pod.name}` } : {});
+/** The pod and container in a log line: the standard fields (src/log/logger.ts). */
+const logOf = (plan: SavedPlan) => ({
+  ...(plan.pod ? { namespace: plan.pod.namespace, pod: plan.pod.name } : {}),
+  containerId: plan.containerId,
+});
+const attOf = (att: PlannedAttachment) => ({ network: att.name, ifname: att.ifname });
 const withoutMarks = ({ hotplug: _h, addFailed: _a, ...att }: PlannedAttachment): PlannedAttachment => att;
 
 /**
  * A plan a crash left in the middle of a hot-plug: its half-made attachments are undone (best effort: they may
  * never have existed) and dropped, so the diff that follows makes them again. One whose DEL fails stops the hot-plug.
+ * An `adding` one whose interface a non-adding attachment of the same intent still holds was never made (the intent
+ * is saved again without the removals once they are made, before any ADD): its DEL would take the other's live link,
+ * so it is only dropped.
  */
 async function undoUnfinished(deps: EngineDeps, plan: SavedPlan): Promise<SavedPlan> {
   const unfinished = plan.attachments.filter((a) => a.hotplug === 'adding');
   if (!unfinished.length) return plan;
+  const held = new Set(plan.attachments.filter((a) => a.hotplug !== 'adding').map((a) => a.ifname));
   for (const att of [...unfinished].reverse()) {
+    if (held.has(att.ifname)) continue;
     const errors = (await delAttachment(deps, plan, att)).filter((e) => !(e instanceof UnrunnableDelegate));
     if (errors.length)
       throw new CniError(
@@ -52,22 +68,69 @@ async function undoUnfinished(deps: EngineDeps, plan: SavedPlan): Promise<SavedP
         `an unfinished hot-plug of ${att.name} on ${att.ifname} could not be undone: ${errors.map((e) => e.message).join(' / ')}`,
       ).withContext(podOf(plan));
   }
-  deps.log.warn({ ...podOf(plan), networks: unfinished.map((a) => a.name) }, 'hot-plug: undid an unfinished one');
+  deps.log.warn({ ...logOf(plan), networks: unfinished.map((a) => a.name) }, 'hot-plug: undid an unfinished one');
   const next = { ...plan, attachments: plan.attachments.filter((a) => a.hotplug !== 'adding') };
   deps.plans.save(next);
   return next;
 }
 
 /** DELs `remove` in reverse plan order; those whose DEL failed (a delegate that can never run aside) stay. */
-async function removeAll(deps: EngineDeps, plan: SavedPlan, remove: PlannedAttachment[]): Promise<CniError[]> {
-  const failed: CniError[] = [];
+async function removeAll(deps: EngineDeps, plan: SavedPlan, remove: PlannedAttachment[]) {
+  const errors: CniError[] = [];
+  const failed = new Set<PlannedAttachment>();
   for (const att of [...remove].reverse()) {
-    const errors = await delAttachment(deps, plan, att);
-    for (const e of errors.filter((x) => x instanceof UnrunnableDelegate))
-      deps.log.error({ err: e.message, network: att.name }, 'hot-plug: a delegate that can never run is skipped');
-    failed.push(...errors.filter((x) => !(x instanceof UnrunnableDelegate)));
+    const found = await delAttachment(deps, plan, att);
+    for (const e of found.filter((x) => x instanceof UnrunnableDelegate))
+      deps.log.error(
+        { ...logOf(plan), ...attOf(att), err: e.message },
+        'hot-plug: a delegate that can never run is skipped',
+      );
+    const real = found.filter((x) => !(x instanceof UnrunnableDelegate));
+    if (real.length) failed.add(att);
+    errors.push(...real);
   }
-  return failed;
+  return { errors, failed };
+}
+
+const routeFamily = (gw: string) => isIP(gw) as 4 | 6;
+const isDefaultFor = (dst: string, fam: 4 | 6) => dst === (fam === 4 ? '0.0.0.0/0' : '::/0');
+
+/** The gateway of a result's default route of `fam` (the route's own, else its address's), if it has one. */
+function defaultGateway(result: Result, fam: 4 | 6): string | undefined {
+  const route = result.routes?.find((r) => isDefaultFor(r.dst, fam));
+  if (!route) return undefined;
+  return route.gw ?? result.ips?.find((ip) => isIP(ip.address.split('/')[0]!) === fam)?.gateway;
+}
+
+/**
+ * A removed attachment carried the pod's default route (`default-route`): its link, and the route with it, are gone.
+ * The default network's is put back, as its plugin reported it (its cached result); a new attachment asking for
+ * `default-route` takes it over after its ADD. When the cached result has none, or the edit fails, a warning says so.
+ */
+async function restoreDefaultRoutes(deps: EngineDeps, plan: SavedPlan, removed: PlannedAttachment[]) {
+  const warnings: string[] = [];
+  const families = new Set(removed.flatMap((a) => (a.selection?.['default-route'] ?? []).map(routeFamily)));
+  const def = plan.attachments.find((a) => a.isDefault);
+  if (!families.size || !def) return warnings;
+  const raw = deps.cache.read(cacheKey(plan, def))?.result;
+  const result = raw ? parseResult(raw, listVersion(def.conf)) : undefined;
+  for (const fam of families) {
+    const gw = result && defaultGateway(result, fam);
+    const taken = `removing the network that carried the pod's IPv${fam} default route (default-route)`;
+    if (!gw) {
+      warnings.push(`${taken} left the pod without one: the default network ${def.name} reported none to put back`);
+      continue;
+    }
+    try {
+      await deps.routes.setDefaultRoute(plan.netns, fam, gw, def.ifname);
+    } catch (err) {
+      warnings.push(
+        `${taken}: the default route via ${gw} on ${def.ifname} could not be put back: ${(err as Error).message}`,
+      );
+    }
+  }
+  for (const w of warnings) deps.log.warn(logOf(plan), w);
+  return warnings;
 }
 
 /** Undoes the new attachments in reverse; one whose DEL fails stays in the plan as `addFailed` (DEL: best effort). */
@@ -76,7 +139,8 @@ async function undoAdds(deps: EngineDeps, plan: SavedPlan, added: PlannedAttachm
   for (const att of [...added].reverse()) {
     const errors = await delAttachment(deps, plan, att, done.find((d) => d.att === att)?.raw);
     if (!errors.length) continue;
-    for (const e of errors) deps.log.error({ err: e.message, network: att.name }, 'hot-plug rollback: DEL failed');
+    for (const e of errors)
+      deps.log.error({ ...logOf(plan), ...attOf(att), err: e.message }, 'hot-plug rollback: DEL failed');
     kept.unshift({ ...withoutMarks(att), addFailed: true });
   }
   return kept;
@@ -118,31 +182,57 @@ function statusOf(deps: EngineDeps, plan: SavedPlan, fresh: Attached[], input: H
   return buildNetworkStatus(out);
 }
 
+/**
+ * The end of every hot-plug that touched something, made or failed: the network-status of the plan about to be saved
+ * is written first, then the plan saved, so a crash between them leaves the intent and the next try writes the status
+ * again. `failing`: a status write that fails is logged, not thrown (the hot-plug's own error is the one to report).
+ */
+async function finish(
+  deps: EngineDeps,
+  input: HotplugInput,
+  next: SavedPlan,
+  o: { fresh?: Attached[]; failing?: boolean },
+) {
+  const { fresh = [], failing = false } = o;
+  const status = statusOf(deps, next, fresh, input);
+  try {
+    if (deps.status && next.pod) await deps.status.write(next.pod, next.containerId, status);
+  } catch (err) {
+    if (!failing) throw err;
+    deps.log.error({ ...logOf(next), err: (err as Error).message }, 'hot-plug: network-status not written');
+  }
+  deps.plans.save(next);
+  return status;
+}
+
 /** Steps 2 to 4 once the hot-plug is planned. */
 async function apply(deps: EngineDeps, plan: SavedPlan, hp: HotplugPlan, input: HotplugInput) {
   const adding = hp.add.map((a) => ({ ...a, addFailed: true, hotplug: 'adding' as const }));
   deps.plans.save({ ...plan, attachments: [...plan.attachments, ...adding] });
   const rdeps = recording(deps, plan);
-  const removeErrors = await removeAll(rdeps, plan, hp.remove);
-  const before = plan.attachments.filter((a) => !hp.remove.includes(a));
-  if (removeErrors.length) {
-    // What could not be removed stays (the next try, or the pod's DEL, removes it); nothing new was attached.
-    deps.plans.save({ ...plan });
+  const removed = await removeAll(rdeps, plan, hp.remove);
+  if (removed.errors.length) {
+    // What could not be removed stays (the next try, or the pod's DEL, removes it); what was removed is gone, and
+    // nothing new was attached.
+    const left = plan.attachments.filter((a) => !hp.remove.includes(a) || removed.failed.has(a));
+    await finish(deps, input, { ...plan, attachments: left }, { failing: true });
     throw new CniError(
-      removeErrors[0]!.code ?? ErrorCode.Internal,
-      `hot-plug: ${removeErrors.map((e) => e.message).join(' / ')}`,
+      removed.errors[0]!.code ?? ErrorCode.Internal,
+      `hot-plug: ${removed.errors.map((e) => e.message).join(' / ')}`,
     ).withContext(podOf(plan));
   }
+  const before = plan.attachments.filter((a) => !hp.remove.includes(a));
+  if (hp.remove.length) deps.plans.save({ ...plan, attachments: [...before, ...adding] });
+  hp.warnings.push(...(await restoreDefaultRoutes(deps, plan, hp.remove)));
   const added = await addAll(rdeps, plan, adding, attachLimit(input.config));
   if ('err' in added) {
-    deps.plans.save({ ...plan, attachments: [...before, ...added.leftover] });
+    await finish(deps, input, { ...plan, attachments: [...before, ...added.leftover] }, { failing: true });
     throw added.err;
   }
   // The plan's own attachments (hp.add's are members of hp.attachments, unmarked) stand for the marked copies.
   const fresh = added.map((d) => ({ ...d, att: hp.add[adding.indexOf(d.att as (typeof adding)[number])]! }));
   const next: SavedPlan = { ...plan, attachments: hp.attachments };
-  deps.plans.save(next);
-  return { next, fresh };
+  return { fresh, status: await finish(deps, input, next, { fresh }) };
 }
 
 /**
@@ -160,10 +250,8 @@ export async function hotplugPod(
   const plan = await undoUnfinished(deps, saved);
   const hp = await planHotplug({ ...input, ifname: plan.ifname, args: plan.args }, plan.attachments);
   if (!hp) return undefined;
-  for (const w of hp.warnings) deps.log.warn(podOf(plan), w);
-  const { next, fresh } = await apply(deps, plan, hp, input);
-  const status = statusOf(deps, next, fresh, input);
-  if (deps.status && next.pod) await deps.status.write(next.pod, next.containerId, status);
+  for (const w of hp.warnings) deps.log.warn(logOf(plan), w);
+  const { fresh, status } = await apply(deps, plan, hp, input);
   const addedNames = new Set(fresh.map((d) => d.att.ifname));
   return {
     removed: hp.remove,

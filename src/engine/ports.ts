@@ -78,8 +78,11 @@ export type StopOutcome = 'gone' | 'killed' | 'alive';
 
 /** The node's processes, as DEL needs them to stop a delegate an earlier, killed braid left running. */
 export interface Processes {
-  /** Kills `p`'s process group when `p` (same pid and start time) or its group still runs; waits, bounded. */
-  stop(p: DelegateProcess): Promise<StopOutcome>;
+  /**
+   * Kills `p` (same pid and start time) with its group, or what of its group it started, when it still runs; waits,
+   * bounded. Only processes started for `containerId` (in their environment) count as it.
+   */
+  stop(p: DelegateProcess, containerId: string): Promise<StopOutcome>;
 }
 
 export const PLAN_KIND = 'braidPlanV1';

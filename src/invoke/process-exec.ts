@@ -76,8 +76,12 @@ function failedRun(who: string, out: RunOutcome, timeoutMs: number): CniError | 
       `${who} was killed by ${out.signal}`,
       snippet(out.stderr) || snippet(out.stdout) || 'no output at all',
     );
-  if (out.exitCode === undefined)
-    return new CniError(ErrorCode.Internal, `${who} could not be run: ${out.message ?? 'unknown error'}`);
+  if (out.exitCode === undefined) {
+    const msg = `${who} could not be run: ${out.message ?? 'unknown error'}`;
+    // a CniError of braid's own (a cacheDir that is a file: code 5, with advice) keeps its code and details
+    if (out.error instanceof CniError) return new CniError(out.error.code, msg, out.error.details);
+    return new CniError(ErrorCode.Internal, msg);
+  }
   return undefined;
 }
 

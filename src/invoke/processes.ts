@@ -101,19 +101,42 @@ function localPid(p: DelegateProcess): number | undefined {
 
 const alive = (st: Stat | undefined): st is Stat => st !== undefined && st.state !== 'Z' && st.state !== 'X';
 
+const NUL = Buffer.from([0]);
+
 /**
- * Whether the delegate or anything of its process group still runs. The group's id is the delegate's pid (it was
- * spawned as a session leader), and no pid is given out again while a group of that id exists: when the leader is
- * gone, members started after it are its own children (an IPAM plugin it ran, a `sleep` of a script).
+ * Whether `pid` was started for `containerId`: its environment (as it was exec'd) holds `CNI_CONTAINERID=<it>`. Every
+ * delegate is given it, and whatever a delegate starts (an IPAM plugin, a `sleep` of a script) inherits it. Read only
+ * on DEL's rare orphan path; braid runs as root, and a process it cannot read is not taken for a delegate.
  */
-function running(pid: number, startTime: number): boolean {
+function startedFor(pid: number, containerId: string): boolean {
+  let env: Buffer;
+  try {
+    env = readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return false;
+  }
+  // entries are NUL-terminated; NULs around the file let the first and an unterminated last entry match too
+  return Buffer.concat([NUL, env, NUL]).includes(Buffer.from(`\0CNI_CONTAINERID=${containerId}\0`));
+}
+
+/**
+ * What of a recorded delegate still runs, as what to SIGKILL: `-pid` (its whole group) while the delegate itself
+ * runs, else the members of its group it started; [] when nothing of it runs. A process counts only with the
+ * delegate's container in its environment (`startedFor`), and the delegate also only with its recorded start time.
+ *
+ * The group's id is the delegate's pid (it was spawned as a session leader). While the delegate runs, its group holds
+ * nothing but what it started, so the group is killed whole. Once it has exited, a group of that id may be another
+ * process's: its pid given out again to a program that daemonizes by double fork, whose group outlives its leader.
+ * Members are then killed one by one, and only those started no earlier than the delegate and for its container.
+ */
+function running(pid: number, startTime: number, containerId: string): number[] {
   const leader = readStat(pid);
-  if (leader && leader.startTime !== startTime) return false; // the pid belongs to another process now
-  if (alive(leader)) return true;
-  return pids().some((other) => {
+  if (leader && leader.startTime !== startTime) return []; // the pid belongs to another process now
+  if (alive(leader)) return startedFor(pid, containerId) ? [-pid] : [];
+  return pids().filter((other) => {
     if (other === pid) return false;
     const st = readStat(other);
-    return alive(st) && st.pgrp === pid && st.startTime >= startTime;
+    return alive(st) && st.pgrp === pid && st.startTime >= startTime && startedFor(other, containerId);
   });
 }
 
@@ -126,18 +149,20 @@ export interface ProcProcessesOptions {
 export class ProcProcesses implements Processes {
   constructor(private readonly opts: ProcProcessesOptions = {}) {}
 
-  async stop(p: DelegateProcess): Promise<StopOutcome> {
+  async stop(p: DelegateProcess, containerId: string): Promise<StopOutcome> {
     const pid = localPid(p);
-    if (pid === undefined || !running(pid, p.startTime)) return 'gone';
+    if (pid === undefined || !running(pid, p.startTime, containerId).length) return 'gone';
     const deadline = Date.now() + (this.opts.waitMs ?? 5000);
     for (;;) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // the group is gone, or only a zombie leader is left
+      for (const target of running(pid, p.startTime, containerId)) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // gone meanwhile, or only a zombie leader is left
+        }
       }
       await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 10));
-      if (!running(pid, p.startTime)) return 'killed';
+      if (!running(pid, p.startTime, containerId).length) return 'killed';
       if (Date.now() >= deadline) return 'alive';
     }
   }

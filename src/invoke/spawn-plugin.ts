@@ -15,6 +15,8 @@ export interface RunOutcome {
   /** Why it could not be started (spawn's error), with its code, e.g. ETXTBSY. */
   message?: string;
   code?: string;
+  /** The error itself when it was not spawn's: `onSpawn` could not record the child (a CniError keeps its code). */
+  error?: Error;
 }
 
 export function killGroup(pid: number | undefined): void {
@@ -38,13 +40,17 @@ export interface RunOptions {
  * Calls `onSpawn` for a started child. The child cannot have been reaped yet (this runs before the event loop turns),
  * so its /proc entry names it. A failure kills the child, which has been given nothing to act on.
  */
-function announce(pid: number, onSpawn: RunOptions['onSpawn']): { done: () => void } | { message: string } {
+function announce(
+  pid: number,
+  onSpawn: RunOptions['onSpawn'],
+): { done: () => void } | { message: string; error: Error } {
   if (!onSpawn) return { done: () => undefined };
   try {
     return { done: onSpawn(spawnedProcess(pid)) };
   } catch (err) {
     killGroup(pid);
-    return { message: `it could not be recorded before it started: ${(err as Error).message}` };
+    const error = err instanceof Error ? err : new Error(String(err));
+    return { message: `it could not be recorded before it started: ${error.message}`, error };
   }
 }
 
@@ -96,7 +102,7 @@ export function runPlugin(file: string, args: string[], o: RunOptions): Promise<
     const started = announce(child.pid, o.onSpawn);
     if ('message' in started) {
       child.stdin.destroy();
-      finish({ message: started.message });
+      finish({ message: started.message, error: started.error });
       return;
     }
     done = started.done;

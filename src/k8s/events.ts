@@ -8,10 +8,11 @@
 //
 // A repeated Event (the same pod, type, reason and message within AGGREGATE_MS, e.g. the same ADD failure at every
 // kubelet retry) is not a new object: the first one's count goes up and its lastTimestamp moves (a merge PATCH), as
-// kubectl describe shows "(x5 over 2m)". The Events braid made are remembered for that, at most AGGREGATE_KEEP.
+// kubectl describe shows "(x5 over 2m)". The Events braid made are remembered for that, at most AGGREGATE_KEEP. A
+// PATCH that fails for good (403 for a braid upgraded without the RBAC to patch Events, 404, 422) makes a new Event.
 import type { Logger } from 'pino';
 import type { PodRef } from '../engine/ports.js';
-import { classifyApiError } from './errors.js';
+import { type ApiErrorKind, classifyApiError } from './errors.js';
 import type { EventSpec } from './resources.js';
 import { Backoff, type Random } from './retry.js';
 import type { CachedPod } from './trim.js';
@@ -54,6 +55,13 @@ interface Made {
   first: number;
 }
 
+/**
+ * A failed count update worth another try, later, as a count update: the API server is busy, down or unreachable. Any
+ * other failure (403, 404, 422, …) makes a new Event instead. Not 401 and 403, though ApiError calls them retriable (a
+ * restarting API server's RBAC warm-up): the create that follows is retried as usual if that is all it was.
+ */
+const TRANSIENT: readonly ApiErrorKind[] = ['conflict', 'tooManyRequests', 'server', 'connection'];
+
 const aggregateKey = (e: EventSpec) =>
   JSON.stringify([e.pod.namespace, e.pod.name, e.pod.uid ?? '', e.type, e.reason, e.message]);
 
@@ -82,10 +90,17 @@ export class EventSender {
         made.count++;
         return;
       } catch (raw) {
-        if (classifyApiError(raw).kind !== 'notFound') throw raw;
+        const err = classifyApiError(raw);
+        if (TRANSIENT.includes(err.kind)) throw raw; // retried, and the retry bumps again
+        // Gone (the API server deletes Events after an hour), or a PATCH it will never take: denied (braid upgraded
+        // without the RBAC to patch Events), refused as invalid. The repeat is still told, as a new Event.
+        if (err.kind !== 'notFound') {
+          const log = { namespace: e.pod.namespace, pod: e.pod.name, reason: e.reason, err: err.message };
+          this.o.log.debug(log, 'event count not updated: a new event instead');
+        }
       }
     }
-    this.made.delete(key); // expired, or deleted by the API server (Events live an hour): a new one
+    this.made.delete(key); // expired, gone, or its count cannot be updated: a new one
     const name = await this.o.create(e, PROMPT_MS);
     if (!name) return;
     this.made.set(key, { name, count: 1, first: this.now() });

@@ -40,16 +40,21 @@ export function cacheWriteError(cacheDir: string, dir: string, err: unknown): un
 }
 
 /**
- * Removes a file, and the temp files of writes to it that a killed braid left; one that is not there, or under a
- * path that is not a directory (ENOTDIR), is nothing to remove. unlink, not rm: bun's rmSync reports EFAULT for a
- * path under a file.
+ * Errors that say no file can be at the path: not there, under a file (ENOTDIR), a name too long for the file
+ * system (ENAMETOOLONG), or a path holding a NUL (ERR_INVALID_ARG_VALUE/TYPE): nothing was ever written there.
+ */
+const NOTHING_THERE = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ERR_INVALID_ARG_VALUE', 'ERR_INVALID_ARG_TYPE']);
+
+/**
+ * Removes a file, and the temp files of writes to it that a killed braid left; one that cannot be there
+ * (NOTHING_THERE) is nothing to remove, so that a DEL of names no file can have never fails on them (issue 12).
+ * unlink, not rm: bun's rmSync reports EFAULT for a path under a file.
  */
 export function removeCacheFile(path: string): void {
   try {
     unlinkSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+    if (!NOTHING_THERE.has(String((err as NodeJS.ErrnoException).code))) throw err;
   }
   removeLeftoverTemps(path);
 }

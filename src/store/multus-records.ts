@@ -6,13 +6,13 @@ import { readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { toConfList } from '../cni/conflist.js';
 import { CniError, ErrorCode } from '../cni/errors.js';
+import { MAX_STDIN_DEPTH } from '../cni/request.js';
 import { isObject, type JsonObject } from '../cni/types.js';
+import { containerIdProblem, interfaceNameProblem } from '../cni/validate.js';
+import { boundsProblem } from '../core/bounds.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import type { ForeignRecord, ForeignRecords } from '../engine/ports.js';
 import { FileResultCache } from './result-cache.js';
-
-/** The characters CNI allows in a container ID: a record path can never leave its directory. */
-const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 const corrupt = (path: string, why: string) =>
   new CniError(ErrorCode.DecodeFailure, `Multus record ${path} is unreadable: ${why}`);
@@ -32,10 +32,18 @@ function configOf(d: JsonObject): unknown {
   return d.Conf;
 }
 
-/** Multus' own rule: the interface the selection asked for, else the runtime's for the first delegate, else net<i>. */
-function ifnameOf(d: JsonObject, index: number, runtimeIfname: string): string {
-  if (typeof d.ifnameRequest === 'string' && d.ifnameRequest !== '') return d.ifnameRequest;
-  return index === 0 ? runtimeIfname : `net${index}`;
+/**
+ * Multus' own rule: the interface the selection asked for, else the runtime's for the first delegate, else net<i>.
+ * The record is a file on the node, not a promise: an ifname the runtime could not have sent (CNI_IFNAME's rules)
+ * makes the record unusable, since it names the result cache's file ("/../../x" is outside it) and the delegates'
+ * CNI_IFNAME (issue 12).
+ */
+function ifnameOf(d: JsonObject, index: number, runtimeIfname: string, path: string): string {
+  const requested = typeof d.ifnameRequest === 'string' && d.ifnameRequest !== '' ? d.ifnameRequest : undefined;
+  const ifname = requested ?? (index === 0 ? runtimeIfname : `net${index}`);
+  const problem = interfaceNameProblem(ifname);
+  if (problem) throw corrupt(path, `delegate ${index}: interface name ${JSON.stringify(ifname)} ${problem}`);
+  return ifname;
 }
 
 /** libcni's result cache beside the record (Multus set its cacheDir to its cniDir). */
@@ -50,13 +58,17 @@ function attachmentOf(d: unknown, i: number, path: string, ifname: string): Plan
   if (!isObject(d)) throw corrupt(path, `delegate ${i} is not an object`);
   let conf;
   try {
-    conf = toConfList(configOf(d), `Multus record ${path}, delegate ${i}`);
+    const raw = configOf(d);
+    // what the delegates get is marshalled by recursive code: a config nested thousands deep is no config
+    const deep = boundsProblem(raw, Infinity, MAX_STDIN_DEPTH);
+    if (deep) throw new Error(`the config ${deep}`);
+    conf = toConfList(raw, `Multus record ${path}, delegate ${i}`);
   } catch (err) {
     throw err instanceof CniError ? err : corrupt(path, `delegate ${i}: ${(err as Error).message}`);
   }
   return {
     name: i === 0 || typeof d.Name !== 'string' || d.Name === '' ? conf.name : d.Name,
-    ifname: ifnameOf(d, i, ifname),
+    ifname: ifnameOf(d, i, ifname, path),
     isDefault: i === 0,
     conf,
     capabilityArgs: {},
@@ -69,7 +81,8 @@ export class MultusRecords implements ForeignRecords {
   constructor(private readonly dirs: string[]) {}
 
   read(containerId: string, ifname: string): ForeignRecord | undefined {
-    if (!CONTAINER_ID.test(containerId)) return undefined;
+    // CNI's rules for a container ID (characters, length): a record path can never leave its directory.
+    if (containerIdProblem(containerId) || interfaceNameProblem(ifname)) return undefined;
     const path = this.dirs.map((d) => join(d, containerId)).find(isFile);
     if (!path) return undefined;
     let delegates: unknown;

@@ -2,6 +2,7 @@
 // undo exactly what ADD did without the pod, the NADs or the API server. Beside it, the records of ADD's delegates
 // while they run (issue 12: docs/adr/0019-orphaned-delegates.md).
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { isObject } from '../cni/types.js';
 import { type DelegateProcess, PLAN_KIND, type PlanRead, type PlanStore, type SavedPlan } from '../engine/ports.js';
@@ -16,7 +17,21 @@ import { cacheDirBlocked, cacheWriteError, removeCacheFile } from './cache-dir.j
  * still read, by the attachment named inside only, so pods attached before an upgrade can be deleted.
  */
 const escapePart = (s: string) => s.replace(/[:/-]/g, (c) => `:${c.charCodeAt(0).toString(16).toUpperCase()}`);
-const baseName = (containerId: string, ifname: string) => `${escapePart(containerId)}-${escapePart(ifname)}`;
+/**
+ * The longest base a name is built from: with ".json", or a running record's "@<pid>-<startTime>-<pidNs>" (at most
+ * 42 bytes), it stays under the 255 bytes a file name may have.
+ */
+const MAX_BASE_BYTES = 200;
+/**
+ * The escaped parts, or when they are too long for a file name (a container ID of many "-", each escaped to three
+ * bytes), ":H" and the SHA-256 of both: no escaped name holds ":H" (escapes are hex), and the IDs inside a plan
+ * still say whose it is.
+ */
+const baseName = (containerId: string, ifname: string) => {
+  const escaped = `${escapePart(containerId)}-${escapePart(ifname)}`;
+  if (Buffer.byteLength(escaped) <= MAX_BASE_BYTES) return escaped;
+  return `:H${createHash('sha256').update(containerId).update('\0').update(ifname).digest('hex')}`;
+};
 const fileName = (containerId: string, ifname: string) => `${baseName(containerId, ifname)}.json`;
 
 /**

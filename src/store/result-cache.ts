@@ -10,6 +10,14 @@ import { CACHE_KIND, type AttachmentKey, type CacheEntry, type ResultCache } fro
 import { writeFileAtomic } from './atomic.js';
 import { cacheWriteError, removeCacheFile } from './cache-dir.js';
 
+const nameOf = (key: AttachmentKey) => `${key.networkName}-${key.containerId}-${key.ifName}`;
+/**
+ * Whether the name stays in the results directory: no "/" (an ifname "/../../x" from a record someone else wrote)
+ * and no NUL. The IDs are validated where they are read (request.ts, multus-records.ts); this holds whatever the
+ * caller (issue 12).
+ */
+const isFileName = (name: string) => !/[/\0]/.test(name);
+
 export class FileResultCache implements ResultCache {
   constructor(private readonly cacheDir: string) {}
 
@@ -18,11 +26,12 @@ export class FileResultCache implements ResultCache {
   }
 
   pathOf(key: AttachmentKey): string {
-    return join(this.dir(), `${key.networkName}-${key.containerId}-${key.ifName}`);
+    return join(this.dir(), nameOf(key));
   }
 
   write(entry: CacheEntry): void {
     try {
+      if (!isFileName(nameOf(entry))) throw new Error(`"${nameOf(entry)}" is not a file name`);
       writeFileAtomic(this.pathOf(entry), JSON.stringify(entry), 0o600, false); // the plan is the durable record
     } catch (err) {
       throw cacheWriteError(this.cacheDir, this.dir(), err);
@@ -31,12 +40,14 @@ export class FileResultCache implements ResultCache {
 
   /** Undefined when missing, unreadable or another attachment's: a corrupt entry must never block DEL. */
   read(key: AttachmentKey): CacheEntry | undefined {
+    if (!isFileName(nameOf(key))) return undefined;
     const e = readEntry(this.pathOf(key));
     return e && isEntryOf(e, key) ? e : undefined;
   }
 
   /** Keeps another attachment's entry under the same name; an unreadable one is nobody's and goes. */
   remove(key: AttachmentKey): void {
+    if (!isFileName(nameOf(key))) return; // nothing was ever written there
     const path = this.pathOf(key);
     const e = readEntry(path);
     if (!e || isEntryOf(e, key)) removeCacheFile(path); // nothing to remove under a cacheDir that is a file

@@ -155,7 +155,7 @@ const cases: Case[] = [
   {
     name: 'an interface name of 16 characters',
     code: 4,
-    says: /CNI_IFNAME "eth0123456789abc" is 16 characters long, more than the kernel's limit of 15/,
+    says: /CNI_IFNAME "eth0123456789abc" is 16 bytes long, more than the kernel's limit of 15/,
     req: (s) => ({ env: s.env({ CNI_IFNAME: 'eth0123456789abc' }), stdin: s.conf([bridge('1.0.0', s.dir)]) }),
   },
   {

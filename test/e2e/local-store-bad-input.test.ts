@@ -44,7 +44,7 @@ const CASES: Array<{
   {
     case: 'an interface name of 16 characters',
     annotation: 'ok@abcdefghijklmnop',
-    msg: /field "interface": "abcdefghijklmnop" is 16 characters long/,
+    msg: /field "interface": "abcdefghijklmnop" is 16 bytes long/,
   },
   { case: 'JSON that does not parse', annotation: '[{"name": "ok"', msg: /networks annotation is not valid JSON/ },
   {

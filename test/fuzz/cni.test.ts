@@ -33,10 +33,12 @@ function expectRequest(r: CniRequest, env: Env): void {
   if (r.command === 'VERSION') return;
   must(isSupportedVersion(r.cniVersion), `cniVersion ${r.cniVersion}`);
   must(isObject(r.config), 'config is not an object');
-  if (['ADD', 'CHECK', 'DEL'].includes(r.command)) {
+  if (['ADD', 'CHECK'].includes(r.command)) {
     must(!containerIdProblem(r.containerId), `container ID ${JSON.stringify(r.containerId)}`);
     must(!interfaceNameProblem(r.ifname), `ifname ${JSON.stringify(r.ifname)}`);
   }
+  // A DEL of IDs ADD refuses is read as it came: delPod answers it as a no-op (docs/adr/0008), so it never fails.
+  if (r.command === 'DEL') must(r.containerId !== '' && r.ifname !== '', 'a DEL without its IDs');
   must(
     r.path.every((p) => typeof p === 'string' && p !== '' && !p.includes(':')),
     'CNI_PATH entries',

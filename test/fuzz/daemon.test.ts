@@ -28,7 +28,6 @@ import {
 import { unixPost } from '../../src/wire/unix-post.js';
 import { anyText, containerId, define, expand, ifname, jsonOf, mutated, mutatedText, nastyKey } from './arbitraries.js';
 import { check, checkAsync, CNI_CODES, must, outcome, scratchDir, TIMEOUT, timeoutFor } from './fuzz-config.js';
-import { isKnown } from './known-bugs.js';
 
 // ---- the request server, in a sandbox ----
 
@@ -165,9 +164,6 @@ function expectReply(reply: DaemonReply): void {
   must(typeof e.code === 'number' && CNI_CODES.has(e.code), `code ${String(e.code)}`);
   must(typeof e.msg === 'string' && e.msg !== '', 'an error without a message');
   // 999 is what a crash inside the daemon becomes (toCniError): none of these requests gets that far.
-  // A container ID or ifname that makes no file name (known-bugs.ts): ADD cannot write its plan, DEL cannot remove it.
-  const noFileName = typeof e.msg === 'string' && /ENAMETOOLONG|without null bytes/.test(e.msg);
-  if (noFileName && (isKnown('request-ids-unchecked') || isKnown('plan-remove-bad-name'))) return;
   must(e.code !== ErrorCode.Internal, () => `the daemon crashed: ${String(e.msg)}`);
 }
 

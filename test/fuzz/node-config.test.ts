@@ -9,7 +9,6 @@ import { parseNodeConfig, withNodeDefaults, type NodeConfig } from '../../src/co
 import { define, materialize, mutated, nastyKey, NASTY_KEYS, nastyValue } from './arbitraries.js';
 import { NODE_KEYS, nodeConfig } from './configs.js';
 import { check, must, outcome, TIMEOUT } from './fuzz-config.js';
-import { isKnown } from './known-bugs.js';
 
 const INVALID_CONFIG = [ErrorCode.InvalidConfig];
 
@@ -44,8 +43,7 @@ function holds(raw: unknown): void {
 /** A key neither braid nor Multus has: from the dictionary of hostile keys, or any string. */
 const unknownKey = fc
   .oneof(fc.constantFrom(...NASTY_KEYS), fc.string({ maxLength: 12 }))
-  .filter((k) => !NODE_KEYS.includes(k) && multusKeyOf(k) === undefined)
-  .filter((k) => k !== '__proto__' || !isKnown('node-config-proto-key'));
+  .filter((k) => !NODE_KEYS.includes(k) && multusKeyOf(k) === undefined);
 
 describe('fuzz: the node configuration', () => {
   it(

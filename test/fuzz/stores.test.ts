@@ -27,7 +27,6 @@ import {
 } from './arbitraries.js';
 import { netConf } from './configs.js';
 import { check, must, outcome, scratchDir, TIMEOUT, timeoutFor } from './fuzz-config.js';
-import { isKnown } from './known-bugs.js';
 
 let root: string;
 let n = 0;
@@ -306,8 +305,10 @@ describe("fuzz: Multus' records", () => {
           const r = outcome(() => records.read(id, runtimeIfname), [ErrorCode.DecodeFailure, ErrorCode.InvalidConfig]);
           if (!r.ok || !r.value) return;
           must(r.value.attachments.length > 0, 'a record without attachments');
-          const badIfname = r.value.attachments.some((a) => interfaceNameProblem(a.ifname));
-          if (badIfname && isKnown('multus-record-ifname-path')) return;
+          must(
+            r.value.attachments.every((a) => !interfaceNameProblem(a.ifname)),
+            'a record with an ifname CNI forbids was read as usable',
+          );
           r.value.attachments.forEach((a, i) => {
             must(a.isDefault === (i === 0), 'the default is not the first');
             must(!interfaceNameProblem(a.ifname), () => `ifname ${a.ifname}: ${interfaceNameProblem(a.ifname)}`);

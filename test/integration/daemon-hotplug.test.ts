@@ -68,6 +68,7 @@ beforeAll(async () => {
     podObject('p1', 'mv-a'),
     podObject('p2'),
     podObject('p3', 'mv-a'),
+    podObject('p5', 'mv-a'),
   ]);
   daemon = await startDaemon();
 });
@@ -112,7 +113,7 @@ afterAll(async () => {
   tmp.remove();
 });
 
-function cni(command: string, name: string, netns: string): Promise<BraidRun> {
+function cni(command: string, name: string, netns: string, containerId = `c-${name}`): Promise<BraidRun> {
   const stdin = {
     cniVersion: '1.1.0',
     name: 'braid',
@@ -129,7 +130,7 @@ function cni(command: string, name: string, netns: string): Promise<BraidRun> {
     stdin,
     env: cniEnv({
       command,
-      containerId: `c-${name}`,
+      containerId,
       netns,
       ifname: 'eth0',
       args: `K8S_POD_NAMESPACE=${NS};K8S_POD_NAME=${name};K8S_POD_UID=uid-${name}`,
@@ -349,6 +350,25 @@ describe('dynamic networks: a daemon killed in the middle of a hot-plug', () => 
     expect(mvLeases('mv-slow')).toHaveLength(1);
     expect((await cni('DEL', 'p3', p3)).exitCode).toBe(0);
     expect(links(p3)).toEqual([]);
+    for (const n of MV) expect(mvLeases(n)).toEqual([]);
+    expect(planFiles()).toEqual([]);
+  });
+});
+
+describe('dynamic networks: a pod with a stale sandbox', () => {
+  it("only the sandbox that owns the network-status is hot-plugged; the stale one's plan is left alone", async () => {
+    const old = lab.pod();
+    const cur = lab.pod();
+    expect((await cni('ADD', 'p5', old, 'c-p5-old')).exitCode).toBe(0);
+    await eventually(async () => (await annotations('p5'))[OWNER] === 'c-p5-old', 'the first status write');
+    expect((await cni('ADD', 'p5', cur, 'c-p5-new')).exitCode).toBe(0);
+    await eventually(async () => (await annotations('p5'))[OWNER] === 'c-p5-new', 'the new sandbox status write');
+    await setNetworks('p5', 'mv-a,mv-b');
+    await settle('p5', cur, ['net1 tenant/mv-a', 'net2 tenant/mv-b']);
+    expect(links(old)).toEqual(['eth0', 'net1']);
+    expect(mvLeases('mv-b')).toHaveLength(1);
+    expect((await cni('DEL', 'p5', old, 'c-p5-old')).exitCode).toBe(0);
+    expect((await cni('DEL', 'p5', cur, 'c-p5-new')).exitCode).toBe(0);
     for (const n of MV) expect(mvLeases(n)).toEqual([]);
     expect(planFiles()).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { CniError } from '../../../src/cni/errors.js';
-import { readRequest, type Env } from '../../../src/cni/request.js';
+import { idsProblem, readRequest, type Env } from '../../../src/cni/request.js';
 
 const FULL: Env = {
   CNI_CONTAINERID: 'c1',
@@ -86,11 +86,16 @@ describe('readRequest: identifiers validated as libcni does', () => {
     ['CNI_CONTAINERID', '-leading-dash', /must start with a letter or digit/],
     ['CNI_CONTAINERID', 'has space', /must start with a letter or digit/],
     ['CNI_CONTAINERID', 'a/b', /must start with a letter or digit/],
-    ['CNI_IFNAME', 'eth0123456789abc', /is 16 characters long, more than the kernel's limit of 15/],
+    ['CNI_IFNAME', 'eth0123456789abc', /is 16 bytes long, more than the kernel's limit of 15/],
     ['CNI_IFNAME', '..', /may not be "\." or "\.\."/],
     ['CNI_IFNAME', 'a/b', /may not contain/],
     ['CNI_IFNAME', 'a:b', /may not contain/],
     ['CNI_IFNAME', 'a\tb', /may not contain/],
+    // fuzz find request-ids-unchecked: libcni counts bytes, and no name holds a NUL
+    ['CNI_IFNAME', 'a\u0000b', /may not contain NUL or another control character/],
+    ['CNI_IFNAME', 'é'.repeat(15), /is 30 bytes long, more than the kernel's limit of 15/],
+    // fuzz find plan-remove-bad-name: an ID that makes no file name
+    ['CNI_CONTAINERID', 'x'.repeat(300), /is 300 characters long; at most 128 are accepted/],
     ['CNI_ARGS', 'K8S_POD_NAME', /"K8S_POD_NAME" is not KEY=VALUE/],
   ])('%s=%j is code 4', (name, value, message) => {
     const err = failure({ ...FULL, CNI_COMMAND: 'ADD', [name]: value });
@@ -105,6 +110,21 @@ describe('readRequest: identifiers validated as libcni does', () => {
       expect(readRequest({ ...FULL, CNI_COMMAND: 'ADD', CNI_CONTAINERID: id }, conf()).containerId).toBe(id);
     },
   );
+
+  it.each([
+    ['CNI_CONTAINERID', 'x'.repeat(300)],
+    ['CNI_CONTAINERID', '-c1'],
+    ['CNI_IFNAME', 'a\u0000b'],
+    ['CNI_IFNAME', 'é'.repeat(15)],
+  ])('DEL with %s=%j is read: delPod answers it as a no-op (docs/adr/0008)', (name, value) => {
+    const req = readRequest({ ...FULL, CNI_COMMAND: 'DEL', [name]: value }, conf());
+    expect(name === 'CNI_IFNAME' ? req.ifname : req.containerId).toBe(value);
+    expect(idsProblem(req.containerId, req.ifname)).toContain(`${name} "${value}"`);
+  });
+
+  it('a DEL without a container ID is still code 4', () => {
+    expect(failure({ ...FULL, CNI_COMMAND: 'DEL', CNI_CONTAINERID: '' }).code).toBe(4);
+  });
 
   it('accepts a 15-character interface name', () => {
     expect(readRequest({ ...FULL, CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0123456789ab' }, conf()).ifname).toBe(
@@ -124,6 +144,12 @@ describe('readRequest: stdin and cniVersion', () => {
     ['a version that is not a string', conf(1), 1, /incompatible CNI versions/],
     ['0.2.0, older than braid speaks', conf('0.2.0'), 1, /incompatible CNI versions/],
     ['no version at all (0.1.0)', JSON.stringify({ name: 'braid', type: 'braid' }), 1, /incompatible CNI versions/],
+    // fuzz find request-version-deep-value: quoted without recursion
+    ['a version nested 6000 deep', `{"cniVersion":${'['.repeat(6000)}${']'.repeat(6000)}}`, 1, /incompatible CNI/],
+    // bounded before anything recursive (the schema, the delegates' marshalling) reads it
+    ['a config nested 65 deep', `{"cniVersion":"1.1.0","a":${'['.repeat(65)}${']'.repeat(65)}}`, 6, /nested more/],
+    ['a config nested 6000 deep', `{"cniVersion":"1.1.0","a":${'['.repeat(6000)}${']'.repeat(6000)}}`, 6, /nested/],
+    ['a number too big for a double', '{"cniVersion":"1.1.0","mtu":1e999}', 6, /"mtu" is a number too big/],
   ])('%s is code %i', (_name, stdin, code, message) => {
     const err = failure({ ...FULL, CNI_COMMAND: 'ADD' }, stdin);
     expect(err.code).toBe(code);

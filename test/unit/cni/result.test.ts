@@ -305,6 +305,19 @@ describe('readResult: a result slightly off the spec is read leniently (issue 11
       ['ip4.routes: not a list', 'ip6.routes[0]: no "dst"'],
     ],
     [
+      // fuzz find result-show-deep-value: the value is named without recursion
+      'a field nested 6000 deep is left out and named',
+      v1({ dns: { nameservers: JSON.parse('['.repeat(6000) + ']'.repeat(6000)) as unknown } }),
+      { dns: {} },
+      ['dns.nameservers: (a value nested more than 32 levels deep) has the wrong type'],
+    ],
+    [
+      'a route whose gw is an object whose toString is not callable is dropped',
+      v1({ routes: [{ dst: '0.0.0.0/0', gw: { toString: 1 } }] }),
+      {},
+      ['routes[0]: "gw" {"toString":1} is not an IP address'],
+    ],
+    [
       'legacy: dns not an object is dropped',
       { cniVersion: '0.1.0', ip4: { ip: '10.1.0.5/24' }, dns: 'x' },
       { cniVersion: '0.1.0', ips: [{ address: '10.1.0.5/24' }] },

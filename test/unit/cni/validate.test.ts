@@ -1,4 +1,9 @@
-import { containerIdProblem, interfaceNameProblem, networkNameProblem } from '../../../src/cni/validate.js';
+import {
+  containerIdProblem,
+  interfaceNameProblem,
+  MAX_CONTAINER_ID,
+  networkNameProblem,
+} from '../../../src/cni/validate.js';
 
 // libcni pkg/utils: ValidateContainerID, ValidateNetworkName, ValidateInterfaceName.
 describe('containerIdProblem and networkNameProblem', () => {
@@ -22,6 +27,21 @@ describe('containerIdProblem and networkNameProblem', () => {
   });
 });
 
+describe('containerIdProblem: length', () => {
+  it.each([
+    ['64 hex digits, as every runtime sends', 'f'.repeat(64), undefined],
+    [`${MAX_CONTAINER_ID} characters`, 'a'.repeat(MAX_CONTAINER_ID), undefined],
+    [
+      'one more',
+      'a'.repeat(MAX_CONTAINER_ID + 1),
+      `is ${MAX_CONTAINER_ID + 1} characters long; at most ${MAX_CONTAINER_ID} are accepted`,
+    ],
+    ['300 characters', 'x'.repeat(300), `is 300 characters long; at most ${MAX_CONTAINER_ID} are accepted`],
+  ])('%s', (_, id, problem) => {
+    expect(containerIdProblem(id)).toBe(problem);
+  });
+});
+
 describe('interfaceNameProblem', () => {
   it.each([
     ['eth0', undefined],
@@ -29,7 +49,16 @@ describe('interfaceNameProblem', () => {
     ['a'.repeat(15), undefined],
     ['veth-1.2_x@y', undefined],
     ['', 'is empty'],
-    ['a'.repeat(16), "is 16 characters long, more than the kernel's limit of 15"],
+    ['a'.repeat(16), "is 16 bytes long, more than the kernel's limit of 15"],
+    // libcni counts bytes (Go's len): 15 "é" are 30 (fuzz find request-ids-unchecked)
+    ['é'.repeat(7), undefined],
+    ['é'.repeat(8), "is 16 bytes long, more than the kernel's limit of 15"],
+    ['é'.repeat(15), "is 30 bytes long, more than the kernel's limit of 15"],
+    ['a\u0000b', 'may not contain NUL or another control character'],
+    ['a\u0007b', 'may not contain NUL or another control character'],
+    ['a\u007fb', 'may not contain NUL or another control character'],
+    ['a\u0085b', 'may not contain "/", ":" or whitespace'],
+    ['a\u00a0b', 'may not contain "/", ":" or whitespace'],
     ['.', 'may not be "." or ".."'],
     ['..', 'may not be "." or ".."'],
     ['a/b', 'may not contain "/", ":" or whitespace'],

@@ -23,7 +23,8 @@ function att(sel: string, ifname: string): PlannedAttachment {
 
 interface Row {
   what: string;
-  old: Array<[string, string]>;
+  /** [selection, ifname] or [selection, ifname, 'addFailed'] for one kept after a failed addition's failed undo. */
+  old: Array<[string, string] | [string, string, 'addFailed']>;
   wanted: string;
   /** Per wanted selection: the old interface kept, or "+ifname" for an attachment made on that interface. */
   result: string[];
@@ -123,11 +124,31 @@ const ROWS: Row[] = [
     result: ['+net1'],
     removed: ['net1'],
   },
+  {
+    what: 'an attachment kept as addFailed is not counted as made: removed (DEL again), then added again',
+    old: [
+      ['a', 'net1'],
+      ['b', 'net2', 'addFailed'],
+    ],
+    wanted: 'a,b',
+    result: ['net1', '+net2'],
+    removed: ['net2'],
+  },
+  {
+    what: 'of two attachments of a network, the addFailed one is not the one kept',
+    old: [
+      ['a', 'net1', 'addFailed'],
+      ['a', 'net2'],
+    ],
+    wanted: 'a',
+    result: ['net2'],
+    removed: ['net1'],
+  },
 ];
 
 describe('diffNetworks', () => {
   it.each(ROWS)('$what', ({ old, wanted, result, removed }) => {
-    const olds = old.map(([s, i]) => att(s, i));
+    const olds = old.map(([s, i, failed]) => (failed ? { ...att(s, i), addFailed: true } : att(s, i)));
     const diff = diffNetworks({
       old: olds,
       wanted: parseSelections(wanted, 'ns'),
@@ -201,5 +222,48 @@ describe('planHotplug', () => {
     ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CniError);
     expect(String((err as Error).message)).toMatch(message);
+  });
+  it('a kept network whose NAD was deleted does not block adding another; only the new one is read', async () => {
+    const read: string[] = [];
+    const only: NadSource = {
+      getNad: async (ns, n) => {
+        read.push(`${ns}/${n}`);
+        return nads.find((d) => d.namespace === ns && d.name === n && n !== 'a');
+      },
+    };
+    const hp = (await planHotplug({ ...input('a,b'), nads: only }, [def, att('a', 'net1')]))!;
+    expect(hp.add.map((a) => [a.name, a.ifname])).toEqual([['ns/b', 'net2']]);
+    expect(read).toEqual(['ns/b']);
+  });
+
+  it('the count and namespaceIsolation still cover the kept selections', async () => {
+    const count = await planHotplug(input('a,b', { maxNetworksPerPod: 2 }), [def, att('a', 'net1')]).catch(
+      (e: unknown) => e,
+    );
+    expect(String((count as Error).message)).toMatch(/maxNetworksPerPod/);
+    const iso = await planHotplug(input('other/x,b', { namespaceIsolation: true }), [
+      def,
+      att('other/x', 'net1'),
+    ]).catch((e: unknown) => e);
+    expect(String((iso as Error).message)).toMatch(/namespaceIsolation/);
+  });
+
+  it("a new network of a resource never gets a kept attachment's device", async () => {
+    const sriov = (name: string): Nad => ({
+      namespace: 'ns',
+      name,
+      config: '{"cniVersion":"1.0.0","type":"sriov"}',
+      annotations: { 'k8s.v1.cni.cncf.io/resourceName': 'vendor/vf' },
+    });
+    const src: NadSource = { getNad: async (_ns, n) => sriov(n) };
+    const devices = { deviceIds: () => ['0000:01:00.1', '0000:01:00.2'], deviceInfo: () => undefined };
+    // ADD gave "a" the first VF; the edit puts "c" (same resource) before it
+    const kept = { ...att('a', 'net1'), resourceName: 'vendor/vf', deviceId: '0000:01:00.1' };
+    const hp = (await planHotplug({ ...input('c,a'), nads: src, devices, pod: { ...input('c,a').pod, uid: 'u1' } }, [
+      def,
+      kept,
+    ]))!;
+    expect(hp.add.map((a) => [a.name, a.deviceId])).toEqual([['ns/c', '0000:01:00.2']]);
+    expect(hp.attachments.find((a) => a.name === 'ns/a')).toBe(kept);
   });
 });

@@ -2,7 +2,7 @@
 // the Multus key names accepted as aliases (product.md, "Node CNI configuration").
 import { CniError, ErrorCode } from '../../../src/cni/errors.js';
 import type { JsonObject } from '../../../src/cni/types.js';
-import { type NodeConfig, parseNodeConfig } from '../../../src/core/node-config.js';
+import { type NodeConfig, parseNodeConfig, withNodeDefaults } from '../../../src/core/node-config.js';
 
 function rejected(raw: JsonObject): CniError {
   try {
@@ -13,6 +13,16 @@ function rejected(raw: JsonObject): CniError {
   }
   throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
 }
+
+describe('parseNodeConfig: a "__proto__" key never redirects a setting', () => {
+  it('a "__proto__" holding cniDir does not become multusCacheDir, in the request or in the daemon\'s defaults', () => {
+    const raw = JSON.parse('{"type":"braid","__proto__":{"cniDir":"/x"}}') as JsonObject;
+    expect(() => parseNodeConfig(raw)).toThrow('unknown key "__proto__"');
+    const merged = withNodeDefaults({ type: 'braid' }, raw);
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(() => parseNodeConfig(merged)).toThrow('unknown key "__proto__"');
+  });
+});
 
 describe('parseNodeConfig', () => {
   it('fills the documented defaults', () => {
@@ -135,8 +145,20 @@ describe('parseNodeConfig', () => {
     ['an unknown log level', { logLevel: 'loud' }, ['"logLevel"']],
     ['a non-boolean capability', { capabilities: { portMappings: 'yes' } }, ['"capabilities/portMappings"']],
     ['a zero plugin timeout', { pluginTimeoutSeconds: 0 }, ['"pluginTimeoutSeconds"']],
+    // fuzz find node-config-proto-key: keys that name Object.prototype's parts are unknown keys like any other
+    ['"__proto__"', JSON.parse('{"__proto__":{"cniDir":"/x"}}') as JsonObject, ['unknown key "__proto__"']],
+    ['"constructor"', { constructor: { cniDir: '/x' } }, ['unknown key "constructor"']],
+    ['"prototype"', { prototype: {} }, ['unknown key "prototype"']],
+    // fuzz find multus-refusal-deep-value: a refused Multus key's value is compared and quoted without recursion
+    [
+      'a refused Multus key nested deep',
+      { enablePprof: JSON.parse('['.repeat(6000) + ']'.repeat(6000)) as unknown },
+      ['"enablePprof": (a value nested more than 32 levels deep) is a Multus setting'],
+    ],
   ])('rejects %s, naming the key', (_, extra, parts) => {
-    const raw = { type: 'braid', ...extra };
+    const raw: JsonObject = { type: 'braid' };
+    for (const [k, v] of Object.entries(extra))
+      Object.defineProperty(raw, k, { value: v, enumerable: true, writable: true, configurable: true });
     if (raw.type === undefined) delete (raw as JsonObject).type;
     const err = rejected(raw);
     expect(err.code).toBe(ErrorCode.InvalidConfig);

@@ -6,7 +6,13 @@ const field = (key: string) => SELECTION_FIELDS.find((f) => f.key === key)!;
 describe('selection fields', () => {
   it.each([
     ['interface', 'net1', undefined],
-    ['interface', 7, '"7" must be a string'],
+    ['interface', 'a\u0000b', '"a\u0000b" may not contain NUL or another control character'],
+    ['interface', 7, '7 must be a string'],
+    // a value that is not a string is shown as JSON, never through String() (fuzz find selection-non-string-value)
+    ['interface', { toString: 1 }, '{"toString":1} must be a string'],
+    ['mac', { toString: 1 }, '{"toString":1} is not a MAC address'],
+    ['mac', ['a', ['b']], '["a",["b"]] is not a MAC address'],
+    ['infiniband-guid', { toString: 1 }, '{"toString":1} is not an InfiniBand GUID'],
     ['ips', ['10.0.0.1/24', 'fd00::1'], undefined],
     ['ips', '10.0.0.1', 'must be a list of strings'],
     ['ips', ['10.0.0.1/33'], '"10.0.0.1/33" is not an IP address or CIDR'],

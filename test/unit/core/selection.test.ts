@@ -198,6 +198,15 @@ describe('parseSelections: malformed JSON form', () => {
     ['portMappings not a list', one('"portMappings":{"hostPort":80}'), 'field "portMappings"'],
     ['portMappings of non-objects', one('"portMappings":[80]'), 'field "portMappings"'],
     ['deviceID not a string', one('"deviceID":3'), 'field "deviceID" must be a string'],
+    // fuzz finds (test/fuzz/known-bugs.ts): a value that String() cannot turn into text, or a number JSON cannot hold
+    ['a name that is an object', '[{"name":{"toString":1}}]', 'network 1: field "name" must be a string'],
+    ['a name that is a number', '[{"name":5}]', 'network 1: field "name" must be a string'],
+    ['a name nested deep', `[{"name":${'['.repeat(6000)}${']'.repeat(6000)}}]`, 'field "name" must be a string'],
+    ['an interface object', one('"interface":{"toString":1}'), 'field "interface": {"toString":1} must be a string'],
+    ['a mac object', one('"mac":{"toString":1}'), 'field "mac": {"toString":1} is not a MAC address'],
+    ['an infiniband-guid object', one('"infiniband-guid":{"toString":1}'), 'field "infiniband-guid": {"toString":1}'],
+    ['a bandwidth of 1e999', one('"bandwidth":{"ingressRate":1e999}'), 'field "bandwidth" holds at "ingressRate"'],
+    ['a cni-args of -1e999 in a list', one('"cni-args":{"a":[1,-1e999]}'), 'field "cni-args" holds at "a[1]"'],
   ])('rejects %s', (_, raw, field) => {
     const err = parseError(raw);
     expect(err.code).toBe(ErrorCode.InvalidConfig);

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonObject } from '../../../src/cni/types.js';
+import { pino } from 'pino';
 import { MultusRecords } from '../../../src/store/multus-records.js';
 import { cniFailure, EngineHarness } from '../../support/engine-harness.js';
 
@@ -140,5 +141,62 @@ describe("DEL of a pod Multus attached: Multus' record", () => {
     const gcs = h.stdinOf('main', 'GC').map((c) => c['cni.dev/valid-attachments']);
     expect(gcs).toEqual([[{ containerID: CID, ifname: 'eth0' }]]);
     expect(existsSync(join(multusDir, CID))).toBe(true);
+  });
+});
+
+/** A logger whose lines the test reads: what DEL says when it passes a record over. */
+function capturedLog(): { log: EngineHarness['deps']['log']; lines: () => Array<Record<string, unknown>> } {
+  const out: string[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => out.push(s) });
+  return { log, lines: () => out.map((s) => JSON.parse(s) as Record<string, unknown>) };
+}
+
+// Fuzz find multus-record-ifname-path (test/fuzz/known-bugs.test.ts): a record is a file on the node, not a promise.
+describe("DEL of a pod Multus attached: a record that names a path outside Multus' directory", () => {
+  it.each([
+    ['a traversal', '/../../victim'],
+    ['a relative traversal', '../../victim'],
+    ['a name too long for a file', 'a'.repeat(300)],
+    ['a NUL', 'a\u0000b'],
+  ])(
+    'an ifnameRequest holding %s: the record is passed over (logged), nothing outside is touched',
+    async (_, ifname) => {
+      const victim = join(h.dir, 'victim');
+      writeFileSync(victim, 'a file of the node');
+      writeRecord([delegate(MAIN, 'mbdefault'), delegate(SIDE_B, 'ns1/macvlan-b', { ifnameRequest: ifname })]);
+      const { log, lines } = capturedLog();
+      h.deps.log = log;
+      await h.run('DEL', BRAID_NOW, { containerId: CID, args: POD_ARGS });
+      expect(h.calls()).toEqual(['other DEL eth0']);
+      expect(existsSync(victim)).toBe(true);
+      expect(existsSync(join(multusDir, CID))).toBe(true);
+      expect(lines()).toContainEqual(
+        expect.objectContaining({ msg: 'DEL: Multus record not used', err: expect.stringMatching(/interface name/) }),
+      );
+    },
+  );
+
+  it('a record that cannot be removed is logged and left: the DEL succeeds, and so does the next', async () => {
+    const records = new MultusRecords([multusDir]);
+    h.deps.foreign = {
+      read: (id, ifname) => records.read(id, ifname),
+      remove: () => {
+        throw Object.assign(new Error('ENAMETOOLONG: name too long'), { code: 'ENAMETOOLONG' });
+      },
+    };
+    const { log, lines } = capturedLog();
+    h.deps.log = log;
+    await h.run('DEL', BRAID_NOW, { containerId: CID, args: POD_ARGS });
+    expect(h.calls()).toEqual(['alloc DEL data0', 'tune DEL net1', 'alloc DEL net1', 'main DEL eth0']);
+    expect(lines()).toContainEqual(expect.objectContaining({ msg: 'DEL: the Multus record could not be removed' }));
+    await h.run('DEL', BRAID_NOW, { containerId: CID, args: POD_ARGS });
+  });
+
+  it('MultusRecords.read refuses an ifname CNI_IFNAME could not be (code 6), and IDs CNI refuses find nothing', () => {
+    writeRecord([delegate(MAIN, 'mbdefault', { ifnameRequest: 'é'.repeat(15) })]);
+    const records = new MultusRecords([multusDir]);
+    expect(() => records.read(CID, 'eth0')).toThrow(expect.objectContaining({ code: 6 }));
+    expect(records.read('x'.repeat(300), 'eth0')).toBeUndefined();
+    expect(records.read(CID, 'a/b')).toBeUndefined();
   });
 });

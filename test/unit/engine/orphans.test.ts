@@ -46,7 +46,7 @@ afterEach(() => {
 
 /** A process standing in for a delegate a killed braid left running: its own group, as delegates are spawned. */
 function orphan(): ChildProcess {
-  const c = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+  const c = spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env: { ...process.env, CNI_CONTAINERID: 'c1' } });
   children.push(c);
   return c;
 }
@@ -61,9 +61,9 @@ function watchStops(): Array<{ pid: number; callsBefore: string[] }> {
   const seen: Array<{ pid: number; callsBefore: string[] }> = [];
   const real = h.deps.processes;
   h.deps.processes = {
-    stop: (p: DelegateProcess) => {
+    stop: (p: DelegateProcess, containerId: string) => {
       seen.push({ pid: p.pid, callsBefore: h.calls() });
-      return real.stop(p);
+      return real.stop(p, containerId);
     },
   };
   return seen;

@@ -154,7 +154,7 @@ describe('runSkel over handle: errors print the CNI error JSON on stdout and exi
       {
         cniVersion: '1.1.0',
         code: 4,
-        msg: 'CNI_IFNAME "a-very-long-ifname" is 18 characters long, more than the kernel\'s limit of 15',
+        msg: 'CNI_IFNAME "a-very-long-ifname" is 18 bytes long, more than the kernel\'s limit of 15',
       },
     ],
     [
@@ -279,6 +279,27 @@ describe('runSkel over handle: errors print the CNI error JSON on stdout and exi
       details: 'install the plugin binary into binDir or a CNI_PATH directory, or fix the "type" in the network config',
     });
     expect(h.calls()).toEqual(['main ADD eth0', 'main DEL eth0']);
+    expect(h.planFiles()).toEqual([]);
+  });
+});
+
+// Fuzz finds plan-remove-bad-name and request-ids-unchecked: IDs libcni refuses are code 4 for ADD and CHECK, and a
+// DEL of them is a no-op (no ADD can have attached anything under them: docs/adr/0008), never a 999 retried forever.
+describe('runSkel over handle: container IDs and interface names no ADD accepts', () => {
+  it.each([
+    ['a container ID of 300 characters', { CNI_CONTAINERID: 'x'.repeat(300) }, 'CNI_CONTAINERID'],
+    ['a container ID with a "/"', { CNI_CONTAINERID: 'a/b' }, 'CNI_CONTAINERID'],
+    ['an ifname with a NUL', { CNI_IFNAME: 'a\u0000b' }, 'CNI_IFNAME'],
+    ['an ifname of 15 characters but 30 bytes', { CNI_IFNAME: 'é'.repeat(15) }, 'CNI_IFNAME'],
+  ])('%s: ADD and CHECK are code 4 naming %s, DEL exits 0 and runs nothing', async (_, bad, variable) => {
+    for (const command of ['ADD', 'CHECK']) {
+      const out = await h.skel({ ...h.env(command), ...bad }, stdin());
+      expect(out.exitCode).toBe(1);
+      expect(JSON.parse(out.stdout)).toMatchObject({ code: 4, msg: expect.stringContaining(`${variable} "`) });
+    }
+    const del = await h.skel({ ...h.env('DEL'), ...bad }, stdin());
+    expect(del).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(h.calls()).toEqual([]);
     expect(h.planFiles()).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // Stopping a delegate an earlier, killed braid left running (issue 12 item 9): only the process a record names (same
-// pid and start time) and its process group are ever killed. Real processes, spawned as braid spawns delegates.
+// pid and start time) and its process group are ever killed, and only processes started for the record's container
+// (CNI_CONTAINERID in their environment). Real processes, spawned as braid spawns delegates.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +18,17 @@ afterEach(() => {
   }
 });
 
-/** A detached (own session and group) child running `script`, as runPlugin starts a delegate. */
-function start(script: string): ChildProcess {
-  const c = spawn('sh', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+const CID = 'c0ffee';
+
+/**
+ * A detached (own session and group) child running `script`, as runPlugin starts a delegate: with
+ * CNI_CONTAINERID=`containerId` in its environment, or without any when `containerId` is null.
+ */
+function start(script: string, containerId: string | null = CID): ChildProcess {
+  const env = { ...process.env };
+  delete env.CNI_CONTAINERID;
+  if (containerId !== null) env.CNI_CONTAINERID = containerId;
+  const c = spawn('sh', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env });
   children.push(c);
   return c;
 }
@@ -40,7 +49,7 @@ describe('ProcProcesses.stop', () => {
     const child = Number(await firstLine(c));
     const rec = spawnedProcess(c.pid!);
     expect(rec.pidNs).toBe(ownPidNs());
-    expect(await stopper.stop(rec)).toBe('killed');
+    expect(await stopper.stop(rec, CID)).toBe('killed');
     expect(running(c.pid!)).toBe(false);
     expect(running(child)).toBe(false);
   });
@@ -48,8 +57,8 @@ describe('ProcProcesses.stop', () => {
   it('a record whose start time differs names another process (a reused pid): it is left alone', async () => {
     const c = start('sleep 30');
     const rec = spawnedProcess(c.pid!);
-    expect(await stopper.stop({ ...rec, startTime: rec.startTime - 1 })).toBe('gone');
-    expect(await stopper.stop({ ...rec, startTime: rec.startTime + 1 })).toBe('gone');
+    expect(await stopper.stop({ ...rec, startTime: rec.startTime - 1 }, CID)).toBe('gone');
+    expect(await stopper.stop({ ...rec, startTime: rec.startTime + 1 }, CID)).toBe('gone');
     expect(running(c.pid!)).toBe(true);
   });
 
@@ -61,8 +70,52 @@ describe('ProcProcesses.stop', () => {
     await new Promise((r) => setTimeout(r, 50)); // reaped by this process
     expect(running(c.pid!)).toBe(false);
     expect(running(child)).toBe(true);
-    expect(await stopper.stop(rec)).toBe('killed');
+    expect(await stopper.stop(rec, CID)).toBe('killed');
     expect(running(child)).toBe(false);
+  });
+
+  it('a process of another container, or of none, is not the delegate, even with its pid and start time', async () => {
+    const c = start('sleep 30', 'other');
+    const rec = spawnedProcess(c.pid!);
+    expect(await stopper.stop(rec, CID)).toBe('gone');
+    expect(await stopper.stop(rec, 'c0ffe')).toBe('gone'); // a prefix of the id is not the id
+    expect(running(c.pid!)).toBe(true);
+    const d = start('sleep 30', null);
+    expect(await stopper.stop(spawnedProcess(d.pid!), CID)).toBe('gone');
+    expect(running(d.pid!)).toBe(true);
+  });
+
+  // The review's case: the delegate ended, its pid went to a program that daemonizes by double fork, and the
+  // intermediate child (the group's leader) exited. Its daemon is in a group of the recorded pid, started later.
+  it('a group whose leader has exited, of a process not started for the container: left alone, gone', async () => {
+    const c = start('sleep 30 & echo $!', null);
+    const daemon = Number(await firstLine(c));
+    const rec = spawnedProcess(c.pid!);
+    await new Promise((r) => c.once('exit', r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(readStat(daemon)?.pgrp).toBe(c.pid);
+    expect(await stopper.stop({ ...rec, startTime: rec.startTime - 1 }, CID)).toBe('gone');
+    expect(running(daemon)).toBe(true);
+  });
+
+  it('of an exited delegate, only the members started for its container are killed', async () => {
+    const c = start('sleep 30 & echo $!; env -u CNI_CONTAINERID sleep 30 & echo $!');
+    const lines = new Promise<string[]>((resolve) => {
+      let text = '';
+      c.stdout!.on('data', (b: Buffer) => {
+        text += b.toString();
+        const l = text.trim().split('\n');
+        if (l.length === 2) resolve(l);
+      });
+    });
+    const [child, stranger] = (await lines).map(Number) as [number, number];
+    const rec = spawnedProcess(c.pid!);
+    await new Promise((r) => c.once('exit', r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await stopper.stop(rec, CID)).toBe('killed');
+    expect(running(child)).toBe(false);
+    expect(running(stranger)).toBe(true);
+    expect(await stopper.stop(rec, CID)).toBe('gone');
   });
 
   it('a delegate that has ended is gone, and nothing is killed', async () => {
@@ -70,8 +123,8 @@ describe('ProcProcesses.stop', () => {
     const rec = spawnedProcess(c.pid!);
     await new Promise((r) => c.once('exit', r));
     await new Promise((r) => setTimeout(r, 50));
-    expect(await stopper.stop(rec)).toBe('gone');
-    expect(await stopper.stop({ pid: 2 ** 22 + 7, startTime: 1 })).toBe('gone'); // above any pid_max
+    expect(await stopper.stop(rec, CID)).toBe('gone');
+    expect(await stopper.stop({ pid: 2 ** 22 + 7, startTime: 1 }, CID)).toBe('gone'); // above any pid_max
   });
 
   // a pid namespace of its own needs root, as braid has on a node
@@ -79,7 +132,10 @@ describe('ProcProcesses.stop', () => {
     'a record made in another pid namespace (a daemon in its container) is found by its pid there',
     async () => {
       // sleep is pid 1 of a new pid namespace, its own session leader, as a delegate of a daemon in a container is
-      const c = spawn('unshare', ['--pid', '--fork', 'setsid', 'sleep', '30'], { stdio: 'ignore' });
+      const c = spawn('unshare', ['--pid', '--fork', 'setsid', 'sleep', '30'], {
+        stdio: 'ignore',
+        env: { ...process.env, CNI_CONTAINERID: CID },
+      });
       children.push(c);
       let inner = 0;
       for (let i = 0; i < 100 && !inner; i++) {
@@ -96,10 +152,10 @@ describe('ProcProcesses.stop', () => {
       expect(ns).not.toBe(ownPidNs());
       const startTime = readStat(inner)!.startTime;
       // another namespace's pid 1 with the wrong start time, or a namespace that does not exist: nothing to stop
-      expect(await stopper.stop({ pid: 1, startTime: startTime + 1, pidNs: ns })).toBe('gone');
-      expect(await stopper.stop({ pid: 1, startTime, pidNs: 1 })).toBe('gone');
+      expect(await stopper.stop({ pid: 1, startTime: startTime + 1, pidNs: ns }, CID)).toBe('gone');
+      expect(await stopper.stop({ pid: 1, startTime, pidNs: 1 }, CID)).toBe('gone');
       expect(running(inner)).toBe(true);
-      expect(await stopper.stop({ pid: 1, startTime, pidNs: ns })).toBe('killed');
+      expect(await stopper.stop({ pid: 1, startTime, pidNs: ns }, CID)).toBe('killed');
       expect(running(inner)).toBe(false);
     },
   );

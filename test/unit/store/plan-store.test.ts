@@ -160,3 +160,37 @@ describe('PlanStore: the IDs inside a plan', () => {
     expect(keys()).toEqual(['c-y/eth0', 'c/y-eth0', 'd1/net1', 'e1/eth0', 'f-1/net-2']);
   });
 });
+
+// Fuzz find plan-remove-bad-name: names no file can have are "missing", and removing them is nothing to do.
+describe('PlanStore: IDs and ifnames that make no file name', () => {
+  it.each([
+    ['a container ID of 300 characters', 'x'.repeat(300), 'eth0'],
+    ['an ifname with a NUL', 'c1', 'a\u0000b'],
+    ['a container ID with a NUL', 'c\u00001', 'eth0'],
+  ])('%s: read is missing, remove does not throw, other plans stay', (_, id, ifname) => {
+    store.save(plan('c1', 'eth0', 'ns-1'));
+    expect(store.read(id, ifname)).toEqual({ missing: true });
+    expect(() => store.remove(id, ifname)).not.toThrow();
+    expect(store.running(id, ifname)).toEqual([]);
+    expect(netnsOf('c1', 'eth0')).toBe('ns-1');
+  });
+
+  it('an ID whose escaped name would pass 255 bytes is saved under a hashed name, and read, listed and removed', () => {
+    const id = `a${'-'.repeat(127)}`; // 128 characters, each "-" escaped to 3 bytes
+    store.save(plan(id, 'eth0-x', 'ns-long'));
+    store.save(plan('c1', 'eth0', 'ns-1'));
+    const names = readdirSync(plansDir());
+    for (const n of names) expect(Buffer.byteLength(n)).toBeLessThanOrEqual(255);
+    expect(names.some((n) => n.startsWith(':H'))).toBe(true);
+    expect(netnsOf(id, 'eth0-x')).toBe('ns-long');
+    expect(netnsOf(id, 'eth0-y')).toBe('missing');
+    expect(keys()).toEqual([`${id}/eth0-x`, 'c1/eth0'].sort());
+    const p = { pid: 4_194_304, startTime: 2 ** 53 - 1, pidNs: 4_026_531_836, plugin: 'bridge' };
+    store.recordRunning(id, 'eth0-x', p);
+    expect(store.running(id, 'eth0-x')).toEqual([p]);
+    store.forgetRunning(id, 'eth0-x', p);
+    store.remove(id, 'eth0-x');
+    expect(netnsOf(id, 'eth0-x')).toBe('missing');
+    expect(keys()).toEqual(['c1/eth0']);
+  });
+});

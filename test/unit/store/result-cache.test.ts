@@ -106,3 +106,27 @@ describe('ResultCache', () => {
     ).toEqual(['n-2/c-1/net-1', 'n/c1/eth0']);
   });
 });
+
+// Fuzz find multus-record-ifname-path: a key from a record someone else wrote never reaches a file outside.
+describe('ResultCache: keys that are no file name', () => {
+  it.each([
+    ['an ifname that climbs out', { networkName: 'n', containerId: 'c1', ifName: '/../../../victim' }],
+    ['an ifname with a NUL', { networkName: 'n', containerId: 'c1', ifName: 'a\u0000b' }],
+    ['a network name too long for a file', { networkName: 'n'.repeat(300), containerId: 'c1', ifName: 'eth0' }],
+  ])('%s: read finds nothing, remove touches nothing and does not throw', (_, key) => {
+    const victim = join(cacheDir, 'victim');
+    writeFileSync(victim, JSON.stringify(entry(key)));
+    mkdirSync(join(cacheDir, 'a', 'b', 'results'), { recursive: true });
+    const deep = new FileResultCache(join(cacheDir, 'a', 'b'));
+    expect(deep.read(key)).toBeUndefined();
+    expect(() => deep.remove(key)).not.toThrow();
+    expect(readdirSync(cacheDir)).toContain('victim');
+  });
+
+  it('refuses to write under a name that leaves its directory', () => {
+    expect(() => cache.write(entry({ networkName: 'n', containerId: 'c1', ifName: '/../x' }))).toThrow(
+      /is not a file name/,
+    );
+    expect(readdirSync(cacheDir)).not.toContain('x');
+  });
+});
