@@ -20,44 +20,60 @@ import { dirname, join, basename } from 'node:path';
  */
 export function writeFileAtomic(path: string, data: string, mode = 0o600, durable = true): void {
   const dir = dirname(path);
-  const tmp = join(dir, `${tempPrefix(path)}${process.pid}.${Date.now()}.tmp`);
+  writeVia({ dir, tmp: join(dir, tempName(path)), path, mode, durable }, data);
+}
+
+/**
+ * The state braid keeps per container (plans, result caches): as writeFileAtomic, with the temp file in the
+ * directory's `.tmp/` (the same filesystem, so the rename stays atomic), which stays all but empty. A writer killed
+ * mid-write (a SIGKILL of the daemon, found by `npm run soak`) leaves its temp file there, and removing the target
+ * (removeLeftoverTemps) finds it by listing that small directory instead of the whole cache.
+ */
+export function writeStateFile(path: string, data: string, durable: boolean): void {
+  const dir = dirname(path);
+  writeVia({ dir, tmp: join(dir, TEMP_DIR, tempName(path)), path, mode: 0o600, durable }, data);
+}
+
+const TEMP_DIR = '.tmp';
+const tempPrefix = (path: string) => `.${basename(path)}.`;
+const tempName = (path: string) => `${tempPrefix(path)}${process.pid}.${Date.now()}.tmp`;
+
+function writeVia(w: { dir: string; tmp: string; path: string; mode: number; durable: boolean }, data: string): void {
   let fd: number | undefined;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fd = openSync(tmp, 'w', mode);
+    mkdirSync(dirname(w.tmp), { recursive: true, mode: 0o700 });
+    fd = openSync(w.tmp, 'w', w.mode);
     writeAll(fd, Buffer.from(data, 'utf8'));
-    if (durable) fsyncSync(fd);
+    if (w.durable) fsyncSync(fd);
     const open = fd;
     fd = undefined; // a failed close still releases the descriptor: it must not be closed twice
     closeSync(open);
-    renameSync(tmp, path);
+    renameSync(w.tmp, w.path);
   } catch (err) {
     // the first error is the one to report; cleanup errors would only hide it
     const open = fd;
     if (open !== undefined) quietly(() => closeSync(open));
-    quietly(() => rmSync(tmp, { force: true }));
-    throw failure(path, err);
+    quietly(() => rmSync(w.tmp, { force: true }));
+    throw failure(w.path, err);
   }
-  if (durable) syncDir(dir);
+  if (w.durable) syncDir(w.dir);
 }
 
-const tempPrefix = (path: string) => `.${basename(path)}.`;
-
 /**
- * The temp files of writes to `path` that never got to their rename or their own cleanup: the writer was killed
- * (SIGKILL of the daemon mid-write, found by `npm run soak`). Whoever removes `path` removes these too; a concurrent
- * write of the same path cannot be under way, since requests for one container are serialised.
+ * The temp files of writeStateFile's writes to `path` that never got to their rename or their own cleanup. Whoever
+ * removes `path` removes these too; a concurrent write of the same path cannot be under way, since requests for one
+ * container are serialised.
  */
 export function removeLeftoverTemps(path: string): void {
   const prefix = tempPrefix(path);
+  const temps = join(dirname(path), TEMP_DIR);
   let names: string[];
   try {
-    names = readdirSync(dirname(path));
+    names = readdirSync(temps);
   } catch {
-    return; // no directory: nothing was ever written there
+    return; // no such directory: nothing was ever written there
   }
-  for (const n of names)
-    if (n.startsWith(prefix) && n.endsWith('.tmp')) quietly(() => unlinkSync(join(dirname(path), n)));
+  for (const n of names) if (n.startsWith(prefix) && n.endsWith('.tmp')) quietly(() => unlinkSync(join(temps, n)));
 }
 
 /** writeSync may take only part of the buffer (a nearly full disk takes what fits): renaming that in loses data. */

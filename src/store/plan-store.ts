@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { isObject } from '../cni/types.js';
 import { type DelegateProcess, PLAN_KIND, type PlanRead, type PlanStore, type SavedPlan } from '../engine/ports.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeStateFile } from './atomic.js';
 import { cacheDirBlocked, cacheWriteError, removeCacheFile } from './cache-dir.js';
 
 /**
@@ -81,7 +81,7 @@ export class FilePlanStore implements PlanStore {
   /** A cacheDir that is a file (or has one on its path) is named in a CNI error saying what to do (issue 12). */
   save(plan: SavedPlan): void {
     try {
-      writeFileAtomic(this.pathOf(plan.containerId, plan.ifname), JSON.stringify(plan));
+      writeStateFile(this.pathOf(plan.containerId, plan.ifname), JSON.stringify(plan), true);
     } catch (err) {
       throw cacheWriteError(this.cacheDir, this.dir(), err);
     }

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isObject } from '../cni/types.js';
 import { CACHE_KIND, type AttachmentKey, type CacheEntry, type ResultCache } from '../engine/ports.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeStateFile } from './atomic.js';
 import { cacheWriteError, removeCacheFile } from './cache-dir.js';
 
 const nameOf = (key: AttachmentKey) => `${key.networkName}-${key.containerId}-${key.ifName}`;
@@ -32,7 +32,7 @@ export class FileResultCache implements ResultCache {
   write(entry: CacheEntry): void {
     try {
       if (!isFileName(nameOf(entry))) throw new Error(`"${nameOf(entry)}" is not a file name`);
-      writeFileAtomic(this.pathOf(entry), JSON.stringify(entry), 0o600, false); // the plan is the durable record
+      writeStateFile(this.pathOf(entry), JSON.stringify(entry), false); // the plan is the durable record
     } catch (err) {
       throw cacheWriteError(this.cacheDir, this.dir(), err);
     }

@@ -1,8 +1,9 @@
 // STATUS and GC (CNI 1.1) cover every delegate and every attachment, not only the cluster network.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listFiles } from '../support/netns.js';
 import { TestPlugins } from '../support/test-plugin.js';
 
 let dir: string;
@@ -81,12 +82,12 @@ describe('GC', () => {
     const gcs = calls.filter((c) => c.command === 'GC');
     expect(gcs.map((c) => c.plugin)).toEqual(['main', 'side']);
     expect(JSON.parse(gcs[1]!.stdin)['cni.dev/valid-attachments']).toEqual([{ containerID: 'keep', ifname: 'net1' }]);
-    expect(readdirSync(join(dir, 'cache', 'results')).sort()).toEqual([
+    expect(listFiles(join(dir, 'cache', 'results'))).toEqual([
       'main-net-keep-eth0',
       'old-net-keep-net2',
       'side-net-keep-net1',
     ]);
-    expect(readdirSync(join(dir, 'cache', 'plans'))).toEqual(['keep-eth0.json']);
+    expect(listFiles(join(dir, 'cache', 'plans'))).toEqual(['keep-eth0.json']);
   });
 
   it('also collects attachments that have a cache entry but lost their plan', () => {
@@ -101,7 +102,7 @@ describe('GC', () => {
         .map((c) => `${c.plugin} ${c.containerId}`)
         .sort(),
     ).toEqual(['main orphan', 'old orphan', 'side orphan']);
-    expect(readdirSync(join(dir, 'cache', 'results'))).toEqual([]);
+    expect(listFiles(join(dir, 'cache', 'results'))).toEqual([]);
   });
 
   it('GC without the valid-attachments list is a configuration error', () => {

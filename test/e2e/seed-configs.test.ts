@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from '../support/netns.js';
+import { listFiles, REPO } from '../support/netns.js';
 import { TestPlugins } from '../support/test-plugin.js';
 
 const SEEDS = join(REPO, 'test/fixtures/seed-cni-configs'); // copied from the project's research data, with its README
@@ -96,6 +96,6 @@ describe.each(seeds)('seed $file as clusterNetwork', ({ seed }) => {
     expect(run('DEL').status).toBe(0);
     const dels = recorder.calls().filter((c) => c.command === 'DEL');
     expect(dels.map((c) => c.plugin)).toEqual([...plugins].reverse().map((p) => p.type));
-    expect(readdirSync(join(dir, 'cache', 'results'))).toEqual([]);
+    expect(listFiles(join(dir, 'cache', 'results'))).toEqual([]);
   });
 });

@@ -21,6 +21,8 @@ const plan = (containerId: string, ifname: string, netns = `/var/run/netns/${con
 let cacheDir: string;
 let store: FilePlanStore;
 const plansDir = () => join(cacheDir, 'plans');
+/** The plan files (writes go through the directory's .tmp/, which stays empty). */
+const planNames = () => readdirSync(plansDir()).filter((n) => n !== '.tmp');
 /** A plan as braid before issue 12 saved it. */
 const saveOld = (p: SavedPlan, name = `${p.containerId}-${p.ifname}.json`) => {
   mkdirSync(plansDir(), { recursive: true });
@@ -84,7 +86,7 @@ describe('PlanStore: plans saved under the old names', () => {
   it('an ID and ifname without ":", "-" or "/" keep the name they had', () => {
     store.save(plan('0f3a9c', 'eth0'));
     store.save(plan('0f3a9c', 'net1.100'));
-    expect(readdirSync(plansDir()).sort()).toEqual(['0f3a9c-eth0.json', '0f3a9c-net1.100.json']);
+    expect(planNames().sort()).toEqual(['0f3a9c-eth0.json', '0f3a9c-net1.100.json']);
   });
 
   it.each([
@@ -97,7 +99,7 @@ describe('PlanStore: plans saved under the old names', () => {
     expect(keys()).toEqual([`${containerId}/${ifname}`]);
     store.remove(containerId, ifname);
     expect(netnsOf(containerId, ifname)).toBe('missing');
-    expect(readdirSync(plansDir())).toEqual([]);
+    expect(planNames()).toEqual([]);
   });
 
   it.each([
@@ -114,12 +116,12 @@ describe('PlanStore: plans saved under the old names', () => {
   it('give way to a plan saved since for the same attachment; remove takes both', () => {
     saveOld(plan('c-1', 'eth0', 'ns-old'));
     store.save(plan('c-1', 'eth0', 'ns-new'));
-    expect(readdirSync(plansDir())).toHaveLength(2);
+    expect(planNames()).toHaveLength(2);
     expect(netnsOf('c-1', 'eth0')).toBe('ns-new');
     expect(store.list().map((p) => p.netns)).toEqual(['ns-new']);
     store.remove('c-1', 'eth0');
     expect(netnsOf('c-1', 'eth0')).toBe('missing');
-    expect(readdirSync(plansDir())).toEqual([]);
+    expect(planNames()).toEqual([]);
   });
 
   it('a corrupt one is not read for anyone, nor removed', () => {
@@ -128,7 +130,7 @@ describe('PlanStore: plans saved under the old names', () => {
     expect(netnsOf('c-y', 'eth0')).toBe('missing');
     expect(netnsOf('c', 'y-eth0')).toBe('missing');
     store.remove('c', 'y-eth0');
-    expect(readdirSync(plansDir())).toEqual(['c-y-eth0.json']);
+    expect(planNames()).toEqual(['c-y-eth0.json']);
   });
 });
 
@@ -139,7 +141,7 @@ describe('PlanStore: the IDs inside a plan', () => {
     ['no containerId', { containerId: undefined }],
   ])("a plan file holding %s is not that attachment's plan", (_what, patch) => {
     store.save(plan('c1', 'eth0', 'ns-1'));
-    const [name] = readdirSync(plansDir());
+    const [name] = planNames();
     const file = join(plansDir(), name!);
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...patch }));
     expect(['missing', 'corrupt']).toContain(netnsOf('c1', 'eth0'));
@@ -179,7 +181,7 @@ describe('PlanStore: IDs and ifnames that make no file name', () => {
     const id = `a${'-'.repeat(127)}`; // 128 characters, each "-" escaped to 3 bytes
     store.save(plan(id, 'eth0-x', 'ns-long'));
     store.save(plan('c1', 'eth0', 'ns-1'));
-    const names = readdirSync(plansDir());
+    const names = planNames();
     for (const n of names) expect(Buffer.byteLength(n)).toBeLessThanOrEqual(255);
     expect(names.some((n) => n.startsWith(':H'))).toBe(true);
     expect(netnsOf(id, 'eth0-x')).toBe('ns-long');

@@ -15,7 +15,8 @@ const entry = (k: AttachmentKey, ip = '10.0.0.1/24'): CacheEntry => ({
 
 let cacheDir: string;
 let cache: FileResultCache;
-const files = () => readdirSync(join(cacheDir, 'results'));
+/** The entries (writes go through the directory's .tmp/, which stays empty). */
+const files = () => readdirSync(join(cacheDir, 'results')).filter((n) => n !== '.tmp');
 
 beforeEach(() => {
   cacheDir = mkdtempSync(join(tmpdir(), 'braid-results-'));
@@ -67,13 +68,16 @@ describe('ResultCache', () => {
     const other = { networkName: 'net1', containerId: 'c10', ifName: 'eth0' };
     cache.write(entry(key));
     cache.write(entry(other));
-    const dir = join(cacheDir, 'results');
+    const temps = join(cacheDir, 'results', '.tmp');
+    expect(readdirSync(temps)).toEqual([]); // written through .tmp/, nothing left there
     const [own] = files().filter((f) => f.includes('-c1-'));
     const [theirs] = files().filter((f) => f.includes('-c10-'));
-    writeFileSync(join(dir, `.${own}.4242.1796159859288.tmp`), '{"kind":');
-    writeFileSync(join(dir, `.${theirs}.4242.1796159859288.tmp`), '{"kind":');
+    writeFileSync(join(temps, `.${own}.4242.1796159859288.tmp`), '{"kind":');
+    writeFileSync(join(temps, `.${theirs}.4242.1796159859288.tmp`), '{"kind":');
     cache.remove(key);
-    expect(files().sort()).toEqual([`.${theirs}.4242.1796159859288.tmp`, theirs].sort());
+    expect(readdirSync(temps)).toEqual([`.${theirs}.4242.1796159859288.tmp`]);
+    expect(files()).toEqual([theirs]);
+    expect(cache.listAll().map((e) => e.containerId)).toEqual(['c10']);
   });
 
   it('an unreadable entry is read as nothing and removed by its key', () => {
