@@ -52,7 +52,7 @@ const SIDE_RESULT = {
 };
 
 interface LogLine {
-  level: number;
+  level: string;
   msg: string;
   plugin?: string;
   network?: string;
@@ -130,8 +130,8 @@ describe('delegate results read leniently, written strictly', () => {
       .map((l) => JSON.parse(l) as LogLine);
     const leftOut = lines.filter((l) => l.problems);
     expect(leftOut.map((l) => [l.level, l.plugin, l.network])).toEqual([
-      [40, 'tp-main', 'main-net'],
-      [40, 'tp-side', 'default/side'],
+      ['warn', 'tp-main', 'main-net'],
+      ['warn', 'tp-side', 'default/side'],
     ]);
     expect(leftOut[0]!.problems).toEqual([
       expect.stringMatching(/^ips\[1\]\.interface: 3 /),

@@ -80,7 +80,10 @@ const CACHE_DIR = '/var/lib/braid'; // daemon.json's cacheDir, the executable's 
  */
 async function expectNothingLeft(): Promise<void> {
   for (const net of ['pods', 'mv-a', 'mv-b']) expect(await n.leases(net)).toEqual([]);
-  expect((await n.host.ls(`${CACHE_DIR}/plans`)).concat(await n.host.ls(`${CACHE_DIR}/results`))).toEqual([]);
+  // plans and results are written through each directory's .tmp/, which must be empty too
+  const stateDirs = ['plans', 'plans/.tmp', 'results', 'results/.tmp'].map((d) => `${CACHE_DIR}/${d}`);
+  const left = (await Promise.all(stateDirs.map((d) => n.host.ls(d)))).flat().filter((f) => f !== '.tmp');
+  expect(left).toEqual([]);
   const links = await nodeLinks();
   expect(links.filter((l) => !linksBefore.includes(l))).toEqual([`${primaryBridge}:bridge`]);
   expect(links.filter((l) => /:(veth|macvlan)$/.test(l))).toEqual(

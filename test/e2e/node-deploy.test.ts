@@ -239,11 +239,11 @@ describe('braid deployed on a node', () => {
       .daemon!.logs()
       .split('\n')
       .filter((l) => l.includes('DEL: using the Multus record'))
-      .map((l) => JSON.parse(l) as { record?: string; containerId?: string });
+      .map((l) => JSON.parse(l) as { multusRecord?: string; containerId?: string });
     expect(used).toEqual([
       expect.objectContaining({
         containerId: p.pod.containerId,
-        record,
+        multusRecord: record,
       }),
     ]);
     expect((await braid('DEL', p.ns, p.pod.name, p.pod.containerId, await installedConfig())).exitCode).toBe(0);
