@@ -30,8 +30,13 @@ function start(script: string, containerId: string | null = CID): ChildProcess {
   if (containerId !== null) env.CNI_CONTAINERID = containerId;
   const c = spawn('sh', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env });
   children.push(c);
+  exits.set(c, new Promise((r) => c.once('exit', r)));
   return c;
 }
+
+/** Resolves once `c` has exited, also when it exited before this was asked. */
+const exits = new Map<ChildProcess, Promise<unknown>>();
+const exited = (c: ChildProcess) => exits.get(c)!;
 
 const running = (pid: number) => {
   const st = readStat(pid);
@@ -64,9 +69,9 @@ describe('ProcProcesses.stop', () => {
 
   it('the delegate has exited but a child of its group still runs: the group is killed', async () => {
     const c = start('sleep 30 & echo $!');
+    const rec = spawnedProcess(c.pid!); // before any await: until this process reaps it, its /proc entry is there
     const child = Number(await firstLine(c));
-    const rec = spawnedProcess(c.pid!);
-    await new Promise((r) => c.once('exit', r));
+    await exited(c);
     await new Promise((r) => setTimeout(r, 50)); // reaped by this process
     expect(running(c.pid!)).toBe(false);
     expect(running(child)).toBe(true);
@@ -89,9 +94,9 @@ describe('ProcProcesses.stop', () => {
   // intermediate child (the group's leader) exited. Its daemon is in a group of the recorded pid, started later.
   it('a group whose leader has exited, of a process not started for the container: left alone, gone', async () => {
     const c = start('sleep 30 & echo $!', null);
+    const rec = spawnedProcess(c.pid!); // before any await: until this process reaps it, its /proc entry is there
     const daemon = Number(await firstLine(c));
-    const rec = spawnedProcess(c.pid!);
-    await new Promise((r) => c.once('exit', r));
+    await exited(c);
     await new Promise((r) => setTimeout(r, 50));
     expect(readStat(daemon)?.pgrp).toBe(c.pid);
     expect(await stopper.stop({ ...rec, startTime: rec.startTime - 1 }, CID)).toBe('gone');
@@ -100,6 +105,7 @@ describe('ProcProcesses.stop', () => {
 
   it('of an exited delegate, only the members started for its container are killed', async () => {
     const c = start('sleep 30 & echo $!; env -u CNI_CONTAINERID sleep 30 & echo $!');
+    const rec = spawnedProcess(c.pid!); // before any await: until this process reaps it, its /proc entry is there
     const lines = new Promise<string[]>((resolve) => {
       let text = '';
       c.stdout!.on('data', (b: Buffer) => {
@@ -109,8 +115,7 @@ describe('ProcProcesses.stop', () => {
       });
     });
     const [child, stranger] = (await lines).map(Number) as [number, number];
-    const rec = spawnedProcess(c.pid!);
-    await new Promise((r) => c.once('exit', r));
+    await exited(c);
     await new Promise((r) => setTimeout(r, 50));
     expect(await stopper.stop(rec, CID)).toBe('killed');
     expect(running(child)).toBe(false);
@@ -121,7 +126,7 @@ describe('ProcProcesses.stop', () => {
   it('a delegate that has ended is gone, and nothing is killed', async () => {
     const c = start('exit 0');
     const rec = spawnedProcess(c.pid!);
-    await new Promise((r) => c.once('exit', r));
+    await exited(c);
     await new Promise((r) => setTimeout(r, 50));
     expect(await stopper.stop(rec, CID)).toBe('gone');
     expect(await stopper.stop({ pid: 2 ** 22 + 7, startTime: 1 }, CID)).toBe('gone'); // above any pid_max
