@@ -113,7 +113,7 @@ export function deviceAllocator(input: PlanInput, held: readonly string[] = []) 
 }
 
 /** The annotation's attachments, planned as ADD plans them (hot-plug too: core/network-diff.ts). */
-export async function podAttachments(input: PlanInput, firstIndex: number, warnings: string[]) {
+async function podAttachments(input: PlanInput, firstIndex: number, warnings: string[]) {
   const { pod } = input;
   const annotation = pod?.annotations[ANNOTATIONS.networks];
   if (!pod || !annotation) return [];

@@ -10,13 +10,13 @@ import type { DaemonConfig } from './config.js';
 import type { Metrics } from './metrics.js';
 
 /** The `plugin` label of braid_delegate_duration_seconds for a type that resolved to no binary. */
-export const OTHER_PLUGIN = 'other';
+const OTHER_PLUGIN = 'other';
 
 /**
  * Times each delegate into braid_delegate_duration_seconds{plugin, command}. `plugin` is the delegate's `type` only
  * when a binary of that name was found (a NAD author must not grow the series without bound); else "other".
  */
-export function timedExec(exec: PluginExec, metrics: Metrics, resolves: (type: string) => boolean): PluginExec {
+function timedExec(exec: PluginExec, metrics: Metrics, resolves: (type: string) => boolean): PluginExec {
   return {
     async exec(call) {
       const t0 = performance.now();

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApiServer, type ApiServer } from '../support/apiserver/client.js';
 import { startBraidDaemon, type DaemonHandle } from '../support/daemon.js';
-import { bridge, hostLocal } from '../support/delegates.js';
+import { bridge, macvlanNadObject } from '../support/delegates.js';
 import { BRAID_BIN, cniEnv, NetnsLab, netnsPath, runBraid, TempDir } from '../support/netns.js';
 import { eventually } from '../support/wait.js';
 
@@ -29,20 +29,7 @@ const HOTPLUG =
   "dynamicNetworks is on: editing the pod's k8s.v1.cni.cncf.io/networks annotation attaches the networks added to it " +
   'and removes those taken out, live (docs/dynamic-networks.md)';
 
-const macvlanNad = (name: string, subnet: string) => ({
-  apiVersion: 'k8s.cni.cncf.io/v1',
-  kind: 'NetworkAttachmentDefinition',
-  metadata: { name, namespace: 'default' },
-  spec: {
-    config: JSON.stringify({
-      cniVersion: '1.0.0',
-      type: 'macvlan',
-      master: 'mvm0',
-      mode: 'bridge',
-      ipam: hostLocal(dir, subnet),
-    }),
-  },
-});
+const macvlanNad = (name: string, subnet: string) => macvlanNadObject(dir, name, subnet);
 const podObject = (name: string, networks: string, nodeName = 'node-a') => ({
   apiVersion: 'v1',
   kind: 'Pod',

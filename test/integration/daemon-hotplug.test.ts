@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApiServer, type ApiServer } from '../support/apiserver/client.js';
 import { startBraidDaemon, type DaemonHandle } from '../support/daemon.js';
-import { bridge, hostLocal } from '../support/delegates.js';
+import { bridge, hostLocal, macvlanNadObject } from '../support/delegates.js';
 import { cniEnv, leases, listFiles, NetnsLab, podLinks, runBraid, TempDir, type BraidRun } from '../support/netns.js';
 import { getInNetns, parseMetrics } from '../support/netns-http.js';
 import { TestPlugins } from '../support/test-plugin.js';
@@ -43,20 +43,7 @@ const podObject = (name: string, networks?: string) => ({
   },
   spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'x' }] },
 });
-const macvlanNad = (name: string, subnet: string, namespace = NS) => ({
-  apiVersion: 'k8s.cni.cncf.io/v1',
-  kind: 'NetworkAttachmentDefinition',
-  metadata: { name, namespace },
-  spec: {
-    config: JSON.stringify({
-      cniVersion: '1.0.0',
-      type: 'macvlan',
-      master: 'mvm0',
-      mode: 'bridge',
-      ipam: hostLocal(dir, subnet),
-    }),
-  },
-});
+const macvlanNad = (name: string, subnet: string, namespace = NS) => macvlanNadObject(dir, name, subnet, namespace);
 
 beforeAll(async () => {
   node = lab.node();

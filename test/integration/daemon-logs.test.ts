@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { startApiServer, type ApiServer } from '../support/apiserver/client.js';
 import { startBraidDaemon, type DaemonHandle } from '../support/daemon.js';
-import { bridge, hostLocal } from '../support/delegates.js';
+import { bridge, macvlanNadObject } from '../support/delegates.js';
 import { cniEnv, NetnsLab, runBraid, TempDir } from '../support/netns.js';
 import { eventually } from '../support/wait.js';
 
@@ -26,20 +26,7 @@ const pod = (name: string, networks: string) => ({
   },
   spec: { nodeName: 'node-a', containers: [{ name: 'c', image: 'x' }] },
 });
-const macvlanNad = (name: string, subnet: string) => ({
-  apiVersion: 'k8s.cni.cncf.io/v1',
-  kind: 'NetworkAttachmentDefinition',
-  metadata: { name, namespace: 'default' },
-  spec: {
-    config: JSON.stringify({
-      cniVersion: '1.0.0',
-      type: 'macvlan',
-      master: 'mvm0',
-      mode: 'bridge',
-      ipam: hostLocal(dir, subnet),
-    }),
-  },
-});
+const macvlanNad = (name: string, subnet: string) => macvlanNadObject(dir, name, subnet);
 
 const cni = (command: string, netns: string, name: string, id: string) =>
   runBraid({

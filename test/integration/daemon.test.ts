@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { startApiServer, type ApiServer } from '../support/apiserver/client.js';
 import { startBraidDaemon, socketRequest, type DaemonHandle } from '../support/daemon.js';
-import { bridge, hostLocal } from '../support/delegates.js';
+import { bridge, macvlanNadObject, nadObject } from '../support/delegates.js';
 import { cniEnv, leases, NetnsLab, podLinks, runBraid, TempDir } from '../support/netns.js';
 import { TestPlugins } from '../support/test-plugin.js';
 import { eventually, sleep } from '../support/wait.js';
@@ -18,14 +18,8 @@ let api: ApiServer;
 let daemon: DaemonHandle | undefined;
 
 const STATUS = 'k8s.v1.cni.cncf.io/network-status';
-const nad = (name: string, config: object) => ({
-  apiVersion: 'k8s.cni.cncf.io/v1',
-  kind: 'NetworkAttachmentDefinition',
-  metadata: { name, namespace: 'default' },
-  spec: { config: JSON.stringify(config) },
-});
-const macvlanNad = (name: string, subnet: string) =>
-  nad(name, { cniVersion: '1.0.0', type: 'macvlan', master: 'mvm0', mode: 'bridge', ipam: hostLocal(dir, subnet) });
+const nad = (name: string, config: object) => nadObject(name, config);
+const macvlanNad = (name: string, subnet: string) => macvlanNadObject(dir, name, subnet);
 const pod = (name: string, networks: string, uid = `uid-${name}`) => ({
   apiVersion: 'v1',
   kind: 'Pod',

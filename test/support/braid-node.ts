@@ -3,6 +3,7 @@
 // DaemonSet's init container run once and its daemon container started, with the in-cluster service account.
 import { startApiServer, type ApiServer } from './apiserver/client.js';
 import { startContainer, type ContainerHandle } from './container.js';
+import { nadObject } from './delegates.js';
 import { configMapData, containerOf, daemonSetPod, renderDeploy, type K8sObject } from './deploy.js';
 import type { NetnsLab } from './netns.js';
 import { NodeHost } from './node-host.js';
@@ -12,12 +13,7 @@ export const PRIMARY = '/etc/cni/net.d/10-pods.conflist';
 export const NODE_NAME = 'node-a';
 const PLUGINS = ['bridge', 'host-local', 'macvlan', 'loopback', 'portmap'];
 
-export const nad = (name: string, config: object) => ({
-  apiVersion: 'k8s.cni.cncf.io/v1',
-  kind: 'NetworkAttachmentDefinition',
-  metadata: { name, namespace: 'default' },
-  spec: { config: JSON.stringify(config) },
-});
+export const nad = (name: string, config: object) => nadObject(name, config);
 /** host-local without dataDir: leases go where the runtime's plugins put them, the host's /var/lib/cni/networks. */
 export const macvlanNad = (name: string, subnet: string) =>
   nad(name, {

@@ -73,3 +73,19 @@ export const bridgeTuning = (v: string, dir: string) => {
 
 /** The second delegate of every e2e case: it must come up as net1. */
 export const side = (v: string, dir: string) => ptp(v, dir, 'side-net', '10.98.0.0/24');
+
+/** A NetworkAttachmentDefinition as the API server (the stand-in) holds it. */
+export const nadObject = (name: string, config: object, namespace = 'default') => ({
+  apiVersion: 'k8s.cni.cncf.io/v1',
+  kind: 'NetworkAttachmentDefinition',
+  metadata: { name, namespace },
+  spec: { config: JSON.stringify(config) },
+});
+
+/** A macvlan NAD on the test node's veth master mvm0, its host-local leases under `dir`. */
+export const macvlanNadObject = (dir: string, name: string, subnet: string, namespace = 'default') =>
+  nadObject(
+    name,
+    { cniVersion: '1.0.0', type: 'macvlan', master: 'mvm0', mode: 'bridge', ipam: hostLocal(dir, subnet) },
+    namespace,
+  );
