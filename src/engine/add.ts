@@ -4,6 +4,7 @@ import { getArg } from '../cni/args.js';
 import { CniError, toCniError, type ErrorContext } from '../cni/errors.js';
 import { formatResult } from '../cni/result.js';
 import type { JsonObject } from '../cni/types.js';
+import { independent } from '../core/independence.js';
 import { buildNetworkStatus, type NetworkStatus } from '../core/network-status.js';
 import { planAttachments, type PlanInput, type PlannedAttachment } from '../core/plan.js';
 import { ListAddError } from './chain.js';
@@ -50,9 +51,12 @@ export function recording(deps: EngineDeps, plan: SavedPlan): EngineDeps {
   return { ...deps, exec };
 }
 
-/** `limit`: attachments at once after the default network; 1 (or `parallelAttach` off) is one after another. */
+/**
+ * `limit`: attachments at once after the default network; 1 (or `parallelAttach` off) is one after another, and so
+ * is a pod one of whose networks uses another's interface (core/independence.ts).
+ */
 async function attachAll(deps: EngineDeps, plan: SavedPlan, limit: number): Promise<Progress> {
-  const parallel = limit > 1;
+  const parallel = limit > 1 && independent(plan.attachments);
   const done: Attached[] = [];
   const started: PlannedAttachment[] = [];
   let failure: Failure | undefined;

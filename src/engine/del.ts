@@ -4,6 +4,7 @@
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { toConfList } from '../cni/conflist.js';
 import { idsProblem } from '../cni/request.js';
+import { independent } from '../core/independence.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import { delAttachment } from './attachment.js';
 import { UnrunnableDelegate } from './chain.js';
@@ -91,9 +92,10 @@ export interface DelOptions {
 }
 
 /**
- * Reverse of ADD's order: the secondary attachments first (at once when ADD ran them at once: they were
- * independent then, and are now), the default network last, since ADD attached it first and a secondary's plugin
- * may rely on it (routes via eth0, a CNI daemon reached through the pod network).
+ * With `parallelAttach`, every attachment at once, the default network beside the secondaries (at most `limit` of
+ * those): each plugin removes its own interface and releases its own addresses, from the host's side, and none of
+ * them uses the pod's other interfaces (core/independence.ts). Otherwise, and whenever one of them does use another's
+ * interface (`linkInContainer`), the reverse of ADD's order, one after another: the default network last.
  */
 async function delAttachments(
   deps: EngineDeps,
@@ -101,24 +103,27 @@ async function delAttachments(
   limit: number,
   foreign?: ForeignRecord,
 ): Promise<Array<[PlannedAttachment, CniError[]]>> {
-  const parallel = limit > 1;
+  const parallel = limit > 1 && independent(plan.attachments);
   const reversed = [...plan.attachments].reverse();
   const run = async (att: PlannedAttachment): Promise<[PlannedAttachment, CniError[]]> => [
     att,
     await delAttachment(deps, plan, att, foreign?.prevResults.get(att)),
   ];
   const out: Array<[PlannedAttachment, CniError[]]> = [];
-  if (parallel) {
-    for (const settled of await settleLimited(
-      reversed.filter((a) => !a.isDefault),
-      limit,
-      run,
-    )) {
-      if (settled.status === 'rejected') throw settled.reason;
-      out.push(settled.value);
-    }
+  if (!parallel) {
+    for (const att of reversed) out.push(await run(att));
+    return out;
   }
-  for (const att of parallel ? reversed.filter((a) => a.isDefault) : reversed) out.push(await run(att));
+  const defaults = Promise.allSettled(reversed.filter((a) => a.isDefault).map(run));
+  const secondaries = await settleLimited(
+    reversed.filter((a) => !a.isDefault),
+    limit,
+    run,
+  );
+  for (const settled of [...secondaries, ...(await defaults)]) {
+    if (settled.status === 'rejected') throw settled.reason;
+    out.push(settled.value);
+  }
   return out;
 }
 

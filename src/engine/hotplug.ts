@@ -19,6 +19,7 @@ import { planHotplug, type HotplugPlan } from '../core/network-diff.js';
 import type { PlanInput, PlannedAttachment } from '../core/plan.js';
 import type { PodInfo } from '../core/sources.js';
 import { recording } from './add.js';
+import { independent } from '../core/independence.js';
 import { addAttachment, type Attached, cacheKey, delAttachment } from './attachment.js';
 import { UnrunnableDelegate } from './chain.js';
 import { applyDefaultRoutes } from './default-route.js';
@@ -224,7 +225,9 @@ async function apply(deps: EngineDeps, plan: SavedPlan, hp: HotplugPlan, input: 
   const before = plan.attachments.filter((a) => !hp.remove.includes(a));
   if (hp.remove.length) deps.plans.save({ ...plan, attachments: [...before, ...adding] });
   hp.warnings.push(...(await restoreDefaultRoutes(deps, plan, hp.remove)));
-  const added = await addAll(rdeps, plan, adding, attachLimit(input.config));
+  // one at a time when any of the pod's networks uses another's interface (core/independence.ts)
+  const limit = independent([...before, ...adding]) ? attachLimit(input.config) : 1;
+  const added = await addAll(rdeps, plan, adding, limit);
   if ('err' in added) {
     await finish(deps, input, { ...plan, attachments: [...before, ...added.leftover] }, { failing: true });
     throw added.err;

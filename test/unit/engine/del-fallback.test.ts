@@ -283,14 +283,31 @@ describe('DEL with parallelAttach', () => {
   it.each([
     ['the saved plan', (_x: EngineHarness) => undefined],
     ['the result cache', (x: EngineHarness) => x.removeCache('plans')],
-  ])('from %s: the secondaries at once, the default network last', async (_name, prepare) => {
+  ])('from %s: every network at once, the default network too', async (_name, prepare) => {
     prepare(h);
     await h.run('DEL', { ...THREE, parallelAttach: true }, { containerId: 'c2' });
     const calls = h.calls();
-    expect(calls.at(-1)).toBe('main DEL eth0');
     expect([...calls].sort()).toEqual(['alloc DEL net1', 'main DEL eth0', 'third DEL net2', 'tune DEL net1']);
     expect(calls.indexOf('tune DEL net1')).toBeLessThan(calls.indexOf('alloc DEL net1')); // a chain is still in reverse
     expect(h.planFiles()).toEqual([]);
     expect(h.resultFiles()).toEqual([]);
+  });
+});
+
+describe("parallelAttach with a network on another of the pod's interfaces (linkInContainer)", () => {
+  const ON_NET1 = { cniVersion: '1.0.0', name: 'third-net', type: 'third', linkInContainer: true, master: 'net1' };
+  const DEPENDENT = { delegates: [MAIN, SIDE, ON_NET1], parallelAttach: true };
+  beforeEach(async () => {
+    await h.run('DEL', ADDED);
+    h.plugins.resetCalls();
+  });
+
+  it('ADD goes strictly in order and DEL strictly in reverse, one network after another', async () => {
+    await h.run('ADD', DEPENDENT, { containerId: 'c3', args: POD_ARGS });
+    expect(h.calls()).toEqual(['main ADD eth0', 'alloc ADD net1', 'tune ADD net1', 'third ADD net2']);
+    h.plugins.resetCalls();
+    await h.run('DEL', DEPENDENT, { containerId: 'c3' });
+    expect(h.calls()).toEqual(['third DEL net2', 'tune DEL net1', 'alloc DEL net1', 'main DEL eth0']);
+    expect(h.planFiles()).toEqual([]);
   });
 });

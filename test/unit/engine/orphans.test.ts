@@ -109,7 +109,7 @@ describe('DEL stops what a killed braid left running first', () => {
     await h.run('DEL', NETWORKS);
     expect(stops).toEqual([{ pid: o.pid, callsBefore: [] }]);
     expect(alive(o.pid!)).toBe(false);
-    expect(dels(h.calls())).toEqual(ALL_DELS);
+    expect(dels(h.calls()).sort()).toEqual([...ALL_DELS].sort()); // all at once: independent networks
     expect(h.deps.plans.running('c1', 'eth0')).toEqual([]);
     expect(h.planFiles()).toEqual([]);
   });
@@ -162,6 +162,6 @@ describe('DEL stops what a killed braid left running first', () => {
     await h.run('ADD', NETWORKS);
     expect(stops).toEqual([{ pid: o.pid, callsBefore: [] }]);
     expect(alive(o.pid!)).toBe(false);
-    expect(dels(h.calls().slice(0, 3))).toEqual(ALL_DELS);
+    expect(dels(h.calls().slice(0, 3)).sort()).toEqual([...ALL_DELS].sort());
   });
 });
