@@ -1,14 +1,17 @@
 // One HTTP/1.1 POST over a unix socket, by hand: the executable's way to the daemon. node:http costs the compiled
 // executable more to load than the whole rest of a forwarded call. The socket is bun's own (Bun.connect) in the
 // compiled executable and node:net elsewhere; both feed the same parser (http-response.ts) and end the same ways.
+import { bunRuntime, dialBun } from './bun-socket.js';
 import { responseParser, UnixPostError, type UnixPostResponse } from './http-response.js';
 import type { Dial } from './transport.js';
 
 export { responseParser, UnixPostError, type UnixPostResponse } from './http-response.js';
 
-/** Each transport is loaded only where it is used: node:net is what bun must not pay for. */
+/**
+ * node:net is loaded only where it is used: bun must not pay for it. bun-socket.ts loads nothing, and comes with
+ * this module: one module fewer to load on the call's path.
+ */
 async function dialer(): Promise<Dial> {
-  const { bunRuntime, dialBun } = await import('./bun-socket.js');
   const bun = bunRuntime();
   if (bun) return (socketPath, request, peer) => dialBun(bun, socketPath, request, peer);
   return (await import('./node-socket.js')).dialNode;

@@ -317,6 +317,63 @@ describe('responseParser', () => {
     q.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'));
     expect(() => q.push(Buffer.alloc(2000, '1'))).toThrow(/size line/);
   });
+
+  /** What one whole response reads as: its status and body, or the UnixPostError's kind and message. */
+  const read = (wire: string) => {
+    try {
+      const res = responseParser().push(Buffer.from(wire, 'latin1'));
+      return res && { status: res.status, body: res.body.toString('latin1') };
+    } catch (err) {
+      if (!(err instanceof UnixPostError)) throw err;
+      return { kind: err.kind, message: err.message };
+    }
+  };
+
+  // Read by hand, as /^HTTP\/1\.[01] (\d{3})(?: |$)/ and /^([0-9a-fA-F]+)[ \t]*(?:;.*)?$/ read them before.
+  const NOT_HTTP = 'not HTTP';
+  it.each([
+    ['HTTP/1.1 200 OK', 200],
+    ['HTTP/1.0 404', 404],
+    ['HTTP/1.1 999 ', 999],
+    ['HTTP/1.1 200OK', NOT_HTTP],
+    ['HTTP/1.1 2000 OK', NOT_HTTP],
+    ['HTTP/1.1 20 OK', NOT_HTTP],
+    ['HTTP/1.2 200 OK', NOT_HTTP],
+    ['HTTP/1.1  200 OK', NOT_HTTP],
+    ['HTTP/1.1 2a0 OK', NOT_HTTP],
+    ['http/1.1 200 OK', NOT_HTTP],
+    [' HTTP/1.1 200 OK', NOT_HTTP],
+  ])('status line %j: %s', (line, status) => {
+    const out = read(`${line}\r\nContent-Length: 2\r\n\r\nok`);
+    if (status === NOT_HTTP) expect(out).toMatchObject({ kind: 'unreachable', message: /^not an HTTP response/ });
+    else expect(out).toEqual({ status, body: 'ok' });
+  });
+
+  const BAD = 'bad chunk size';
+  it.each([
+    ['2', 'ok'],
+    ['02 \t ;a=b;c', 'ok'],
+    ['2;', 'ok'],
+    [' 2', BAD],
+    ['2 x', BAD],
+    ['2;a\rb', BAD],
+    ['0x2', BAD],
+    ['', BAD],
+    ['-2', BAD],
+  ])('chunk size line %j: %j', (line, body) => {
+    const out = read(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${line}\r\nok\r\n0\r\n\r\n`);
+    if (body === BAD) expect(out).toMatchObject({ kind: 'bad-body', message: /^bad chunk size/ });
+    else expect(out).toEqual({ status: 200, body });
+  });
+
+  it('a Content-Length is decimal digits and nothing else', () => {
+    expect(read('HTTP/1.1 200 OK\r\nContent-Length: 02\r\n\r\nok')).toEqual({ status: 200, body: 'ok' });
+    for (const length of ['+2', '2.0', '0x2', '2 2', '-1'])
+      expect(read(`HTTP/1.1 200 OK\r\nContent-Length: ${length}\r\n\r\nok`)).toMatchObject({
+        kind: 'bad-body',
+        message: /^bad Content-Length/,
+      });
+  });
 });
 
 describe('forwardToDaemon', () => {
