@@ -10,5 +10,4 @@ export const usesPodLinks = (att: Pick<PlannedAttachment, 'conf'>): boolean =>
   att.conf.plugins.some((p) => p.linkInContainer === true);
 
 /** No attachment uses another's interface: each may be added (after the default) and removed at the same time. */
-export const independent = (atts: ReadonlyArray<Pick<PlannedAttachment, 'conf'>>): boolean =>
-  !atts.some(usesPodLinks);
+export const independent = (atts: ReadonlyArray<Pick<PlannedAttachment, 'conf'>>): boolean => !atts.some(usesPodLinks);
