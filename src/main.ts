@@ -5,6 +5,11 @@ import type { readSync, writeSync } from 'node:fs';
 import { forwardToDaemon } from './app/shim.js';
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'spawn-helper' && process.argv.length === 3) {
+    // The daemon's long-lived delegate starter (src/app/spawn-helper.ts): it loads only that.
+    await (await import('./app/spawn-helper.js')).runSpawnHelper();
+    return;
+  }
   if (process.argv.length > 2) {
     const { runCli } = await import('./cli/index.js');
     process.exitCode = await runCli(process.argv);

@@ -43,7 +43,8 @@ async function setUp() {
     dir,
     kubeconfig: apiServer.kubeconfig,
     cacheDir: ctx.cacheDir,
-    extra: daemonExtra(opts),
+    // as deployed: the image's braid starts the delegates (ADR 0021), and goes down with a killed daemon
+    extra: { ...daemonExtra(opts), spawnHelper: builds.braid },
   });
   await ctx.daemon.start(0);
   const { pluginTimeoutSeconds } = opts;

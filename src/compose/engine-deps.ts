@@ -7,6 +7,7 @@ import type { ProcessIo } from '../cni/skel.js';
 import type { NodeConfig } from '../core/node-config.js';
 import type { EngineDeps, PluginExec, StatusWriter } from '../engine/ports.js';
 import { ProcessPluginExec } from '../invoke/process-exec.js';
+import type { PluginRunner } from '../invoke/spawn-plugin.js';
 import { ProcProcesses } from '../invoke/processes.js';
 import { ipRouteEditor } from '../invoke/route-editor.js';
 import { createLogger } from '../log/logger.js';
@@ -24,6 +25,8 @@ export interface DepsOptions {
   wrapExec?: (exec: PluginExec) => PluginExec;
   /** The daemon's `hostRoot`: delegates run chrooted into it (docs/adr/0013-where-delegates-run.md). */
   hostRoot?: string;
+  /** What starts delegate processes: the daemon's spawn helper (ADR 0021); runPlugin by default. */
+  runner?: PluginRunner;
 }
 
 /**
@@ -47,6 +50,7 @@ export function engineDeps(
     env: opts.processEnv ?? io.env,
     timeoutMs: config.pluginTimeoutSeconds * 1000,
     ...(opts.hostRoot ? { hostRoot: opts.hostRoot } : {}),
+    ...(opts.runner ? { runner: opts.runner } : {}),
     onStderr: (type, text) => log.debug({ plugin: type, stderr: text.trim() }, 'delegate stderr'),
   });
   return {

@@ -20,6 +20,11 @@ export interface DaemonConfig {
   drainSeconds: number;
   /** The host's `/` as the daemon's container sees it: delegates run chrooted into it (ADR 0013). */
   hostRoot?: string;
+  /**
+   * The compiled braid executable that starts delegates for the daemon (`braid spawn-helper`, ADR 0021); "" for none.
+   * Unset: the image's /usr/local/bin/braid when it is there.
+   */
+  spawnHelper?: string;
 }
 
 const invalid = (msg: string) => new CniError(ErrorCode.InvalidConfig, msg);
@@ -40,6 +45,7 @@ const DAEMON_KEYS = {
   maxConcurrentRequests: { ok: (v) => isWhole(v, 1), must: 'must be a whole number of at least 1' },
   drainSeconds: { ok: (v) => typeof v === 'number' && v >= 0, must: 'must be a number of at least 0' },
   hostRoot: { ok: isString, must: 'must be a string' },
+  spawnHelper: { ok: (v) => isString(v) && (v === '' || v.startsWith('/')), must: 'must be an absolute path, or ""' },
 } satisfies Record<string, Rule>;
 
 /**
@@ -136,6 +142,7 @@ export function parseDaemonConfig(raw: JsonObject, env: Record<string, string | 
     maxConcurrentRequests: own.maxConcurrentRequests as number,
     drainSeconds: own.drainSeconds as number,
     ...(hostRoot ? { hostRoot } : {}),
+    ...(given.spawnHelper !== undefined ? { spawnHelper: given.spawnHelper as string } : {}),
   };
 }
 

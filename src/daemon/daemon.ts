@@ -1,9 +1,10 @@
 // The braid daemon: the cluster caches, the CNI socket, metrics and health, and a drain on SIGTERM. Requests
 // run the same engine as the executable (serve.ts).
 import type { Server } from 'node:http';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { CniError, ErrorCode } from '../cni/errors.js';
+import { SpawnHelper } from '../invoke/spawner-client.js';
 import { createLogger } from '../log/logger.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { nodeDefaultsPathOf } from '../wire/protocol.js';
@@ -35,6 +36,37 @@ function registerGauges(metrics: Metrics, limiter: Limiter, cluster: Cluster): v
     'pods with a network-status write on its way',
     () => cluster.status.inFlight,
   );
+}
+
+/** The image's braid (Dockerfile): the spawn helper unless the configuration names another, or "" (ADR 0021). */
+export const DEFAULT_SPAWN_HELPER = '/usr/local/bin/braid';
+
+const isExecutableFile = (path: string) => {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/** The spawn helper, started; none when turned off, or when the default is not in this image. */
+function openSpawnHelper(cfg: DaemonConfig, log: Logger): SpawnHelper | undefined {
+  const path = cfg.spawnHelper ?? DEFAULT_SPAWN_HELPER;
+  if (path === '') return undefined;
+  if (!isExecutableFile(path)) {
+    if (cfg.spawnHelper !== undefined)
+      throw new CniError(
+        ErrorCode.InvalidConfig,
+        `"spawnHelper" ${path} is not an executable file`,
+        'point it at the compiled braid executable, or set it to "" to let the daemon start delegates itself',
+      );
+    log.info({ spawnHelper: path }, 'no spawn helper: the daemon starts delegates itself');
+    return undefined;
+  }
+  const helper = new SpawnHelper(path, (msg) => log.warn({ spawnHelper: path }, msg));
+  helper.start();
+  return helper;
 }
 
 /** /metrics, /healthz and /readyz; a listener that cannot start is fatal (a half-started daemon is worse than none). */
@@ -73,6 +105,7 @@ export async function startDaemon(
   const limiter = new Limiter(cfg.maxConcurrentRequests);
   registerGauges(metrics, limiter, cluster);
   let draining = false;
+  const spawner = openSpawnHelper(cfg, log);
   const nodeDefaults = Object.fromEntries(Object.entries(cfg.node.raw).filter(([k]) => k !== 'type'));
   writeFileAtomic(nodeDefaultsPathOf(cfg.socketPath), JSON.stringify(nodeDefaults), 0o644);
   const serve = requestServer({
@@ -83,13 +116,14 @@ export async function startDaemon(
     sources: cluster.sources,
     nodeDefaults,
     draining: () => draining,
+    ...(spawner ? { runner: spawner.run } : {}),
   });
   // Metrics first: the socket appears only once every listener is up.
   const servers = await metricsListener(cfg, metrics, cluster, () => draining);
   const explain = explainEndpoint({ cfg, caches: cluster.caches, nodeDefaults });
   servers.push(await listenOnSocket(cfg.socketPath, serve, () => !draining, { [EXPLAIN_PATH]: explain }));
   cluster.start();
-  const hotplug = startHotplug({ cfg, log, metrics, limiter, cluster });
+  const hotplug = startHotplug({ cfg, log, metrics, limiter, cluster, ...(spawner ? { runner: spawner.run } : {}) });
   log.info({ socket: cfg.socketPath, metrics: cfg.metricsAddress }, 'braid daemon serving');
 
   return {
@@ -107,6 +141,7 @@ export async function startDaemon(
       ]);
       cluster.stop();
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+      spawner?.stop();
       log.info('braid daemon stopped');
     },
   };

@@ -6,6 +6,7 @@ import { engineDeps } from '../compose/engine-deps.js';
 import type { NodeConfig } from '../core/node-config.js';
 import type { EngineDeps, PluginExec, StatusWriter } from '../engine/ports.js';
 import { findPlugin } from '../invoke/find.js';
+import type { PluginRunner } from '../invoke/spawn-plugin.js';
 import type { DaemonConfig } from './config.js';
 import type { Metrics } from './metrics.js';
 
@@ -40,6 +41,8 @@ export interface DaemonDepsOptions {
   status: StatusWriter;
   /** The environment delegates inherit (PATH, …): the runtime's for its requests. */
   processEnv: Record<string, string | undefined>;
+  /** The daemon's spawn helper, when it has one (ADR 0021). */
+  runner?: PluginRunner;
 }
 
 /** engineDeps with the daemon's host root and timed delegates. `io.env.CNI_PATH` is the delegates' search path. */
@@ -59,5 +62,6 @@ export function daemonEngineDeps(config: NodeConfig, io: ProcessIo, o: DaemonDep
     processEnv: o.processEnv,
     wrapExec: (e) => timedExec(e, o.metrics, resolves),
     ...(hostRoot ? { hostRoot } : {}),
+    ...(o.runner ? { runner: o.runner } : {}),
   });
 }

@@ -22,6 +22,7 @@ import type { NodeConfig } from '../core/node-config.js';
 import type { EngineDeps, PodRef, SavedPlan, Sources, StatusWriter } from '../engine/ports.js';
 import { Backoff } from '../k8s/retry.js';
 import type { CachedPod } from '../k8s/trim.js';
+import type { PluginRunner } from '../invoke/spawn-plugin.js';
 import type { Cluster } from './cluster.js';
 import type { DaemonConfig } from './config.js';
 import { daemonEngineDeps } from './delegate-deps.js';
@@ -44,6 +45,8 @@ export interface HotplugOptions {
   debounceMs?: number;
   /** The longest wait between tries of a failing hot-plug. */
   maxBackoffMs?: number;
+  /** The spawn helper's runner, when the daemon has one (ADR 0021). */
+  runner?: PluginRunner;
 }
 
 interface PodState {
@@ -160,7 +163,15 @@ export class HotplugWatcher {
   private deps(config: NodeConfig, path: string[]): EngineDeps {
     const { cfg, log, metrics } = this.o;
     const io = { env: { CNI_PATH: path.join(':') }, stdin: '', stdout: () => undefined, stderr: () => undefined };
-    return daemonEngineDeps(config, io, { cfg, log, metrics, status: this.o.sources.status, processEnv: process.env });
+    const { runner } = this.o;
+    return daemonEngineDeps(config, io, {
+      cfg,
+      log,
+      metrics,
+      status: this.o.sources.status,
+      processEnv: process.env,
+      runner,
+    });
   }
 
   /** The pod's saved plans, from a listing of the node's made at most once per scan pass. */
@@ -254,6 +265,7 @@ export function startHotplug(o: {
   metrics: Metrics;
   limiter: Limiter;
   cluster: Cluster;
+  runner?: PluginRunner;
 }): HotplugWatcher | undefined {
   if (!o.cfg.node.dynamicNetworks) return undefined;
   const { cluster } = o;

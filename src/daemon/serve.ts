@@ -6,6 +6,7 @@ import { runSkel } from '../cni/skel.js';
 import type { JsonObject } from '../cni/types.js';
 import { parseNodeConfig, withNodeDefaults } from '../core/node-config.js';
 import type { Sources, StatusWriter } from '../engine/ports.js';
+import type { PluginRunner } from '../invoke/spawn-plugin.js';
 import { handle } from '../engine/verbs.js';
 import type { DaemonReply, DaemonRequest } from '../wire/protocol.js';
 import type { DaemonConfig } from './config.js';
@@ -21,6 +22,8 @@ export interface ServeContext {
   sources: Sources & { status: StatusWriter };
   nodeDefaults: JsonObject;
   draining: () => boolean;
+  /** The spawn helper's runner, when the daemon has one (ADR 0021). */
+  runner?: PluginRunner;
 }
 
 const shuttingDown = JSON.stringify(
@@ -43,7 +46,15 @@ export function requestServer(ctx: ServeContext): (r: DaemonRequest) => Promise<
           // The daemon's node keys are the defaults; the runtime's config wins key by key (issue 8).
           const config = parseNodeConfig(withNodeDefaults(req.config, ctx.nodeDefaults));
           // Delegates get the runtime's environment and the host's root, as if the runtime ran them (ADR 0013).
-          const deps = daemonEngineDeps(config, io, { cfg, log, metrics, status: sources.status, processEnv: r.env });
+          const status = sources.status;
+          const deps = daemonEngineDeps(config, io, {
+            cfg,
+            log,
+            metrics,
+            status,
+            processEnv: r.env,
+            runner: ctx.runner,
+          });
           return handle(req, { config, deps, src: sources });
         },
         (err) => {

@@ -3,7 +3,7 @@ import { CniError, ErrorCode } from '../cni/errors.js';
 import type { Env } from '../cni/request.js';
 import { isObject } from '../cni/types.js';
 import { findPlugin } from './find.js';
-import { runPlugin, type RunOutcome } from './spawn-plugin.js';
+import { type PluginRunner, runPlugin, type RunOutcome } from './spawn-plugin.js';
 import type { PluginCall, PluginExec } from '../engine/ports.js';
 
 export interface ProcessPluginExecOptions {
@@ -21,6 +21,8 @@ export interface ProcessPluginExecOptions {
   /** Where delegates' stderr goes (a logger), never braid's stdout. */
   onStderr?: (type: string, text: string) => void;
   sleep?: (ms: number) => Promise<void>;
+  /** What starts the plugin process: runPlugin unless the daemon's spawn helper does (ADR 0021). */
+  runner?: PluginRunner;
 }
 
 /** Set in every delegate's environment: braid refuses to run as a delegate of itself (under another name, too). */
@@ -57,7 +59,8 @@ export class ProcessPluginExec implements PluginExec {
   private run(path: string, call: PluginCall, env: Record<string, string>): Promise<RunOutcome> {
     const [file, args] = this.opts.hostRoot ? [CHROOT, [this.opts.hostRoot, path]] : [path, []];
     const { stdin, onSpawn } = call;
-    return runPlugin(file, args, { stdin, env, timeoutMs: this.opts.timeoutMs, ...(onSpawn ? { onSpawn } : {}) });
+    const run = this.opts.runner ?? runPlugin;
+    return run(file, args, { stdin, env, timeoutMs: this.opts.timeoutMs, ...(onSpawn ? { onSpawn } : {}) });
   }
 }
 

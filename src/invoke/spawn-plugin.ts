@@ -36,6 +36,9 @@ export interface RunOptions {
   onSpawn?: (p: DelegateProcess) => () => void;
 }
 
+/** Starts a plugin and resolves once it is over: runPlugin itself, or the daemon's spawn helper (spawner-client.ts). */
+export type PluginRunner = (file: string, args: string[], o: RunOptions) => Promise<RunOutcome>;
+
 /**
  * Calls `onSpawn` for a started child. The child cannot have been reaped yet (this runs before the event loop turns),
  * so its /proc entry names it. A failure kills the child, which has been given nothing to act on.

@@ -7,6 +7,7 @@
 // Issue 11: a pod Multus attached before braid took over the node (Multus' record in the host's /var/lib/cni/multus)
 // is deleted by the daemon, which reads that record through /hostroot, and by the in-process DEL with the daemon down.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { BraidNode, macvlanNad, nad, podObject, PRIMARY } from '../support/braid-node.js';
 import { attachAsMultus, type Json, type MultusDelegate, type MultusPod } from '../support/multus-node.js';
 import { cniEnv, NetnsLab, netnsPath, podLinks } from '../support/netns.js';
@@ -141,7 +142,7 @@ beforeAll(async () => {
   const seed = [
     macvlanNad('mv-a', '192.168.90.0/24'),
     nad('flannel-like', { cniVersion: '1.0.0', type: 'hostfile' }),
-    ...['p1', 'p2', 'p4'].map((p) => podObject(p, 'mv-a')),
+    ...['p0', 'p1', 'p2', 'p4'].map((p) => podObject(p, 'mv-a')),
     podObject('p3', 'flannel-like'),
   ];
   // clusterNetwork in daemon.json: a node key the daemon holds for every request (issue 8 item 8).
@@ -168,6 +169,17 @@ describe('braid deployed on a node', () => {
       clusterNetwork: PRIMARY,
       daemonSocket: '/run/braid/braid.sock',
     });
+  });
+
+  it("the daemon's delegates are started by its spawn helper, the image's braid (ADR 0021)", async () => {
+    const pid = n.daemon!.pid;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const cmdlines = children.map((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').filter(Boolean));
+    expect(cmdlines).toContainEqual(['/usr/local/bin/braid', 'spawn-helper']);
+    const ns = lab.pod();
+    expect((await braid('ADD', ns, 'p0', 'c0', await installedConfig())).exitCode).toBe(0);
+    expect((await braid('DEL', ns, 'p0', 'c0', await installedConfig())).exitCode).toBe(0);
+    expect(n.daemon!.logs()).not.toMatch(/spawn helper/);
   });
 
   it("delegates write their leases into the host's /var/lib/cni, which a daemon restart does not lose", async () => {

@@ -96,6 +96,18 @@ describe('parseDaemonConfig', () => {
       /"metricsAddress" must be a string/,
     ],
     ['a relative hostRoot', { hostRoot: 'hostroot' }, { NODE_NAME: 'n' }, /"hostRoot" must be an absolute path/],
+    [
+      'a relative spawnHelper',
+      { spawnHelper: 'braid' },
+      { NODE_NAME: 'n' },
+      /"spawnHelper" must be an absolute path, or ""/,
+    ],
+    [
+      'a spawnHelper of false',
+      { spawnHelper: false },
+      { NODE_NAME: 'n' },
+      /"spawnHelper" must be an absolute path, or ""/,
+    ],
     ['a nodeName that is not a string', { nodeName: 42 }, {}, /"nodeName" must be a string/],
     ['an empty nodeName', { nodeName: '' }, { NODE_NAME: 'n' }, /needs "nodeName"/],
     ['drainSeconds "10"', { drainSeconds: '10' }, { NODE_NAME: 'n' }, /"drainSeconds" must be a number of at least 0/],
@@ -106,6 +118,12 @@ describe('parseDaemonConfig', () => {
     const err = rejected(() => parseDaemonConfig(raw, env));
     expect(err.code).toBe(7);
     expect(err.message).toMatch(msg);
+  });
+
+  it('keeps spawnHelper as given, "" (none) included, and leaves it unset otherwise (the image\'s braid)', () => {
+    expect(parseDaemonConfig({ spawnHelper: '/opt/braid' }, { NODE_NAME: 'n' }).spawnHelper).toBe('/opt/braid');
+    expect(parseDaemonConfig({ spawnHelper: '' }, { NODE_NAME: 'n' }).spawnHelper).toBe('');
+    expect('spawnHelper' in parseDaemonConfig({}, { NODE_NAME: 'n' })).toBe(false);
   });
 
   it('accepts drainSeconds 0 (exit at once)', () => {

@@ -1,0 +1,139 @@
+// `braid spawn-helper`: the daemon's delegate starter (docs/adr/0021-spawn-helper.md). A small long-lived child of
+// the daemon that starts each delegate with bun's spawn (vfork and exec), so that the daemon's event loop never
+// stops for a fork of its own ~60 MiB: Node's libuv forks, and waits for the exec, on the loop (issue 9).
+// It decides nothing: it starts what it is told, holds the child's stdin until the daemon has recorded the process,
+// and reports the exit and the output. Without the daemon (stdin closed) it exits; what it started runs on, as it
+// would had the daemon started it itself (ADR 0019 covers those).
+import { readStat } from '../invoke/processes.js';
+import { frame, lineSplitter, type SpawnerEvent, type SpawnerRequest } from '../invoke/spawner-wire.js';
+
+/** The parts of bun's API used here; Bun is not in @types/node. */
+interface Child {
+  pid: number;
+  stdin: { write(data: string): unknown; end(): unknown };
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+  exited: Promise<number>;
+  exitCode: number | null;
+  signalCode: string | null;
+}
+interface BunApi {
+  spawn(
+    cmd: string[],
+    o: { env: Record<string, string>; stdin: 'pipe'; stdout: 'pipe'; stderr: 'pipe'; detached: true },
+  ): Child;
+  stdin: { stream(): ReadableStream<Uint8Array> };
+}
+
+type Send = (ev: SpawnerEvent) => void;
+
+const killGroup = (pid: number) => {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+};
+
+/** Reports `exit` when the child exits and `done` once its pipes are closed too. */
+function watch(id: number, child: Child, send: Send, children: Map<number, Child>): void {
+  const stdout = new Response(child.stdout).text();
+  const stderr = new Response(child.stderr).text();
+  void child.exited.then(() => send({ ev: 'exit', id }));
+  void Promise.all([child.exited, stdout, stderr]).then(([, out, err]) => {
+    children.delete(id);
+    const signal = child.signalCode ?? undefined;
+    const exitCode = signal === undefined && child.exitCode !== null ? child.exitCode : undefined;
+    send({
+      ev: 'done',
+      id,
+      ...(exitCode !== undefined ? { exitCode } : {}),
+      ...(signal ? { signal } : {}),
+      stdout: out,
+      stderr: err,
+    });
+  });
+}
+
+/** Starts one delegate in its own process group (setsid), as the daemon's own spawn would. */
+function spawnOne(
+  bun: BunApi,
+  req: Extract<SpawnerRequest, { op: 'spawn' }>,
+  send: Send,
+  children: Map<number, Child>,
+): void {
+  let child: Child;
+  try {
+    child = bun.spawn([req.file, ...req.args], {
+      env: req.env,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      detached: true,
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    send({ ev: 'failed', id: req.id, message: e.message, ...(e.code ? { code: e.code } : {}) });
+    return;
+  }
+  // Not reaped yet: this runs before the event loop turns, so /proc still has it even if it has exited.
+  const st = readStat(child.pid);
+  if (!st) {
+    killGroup(child.pid);
+    send({ ev: 'failed', id: req.id, message: `/proc/${child.pid}/stat cannot be read` });
+    return;
+  }
+  children.set(req.id, child);
+  send({ ev: 'spawned', id: req.id, pid: child.pid, startTime: st.startTime });
+  watch(req.id, child, send, children);
+}
+
+function giveStdin(child: Child, data: string): void {
+  try {
+    child.stdin.write(data);
+    void Promise.resolve(child.stdin.end()).catch(() => undefined);
+  } catch {
+    // EPIPE: a plugin that does not read its stdin (VERSION) is fine
+  }
+}
+
+function handle(bun: BunApi, req: SpawnerRequest, send: Send, children: Map<number, Child>): void {
+  switch (req.op) {
+    case 'spawn':
+      spawnOne(bun, req, send, children);
+      return;
+    case 'stdin': {
+      const child = children.get(req.id);
+      if (child) giveStdin(child, req.data);
+      return;
+    }
+    case 'drop': {
+      const child = children.get(req.id);
+      if (child) killGroup(child.pid);
+      return;
+    }
+  }
+}
+
+export async function runSpawnHelper(): Promise<void> {
+  const bun = (globalThis as { Bun?: BunApi }).Bun;
+  if (!bun) {
+    process.stderr.write('braid spawn-helper runs only as the compiled executable (dist/braid)\n');
+    process.exitCode = 1;
+    return;
+  }
+  const children = new Map<number, Child>();
+  const send: Send = (ev) => void process.stdout.write(frame(ev));
+  const onChunk = lineSplitter((line) => {
+    let req: SpawnerRequest;
+    try {
+      req = JSON.parse(line) as SpawnerRequest;
+    } catch {
+      process.stderr.write(`braid spawn-helper: a request that is not JSON was ignored\n`);
+      return;
+    }
+    handle(bun, req, send, children);
+  });
+  const decoder = new TextDecoder();
+  for await (const chunk of bun.stdin.stream()) onChunk(decoder.decode(chunk, { stream: true }));
+}
