@@ -1,7 +1,7 @@
 // `braid daemon` as deployed (dist/braid-daemon.mjs on Node with the DaemonSet's flags), its /metrics and its
 // memory from /proc. The bench process runs inside the node netns, so the daemon does too.
 import { spawn } from 'node:child_process';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { NODE_NAME } from './configs.mjs';
@@ -51,7 +51,11 @@ export async function startDaemon({
       ...extra,
     }),
   );
-  const args = argv ? argv(file) : [...DEPLOYED_FLAGS, bundle, '--config', file];
+  // BRAID_BENCH_CPU_PROF=<dir>: each daemon writes a V8 CPU profile there when it stops (docs: bench/README.md).
+  const prof = process.env.BRAID_BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BRAID_BENCH_CPU_PROF}`]
+    : [];
+  const args = argv ? argv(file) : [...DEPLOYED_FLAGS, ...prof, bundle, '--config', file];
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
   let logs = '';
@@ -135,6 +139,28 @@ const kib = (text, field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)
 
 /** Resident set size now (MiB). */
 export const rssMiB = (pid) => kib(status(pid), 'VmRSS') / 1024;
+/** The daemon's spawn helper (`braid spawn-helper`, ADR 0021): its pid, or undefined when it has none. */
+export function helperPid(daemonPid) {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === daemonPid && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('spawn-helper'))
+        return Number(name);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+/** The spawn helper's RSS (MiB); 0 without one. Much of it is the executable's pages, shared with other braid runs. */
+export const helperRssMiB = (daemonPid) => {
+  const pid = helperPid(daemonPid);
+  return pid === undefined ? 0 : rssMiB(pid);
+};
+
 /** Peak resident set size since start or since resetPeak (MiB). */
 export const peakMiB = (pid) => kib(status(pid), 'VmHWM') / 1024;
 /** Resets VmHWM to the current RSS (proc(5): clear_refs "5"); false when the kernel refuses. */

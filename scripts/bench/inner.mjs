@@ -8,7 +8,7 @@ import { apiCountPhase } from './apicount.mjs';
 import { startApiServer } from './apiserver.mjs';
 import { burstPhase, burstPodName } from './burst.mjs';
 import { allNads, podObject, writeLocalStore } from './configs.mjs';
-import { rssMiB, selfHostRoot, startDaemon } from './daemon.mjs';
+import { helperRssMiB, rssMiB, selfHostRoot, startDaemon } from './daemon.mjs';
 import { chrootCost, latencyPhase, MAIN_KEYS, mainPodName, startupPhase } from './latency.mjs';
 import { memoryLab } from './memory.mjs';
 import { judgeGoals } from './goals.mjs';
@@ -74,6 +74,8 @@ async function run() {
       dir,
       kubeconfig: ctx.api.kubeconfig,
       cacheDir: ctx.daemonCacheDir,
+      // As deployed: the image's braid starts the delegates (ADR 0021).
+      extra: { spawnHelper: builds.braid },
     });
     stops.push(() => ctx.daemon.stop());
     // A second daemon for the latency phase only: hostRoot set, so every delegate runs through chroot (as deployed).
@@ -84,12 +86,23 @@ async function run() {
       name: 'daemon-hostroot',
       kubeconfig: ctx.api.kubeconfig,
       cacheDir: join(dir, 'cache-daemon-hostroot'),
-      extra: { hostRoot },
+      extra: { hostRoot, spawnHelper: builds.braid },
     });
     stops.push(() => ctx.daemonHostRoot.stop());
+    // And one whose own event loop forks every delegate, for the spawn helper's gain (ADR 0021).
+    ctx.daemonNoHelper = await startDaemon({
+      bundle: builds.daemon,
+      dir,
+      name: 'daemon-nohelper',
+      kubeconfig: ctx.api.kubeconfig,
+      cacheDir: join(dir, 'cache-daemon-nohelper'),
+      extra: { spawnHelper: '' },
+    });
+    stops.push(() => ctx.daemonNoHelper.stop());
     await sleep(2000);
     results.daemonIdle = {
       rssMiB: Math.round(rssMiB(ctx.daemon.pid) * 10) / 10,
+      helperRssMiB: Math.round(helperRssMiB(ctx.daemon.pid) * 10) / 10,
       cachedNads: await ctx.daemon.gauge('braid_cached_nads'),
       cachedPods: await ctx.daemon.gauge('braid_cached_pods'),
     };

@@ -2,6 +2,8 @@
 // two macvlan networks, for local, daemon and thin mode with parallelAttach on and off, daemon mode once more with
 // hostRoot (delegates chrooted, as deployed), and Multus thin when MULTUS_BIN is set, against the floor, all
 // interleaved round by round. Also the executable's start-up and what the chroot costs.
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { braidConfig, multusConfig, podNetworks } from './configs.mjs';
 import { progressLine, runRounds, summarize } from './rounds.mjs';
@@ -14,6 +16,7 @@ export const MAIN_KEYS = [
   'local-sequential',
   'daemon-parallel',
   'daemon-sequential',
+  'daemon-nohelper-parallel',
   'daemon-hostroot-parallel',
   'daemon-hostroot-sequential',
   'thin-parallel',
@@ -27,6 +30,7 @@ export const LABELS = {
   'local-sequential': 'local mode, parallelAttach off',
   'daemon-parallel': 'daemon mode, parallelAttach on',
   'daemon-sequential': 'daemon mode, parallelAttach off',
+  'daemon-nohelper-parallel': 'daemon mode, no spawn helper, parallelAttach on',
   'daemon-hostroot-parallel': 'daemon mode, hostRoot, parallelAttach on',
   'daemon-hostroot-sequential': 'daemon mode, hostRoot, parallelAttach off',
   'thin-parallel': 'thin mode, parallelAttach on',
@@ -70,6 +74,19 @@ export function mainScenarios(ctx) {
         ctx.daemon,
       ),
     );
+    const own = 'daemon-nohelper-parallel';
+    const nh = ctx.daemonNoHelper;
+    if (nh && parallel)
+      out.push(
+        exeScenario(
+          own,
+          braidBin,
+          braidConfig('daemon', { ...common(own, parallel), cacheDir: nh.cacheDir, daemonSocket: nh.socket }),
+          sandbox(own),
+          mainPodName(own),
+          nh,
+        ),
+      );
     const chrooted = `daemon-hostroot-${suffix}`;
     const hr = ctx.daemonHostRoot;
     if (hr)
@@ -132,8 +149,25 @@ export async function latencyPhase(ctx) {
 }
 
 /** VERSION of dist/braid against a Go plugin: the cost of starting the executable. */
+/**
+ * An empty program compiled as dist/braid is (bun --compile --bytecode): bun's own start-up on this machine, the
+ * floor under the executable's overhead. Undefined when bun cannot build it here.
+ */
+function emptyBunProgram(ctx) {
+  const src = join(ctx.dir, 'empty.ts');
+  const out = join(ctx.dir, 'build', 'bun-empty');
+  writeFileSync(src, 'export {};\n');
+  const bun = join(ctx.root, 'node_modules', '.bin', 'bun');
+  const r = spawnSync(bun, ['build', '--compile', '--bytecode', '--format=esm', src, '--outfile', out], {
+    stdio: 'ignore',
+  });
+  return r.status === 0 ? out : undefined;
+}
+
 export async function startupPhase(ctx) {
   const scenarios = [versionScenario('bridge', '/usr/lib/cni/bridge'), versionScenario('braid', ctx.braidBin)];
+  const empty = emptyBunProgram(ctx);
+  if (empty) scenarios.push(versionScenario('bun-empty', empty));
   if (ctx.multus) scenarios.push(versionScenario('multus', ctx.multus.bin));
   const raw = await runRounds(scenarios, {
     rounds: ctx.opts.versionRuns,

@@ -8,6 +8,13 @@ const ms2 = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 const signed = (x, digits = 2) => (Number.isFinite(x) && x >= 0 ? `+${ms2(x, digits)}` : ms2(x, digits));
 const trio = (s) => (s ? [ms(s.median), ms(s.p90), ms(s.p99)] : ['–', '–', '–']);
 
+const STARTUP_LABELS = {
+  bridge: '/usr/lib/cni/bridge (Go)',
+  braid: 'dist/braid (bun)',
+  'bun-empty': "an empty program compiled as dist/braid is (bun's own start)",
+  multus: 'Multus',
+};
+
 export function printReport(r) {
   const out = [];
   out.push(
@@ -25,7 +32,7 @@ export function printReport(r) {
 
   out.push('', `Executable start-up: VERSION, ${r.settings.versionRuns} runs`);
   const st = Object.entries(r.startup).map(([k, s]) => [
-    k === 'bridge' ? '/usr/lib/cni/bridge (Go)' : k === 'braid' ? 'dist/braid (bun)' : 'Multus',
+    STARTUP_LABELS[k] ?? k,
     ...trio(s),
     k === 'bridge' ? 'floor' : times(s.vsGo),
   ]);
@@ -155,6 +162,8 @@ export function printReport(r) {
     ["idle, the bench's NADs and pods cached", mib(r.daemonIdle.rssMiB)],
     ["at the burst's peak", mib(b.daemonRssPeakMiB)],
   ];
+  if (r.daemonIdle.helperRssMiB)
+    mem.push(['its spawn helper (`braid spawn-helper`, ADR 0021), idle', mib(r.daemonIdle.helperRssMiB)]);
   if (r.memory)
     mem.push([
       `${r.memory.nads} NADs + ${r.memory.pods} pods cached (synced in ${r.memory.syncedMs} ms; heap ${r.memory.heapUsedMiB} MiB)`,
