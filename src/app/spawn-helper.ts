@@ -2,8 +2,9 @@
 // the daemon that starts each delegate with bun's spawn (vfork and exec), so that the daemon's event loop never
 // stops for a fork of its own ~60 MiB: Node's libuv forks, and waits for the exec, on the loop (issue 9).
 // It decides nothing: it starts what it is told, holds the child's stdin until the daemon has recorded the process,
-// and reports the exit and the output. Without the daemon (stdin closed) it exits; what it started runs on, as it
-// would had the daemon started it itself (ADR 0019 covers those).
+// and reports the exit and the output. Without the daemon (its stdin closed) it closes the stdin of every process not
+// yet given one (each reads EOF and acts on nothing, as when the daemon itself died holding the pipe) and exits once
+// the rest are over: what was given its config runs on, as it would had the daemon started it (ADR 0019).
 import { readStat } from '../invoke/processes.js';
 import { frame, lineSplitter, type SpawnerEvent, type SpawnerRequest } from '../invoke/spawner-wire.js';
 
@@ -17,15 +18,26 @@ interface Child {
   exitCode: number | null;
   signalCode: string | null;
 }
+interface SpawnOptions {
+  env: Record<string, string>;
+  stdin: 'pipe';
+  stdout: 'pipe';
+  stderr: 'pipe';
+  detached: true;
+}
 interface BunApi {
-  spawn(
-    cmd: string[],
-    o: { env: Record<string, string>; stdin: 'pipe'; stdout: 'pipe'; stderr: 'pipe'; detached: true },
-  ): Child;
+  spawn(cmd: string[], o: SpawnOptions): Child;
   stdin: { stream(): ReadableStream<Uint8Array> };
 }
 
 type Send = (ev: SpawnerEvent) => void;
+
+interface Started {
+  child: Child;
+  /** Given its stdin (or its stdin closed): nothing more is held for it. */
+  fed: boolean;
+}
+type Children = Map<number, Started>;
 
 const killGroup = (pid: number) => {
   try {
@@ -35,10 +47,14 @@ const killGroup = (pid: number) => {
   }
 };
 
+/** All of a pipe, decoded as runPlugin decodes it (Buffer keeps a leading BOM; Response.text() drops it). */
+const drain = async (stream: ReadableStream<Uint8Array>) =>
+  Buffer.from(await new Response(stream).arrayBuffer()).toString('utf8');
+
 /** Reports `exit` when the child exits and `done` once its pipes are closed too. */
-function watch(id: number, child: Child, send: Send, children: Map<number, Child>): void {
-  const stdout = new Response(child.stdout).text();
-  const stderr = new Response(child.stderr).text();
+function watch(id: number, child: Child, send: Send, children: Children): void {
+  const stdout = drain(child.stdout);
+  const stderr = drain(child.stderr);
   void child.exited.then(() => send({ ev: 'exit', id }));
   void Promise.all([child.exited, stdout, stderr]).then(([, out, err]) => {
     children.delete(id);
@@ -56,60 +72,48 @@ function watch(id: number, child: Child, send: Send, children: Map<number, Child
 }
 
 /** Starts one delegate in its own process group (setsid), as the daemon's own spawn would. */
-function spawnOne(
-  bun: BunApi,
-  req: Extract<SpawnerRequest, { op: 'spawn' }>,
-  send: Send,
-  children: Map<number, Child>,
-): void {
+function spawnOne(bun: BunApi, req: Extract<SpawnerRequest, { op: 'spawn' }>, send: Send, children: Children): void {
   let child: Child;
   try {
-    child = bun.spawn([req.file, ...req.args], {
-      env: req.env,
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      detached: true,
-    });
+    const o: SpawnOptions = { env: req.env, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', detached: true };
+    child = bun.spawn([req.file, ...req.args], o);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     send({ ev: 'failed', id: req.id, message: e.message, ...(e.code ? { code: e.code } : {}) });
     return;
   }
-  // Not reaped yet: this runs before the event loop turns, so /proc still has it even if it has exited.
-  const st = readStat(child.pid);
-  if (!st) {
-    killGroup(child.pid);
-    send({ ev: 'failed', id: req.id, message: `/proc/${child.pid}/stat cannot be read` });
-    return;
-  }
-  children.set(req.id, child);
-  send({ ev: 'spawned', id: req.id, pid: child.pid, startTime: st.startTime });
+  // Not reaped yet: this runs before the event loop turns, so /proc still has it even if it has exited. Without a
+  // start time the daemon cannot record it, and fails the call as its own spawn would.
+  const startTime = req.record ? readStat(child.pid)?.startTime : undefined;
+  children.set(req.id, { child, fed: false });
+  send({ ev: 'spawned', id: req.id, pid: child.pid, ...(startTime !== undefined ? { startTime } : {}) });
   watch(req.id, child, send, children);
 }
 
-function giveStdin(child: Child, data: string): void {
+function giveStdin(s: Started, data: string): void {
+  if (s.fed) return;
+  s.fed = true;
   try {
-    child.stdin.write(data);
-    void Promise.resolve(child.stdin.end()).catch(() => undefined);
+    if (data) s.child.stdin.write(data);
+    void Promise.resolve(s.child.stdin.end()).catch(() => undefined);
   } catch {
     // EPIPE: a plugin that does not read its stdin (VERSION) is fine
   }
 }
 
-function handle(bun: BunApi, req: SpawnerRequest, send: Send, children: Map<number, Child>): void {
+function handle(bun: BunApi, req: SpawnerRequest, send: Send, children: Children): void {
   switch (req.op) {
     case 'spawn':
       spawnOne(bun, req, send, children);
       return;
     case 'stdin': {
-      const child = children.get(req.id);
-      if (child) giveStdin(child, req.data);
+      const started = children.get(req.id);
+      if (started) giveStdin(started, req.data);
       return;
     }
     case 'drop': {
-      const child = children.get(req.id);
-      if (child) killGroup(child.pid);
+      const started = children.get(req.id);
+      if (started) killGroup(started.child.pid);
       return;
     }
   }
@@ -122,18 +126,19 @@ export async function runSpawnHelper(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const children = new Map<number, Child>();
+  const children: Children = new Map();
   const send: Send = (ev) => void process.stdout.write(frame(ev));
   const onChunk = lineSplitter((line) => {
     let req: SpawnerRequest;
     try {
       req = JSON.parse(line) as SpawnerRequest;
     } catch {
-      process.stderr.write(`braid spawn-helper: a request that is not JSON was ignored\n`);
+      process.stderr.write('a request that is not JSON was ignored\n'); // the daemon logs these lines
       return;
     }
     handle(bun, req, send, children);
   });
   const decoder = new TextDecoder();
   for await (const chunk of bun.stdin.stream()) onChunk(decoder.decode(chunk, { stream: true }));
+  for (const started of children.values()) giveStdin(started, '');
 }

@@ -21,7 +21,8 @@ const HOST_FILE_PLUGIN = `#!/bin/sh
 # Like flannel: reads a file only the host has (/run/flannel/subnet.env) and answers from it.
 . /run/flannel/subnet.env
 case "$CNI_COMMAND" in
-ADD) printf '{"cniVersion":"1.0.0","interfaces":[{"name":"%s","sandbox":"%s"}],"ips":[{"address":"%s","interface":0}]}' "$CNI_IFNAME" "$CNI_NETNS" "$FLANNEL_SUBNET" ;;
+ADD) echo "$PPID" >> /run/flannel/parents
+    printf '{"cniVersion":"1.0.0","interfaces":[{"name":"%s","sandbox":"%s"}],"ips":[{"address":"%s","interface":0}]}' "$CNI_IFNAME" "$CNI_NETNS" "$FLANNEL_SUBNET" ;;
 VERSION) printf '{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}' ;;
 esac
 `;
@@ -142,8 +143,8 @@ beforeAll(async () => {
   const seed = [
     macvlanNad('mv-a', '192.168.90.0/24'),
     nad('flannel-like', { cniVersion: '1.0.0', type: 'hostfile' }),
-    ...['p0', 'p1', 'p2', 'p4'].map((p) => podObject(p, 'mv-a')),
-    podObject('p3', 'flannel-like'),
+    ...['p1', 'p2', 'p4'].map((p) => podObject(p, 'mv-a')),
+    ...['p0', 'p3'].map((p) => podObject(p, 'flannel-like')),
   ];
   // clusterNetwork in daemon.json: a node key the daemon holds for every request (issue 8 item 8).
   n = await BraidNode.start(lab, {
@@ -175,9 +176,12 @@ describe('braid deployed on a node', () => {
     const pid = n.daemon!.pid;
     const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
     const cmdlines = children.map((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').split('\0').filter(Boolean));
-    expect(cmdlines).toContainEqual(['/usr/local/bin/braid', 'spawn-helper']);
+    const helper = children[cmdlines.findIndex((c) => c.join(' ') === '/usr/local/bin/braid spawn-helper')];
+    expect(helper).toBeDefined();
     const ns = lab.pod();
     expect((await braid('ADD', ns, 'p0', 'c0', await installedConfig())).exitCode).toBe(0);
+    // the flannel-like plugin wrote its parent's pid: the helper, not the daemon (chroot execs the plugin in place)
+    expect((await n.host.run(['cat', '/run/flannel/parents'])).stdout.trim().split('\n')).toEqual([helper]);
     expect((await braid('DEL', ns, 'p0', 'c0', await installedConfig())).exitCode).toBe(0);
     expect(n.daemon!.logs()).not.toMatch(/spawn helper/);
   });

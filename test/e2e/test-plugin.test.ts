@@ -166,6 +166,8 @@ describe('DEL with parallelAttach', () => {
   it('removes every network at once, the default network too, and forgets the container', async () => {
     expect((await braid('ADD')).exitCode).toBe(0);
     plugins.resetCalls();
+    // each waits until all three are running: one after another, the first would give up
+    for (const p of ['tp-main', 'tp-s1', 'tp-s2']) plugins.answer(p, 'DEL', { barrier: 3 });
     expect((await braid('DEL')).exitCode).toBe(0);
     const dels = plugins
       .calls()

@@ -1,6 +1,6 @@
 // The scriptable test plugin (test/support/plugins/test-plugin), installed under any names in a bin dir.
 // It logs every call to <dir>/calls.jsonl and answers from <dir>/<name>.<COMMAND>.json.
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './netns.js';
 
@@ -24,6 +24,8 @@ export interface Answer {
   stdout?: string;
   stderr?: string;
   sleep?: number;
+  /** Wait until this many calls with a barrier are running at once (up to 5 s), else fail with code 11. */
+  barrier?: number;
 }
 
 export class TestPlugins {
@@ -66,5 +68,6 @@ export class TestPlugins {
 
   resetCalls(): void {
     rmSync(join(this.dir, 'calls.jsonl'), { force: true });
+    for (const f of readdirSync(this.dir)) if (f.startsWith('barrier.')) rmSync(join(this.dir, f), { force: true });
   }
 }

@@ -285,6 +285,13 @@ describe('DEL with parallelAttach', () => {
     ['the result cache', (x: EngineHarness) => x.removeCache('plans')],
   ])('from %s: every network at once, the default network too', async (_name, prepare) => {
     prepare(h);
+    // each waits until all three are running: one after another, the first would give up
+    for (const [plugin, command] of [
+      ['main', 'DEL'],
+      ['third', 'DEL'],
+      ['tune', 'DEL'],
+    ] as const)
+      h.plugins.answer(plugin, command, { barrier: 3 });
     await h.run('DEL', { ...THREE, parallelAttach: true }, { containerId: 'c2' });
     const calls = h.calls();
     expect([...calls].sort()).toEqual(['alloc DEL net1', 'main DEL eth0', 'third DEL net2', 'tune DEL net1']);
