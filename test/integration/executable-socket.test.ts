@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { unixPost, UnixPostError } from '../../src/wire/unix-post.js';
 import { listenOnSocket } from '../../src/daemon/socket-server.js';
 import type { DaemonRequest } from '../../src/wire/protocol.js';
+import { cniEnv } from '../support/netns.js';
 import { rawHttpServer } from '../support/raw-http-server.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -214,11 +215,7 @@ const EXECUTABLES = [
 describe.each(EXECUTABLES)('%s as the runtime runs it, forwarding to a daemon', (_name, exe) => {
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
-    CNI_COMMAND: 'ADD',
-    CNI_CONTAINERID: 'c1',
-    CNI_NETNS: '/var/run/netns/x',
-    CNI_IFNAME: 'eth0',
-    CNI_PATH: '/opt/cni/bin',
+    ...cniEnv({ command: 'ADD', containerId: 'c1', netns: '/var/run/netns/x', ifname: 'eth0', path: '/opt/cni/bin' }),
   };
   const stdinFor = (socket: string) =>
     JSON.stringify({ cniVersion: '1.0.0', name: 'braid', type: 'braid', daemonSocket: socket });

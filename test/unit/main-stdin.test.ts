@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { DaemonRequest } from '../../src/wire/protocol.js';
+import { cniEnv } from '../support/netns.js';
 import { rawHttpServer, type RawServer } from '../support/raw-http-server.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,11 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'braid-main-stdin-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const env = {
   PATH: process.env.PATH ?? '/usr/bin:/bin',
-  CNI_COMMAND: 'ADD',
-  CNI_CONTAINERID: 'c1',
-  CNI_NETNS: '/var/run/netns/x',
-  CNI_IFNAME: 'eth0',
-  CNI_PATH: '/opt/cni/bin',
+  ...cniEnv({ command: 'ADD', containerId: 'c1', netns: '/var/run/netns/x', ifname: 'eth0', path: '/opt/cni/bin' }),
 };
 
 let daemon: RawServer;
