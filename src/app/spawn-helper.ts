@@ -6,6 +6,7 @@
 // yet given one (each reads EOF and acts on nothing, as when the daemon itself died holding the pipe) and exits once
 // the rest are over: what was given its config runs on, as it would had the daemon started it (ADR 0019).
 import { readStat } from '../invoke/processes.js';
+import { killGroup } from '../invoke/spawn-plugin.js';
 import { frame, lineSplitter, type SpawnerEvent, type SpawnerRequest } from '../invoke/spawner-wire.js';
 
 /** The parts of bun's API used here; Bun is not in @types/node. */
@@ -38,14 +39,6 @@ interface Started {
   fed: boolean;
 }
 type Children = Map<number, Started>;
-
-const killGroup = (pid: number) => {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // gone already
-  }
-};
 
 /** All of a pipe, decoded as runPlugin decodes it (Buffer keeps a leading BOM; Response.text() drops it). */
 const drain = async (stream: ReadableStream<Uint8Array>) =>

@@ -1,9 +1,10 @@
 // The braid daemon: the cluster caches, the CNI socket, metrics and health, and a drain on SIGTERM. Requests
 // run the same engine as the executable (serve.ts).
 import type { Server } from 'node:http';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { CniError, ErrorCode } from '../cni/errors.js';
+import { isExecutableFile } from '../invoke/find.js';
 import { SpawnHelper } from '../invoke/spawner-client.js';
 import { createLogger } from '../log/logger.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -40,15 +41,6 @@ function registerGauges(metrics: Metrics, limiter: Limiter, cluster: Cluster): v
 
 /** The image's braid (Dockerfile): the spawn helper unless the configuration names another, or "" (ADR 0021). */
 export const DEFAULT_SPAWN_HELPER = '/usr/local/bin/braid';
-
-const isExecutableFile = (path: string) => {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-};
 
 /** The spawn helper, started; none when turned off, or when the default is not in this image. */
 function openSpawnHelper(cfg: DaemonConfig, log: Logger): SpawnHelper | undefined {

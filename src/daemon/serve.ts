@@ -46,12 +46,11 @@ export function requestServer(ctx: ServeContext): (r: DaemonRequest) => Promise<
           // The daemon's node keys are the defaults; the runtime's config wins key by key (issue 8).
           const config = parseNodeConfig(withNodeDefaults(req.config, ctx.nodeDefaults));
           // Delegates get the runtime's environment and the host's root, as if the runtime ran them (ADR 0013).
-          const status = sources.status;
           const deps = daemonEngineDeps(config, io, {
             cfg,
             log,
             metrics,
-            status,
+            status: sources.status,
             processEnv: r.env,
             runner: ctx.runner,
           });

@@ -5,19 +5,24 @@ import { join } from 'node:path';
 import { CniError, ErrorCode } from '../cni/errors.js';
 import { checkPluginType } from '../cni/plugin-type.js';
 
+/** A regular file this process may execute (a directory can be "executable" too). */
+export function isExecutableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The plugin's path as seen from `root` (the host's root when the daemon runs delegates chrooted). */
 export function findPlugin(type: string, searchPath: string[], root = ''): string {
   checkPluginType(type);
   const dirs = [...new Set(searchPath)]; // binDir is often in CNI_PATH too; name each directory once
   for (const dir of dirs) {
     const candidate = join(dir, type);
-    try {
-      if (!statSync(root + candidate).isFile()) continue;
-      accessSync(root + candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; try the next directory
-    }
+    if (isExecutableFile(root + candidate)) return candidate;
   }
   throw new CniError(
     ErrorCode.InvalidConfig,

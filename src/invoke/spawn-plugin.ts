@@ -28,6 +28,15 @@ export function killGroup(pid: number | undefined): void {
   }
 }
 
+/** Forgets a delegate's record; one left behind is only looked at by a DEL, which finds the process gone. */
+export function forgetQuietly(forget: () => void): void {
+  try {
+    forget();
+  } catch {
+    // left for that DEL
+  }
+}
+
 export interface RunOptions {
   stdin: string;
   env: Record<string, string>;
@@ -75,11 +84,7 @@ export function runPlugin(file: string, args: string[], o: RunOptions): Promise<
       settled = true;
       clearTimeout(timer);
       if (!exited) killGroup(child.pid);
-      try {
-        done();
-      } catch {
-        // a record left behind is only looked at by a DEL, which finds the process gone
-      }
+      forgetQuietly(done);
       resolve({
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),

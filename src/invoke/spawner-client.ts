@@ -3,7 +3,14 @@
 // every decision: the timeout, killing the group, recording the process before it gets its stdin.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ownPidNs } from './processes.js';
-import { killGroup, type PluginRunner, runPlugin, type RunOptions, type RunOutcome } from './spawn-plugin.js';
+import {
+  forgetQuietly,
+  killGroup,
+  type PluginRunner,
+  runPlugin,
+  type RunOptions,
+  type RunOutcome,
+} from './spawn-plugin.js';
 import { frame, lineSplitter, parseEvent, type SpawnerEvent, type SpawnerRequest } from './spawner-wire.js';
 
 interface Call {
@@ -241,11 +248,7 @@ export class SpawnHelper {
     this.calls.delete(id);
     clearTimeout(call.timer);
     if (!call.exited) killGroup(call.pid);
-    try {
-      call.done();
-    } catch {
-      // a record left behind is only looked at by a DEL, which finds the process gone
-    }
+    forgetQuietly(call.done);
     call.resolve({ stdout: '', stderr: '', timedOut: call.timedOut, ...r });
   }
 }
