@@ -4,6 +4,7 @@ import type { NetworkStatus } from '../core/network-status.js';
 import type { PodRef } from '../engine/ports.js';
 import type { ApiClient } from '../k8s/api.js';
 import { EventSender, type SandboxView } from '../k8s/events.js';
+import { afterTheAnswer } from '../k8s/status-writer.js';
 import { bumpEvent, createEvent, type EventSpec } from '../k8s/resources.js';
 
 export interface DaemonEventsOptions extends SandboxView {
@@ -26,10 +27,15 @@ export class DaemonEvents {
     });
   }
 
+  /** Sent once the answer that caused it is on its way, as the status write is (issue 9). */
+  private send(e: EventSpec): void {
+    void afterTheAnswer().then(() => this.sender.send(e));
+  }
+
   /** One AddedInterface per attachment: "Add net1 [10.1.1.5] from ns/nad". */
   added(pod: PodRef, status: NetworkStatus[]): void {
     for (const s of status) {
-      this.sender.send({
+      this.send({
         pod,
         host: this.o.host,
         type: 'Normal',
@@ -40,13 +46,13 @@ export class DaemonEvents {
   }
 
   addFailed(pod: PodRef, err: Error): void {
-    this.sender.send({ pod, host: this.o.host, type: 'Warning', reason: 'BraidAddFailed', message: err.message });
+    this.send({ pod, host: this.o.host, type: 'Warning', reason: 'BraidAddFailed', message: err.message });
   }
 
   /** Dynamic networks (issue 13): one RemovedInterface per attachment a hot-plug removed: "Remove net1 from ns/nad". */
   removed(pod: PodRef, removed: Array<{ name: string; ifname: string }>): void {
     for (const a of removed)
-      this.sender.send({
+      this.send({
         pod,
         host: this.o.host,
         type: 'Normal',
@@ -57,12 +63,12 @@ export class DaemonEvents {
 
   /** A hot-plug that failed (it is retried): the pod keeps what it had, less what was removed. */
   hotplugFailed(pod: PodRef, err: Error): void {
-    this.sender.send({ pod, host: this.o.host, type: 'Warning', reason: 'BraidHotplugFailed', message: err.message });
+    this.send({ pod, host: this.o.host, type: 'Warning', reason: 'BraidHotplugFailed', message: err.message });
   }
 
   /** One SelectionWarning per thing ADD read past without failing the pod, e.g. an unknown selection key. */
   warned(pod: PodRef, warnings: string[]): void {
     for (const message of warnings)
-      this.sender.send({ pod, host: this.o.host, type: 'Warning', reason: 'SelectionWarning', message });
+      this.send({ pod, host: this.o.host, type: 'Warning', reason: 'SelectionWarning', message });
   }
 }

@@ -58,6 +58,9 @@ function stamp<V extends number | { at: number }>(map: Map<string, V>, key: stri
   for (const [k, v] of map) if (now - (typeof v === 'number' ? v : v.at) > keepMs) map.delete(k);
 }
 
+/** Resolves after the I/O of this turn of the event loop, a reply written in it included. */
+export const afterTheAnswer = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export class K8sStatusWriter implements StatusWriter {
   private readonly pending: DeferredWrites;
   /** When each pod last had a DEL (events.ts drops an Event whose sandbox is gone). */
@@ -164,8 +167,13 @@ export class K8sStatusWriter implements StatusWriter {
     return cached ? (cached.annotations[OWNER] ?? null) : undefined;
   }
 
+  /**
+   * In the background (the daemon), a job starts once the answer is on its way: the API client's few milliseconds of
+   * request building would otherwise run between the engine's result and the reply (issue 9).
+   */
   private inLane(key: string, job: () => Promise<void>): Promise<void> {
-    const run = (this.lanes.get(key) ?? Promise.resolve()).then(job);
+    const previous = this.lanes.get(key) ?? Promise.resolve();
+    const run = (this.o.background ? previous.then(afterTheAnswer) : previous).then(job);
     const tail = run.catch(() => undefined);
     this.lanes.set(key, tail);
     void tail.then(() => {
