@@ -1,5 +1,6 @@
 // The issue's goals, judged from the results: never asserted, printed with a pass/miss mark (or "n/m" when the
-// run did not measure it).
+// run did not measure it). Between them, context rows (status "context", no mark): what the same plugins reach
+// with no meta-plugin at all, so a reader sees which part of a miss is braid's and which is the machine's.
 const FULL_MEMORY = { nads: 10000, pods: 250 };
 
 const goal = (name, target, value, pass) => ({
@@ -8,6 +9,10 @@ const goal = (name, target, value, pass) => ({
   value,
   status: pass === undefined ? 'not measured' : pass ? 'pass' : 'miss',
 });
+const context = (name, value) => ({ goal: name, target: 'not a goal', value, status: 'context' });
+const x = (v) => (v == null ? '–' : `${v.toFixed(2)}x`);
+const ms1 = (v) => (v == null ? '–' : v.toFixed(1));
+const s2 = (msValue) => `${(msValue / 1000).toFixed(2)} s`;
 
 export function judgeGoals(r) {
   const out = [];
@@ -23,6 +28,23 @@ export function judgeGoals(r) {
       vsFloor != null ? vsFloor <= 1.0 : undefined,
     ),
   );
+
+  const pf = r.latency?.['floor-parallel'];
+  if (pf?.vsFloor)
+    out.push(
+      context(
+        'the plugins called directly, all networks at once',
+        `${x(pf.vsFloor.cycle)} the floor (ADD ${x(pf.vsFloor.add)}, DEL ${x(pf.vsFloor.del)}; cycle ${pf.cycle.median} vs ${floorCycle} ms)`,
+      ),
+    );
+  const cpu = r.cpu?.perCall;
+  if (cpu?.['daemon-parallel']?.vsFloor)
+    out.push(
+      context(
+        'CPU (user+sys) per ADD+DEL cycle in daemon mode',
+        `${x(cpu['daemon-parallel'].vsFloor.cycle)} the floor (${ms1(cpu['daemon-parallel'].cycle)} vs ${ms1(cpu.floor.cycle)} ms; all networks at once ${ms1(cpu['floor-parallel']?.cycle)} ms)`,
+      ),
+    );
 
   const multus = r.latency?.['multus-thin']?.cycle?.median;
   const vsMultus = multus && cycle ? Math.round((cycle / multus) * 100) / 100 : undefined;
@@ -51,16 +73,30 @@ export function judgeGoals(r) {
   );
 
   const b = r.burst;
+  // Each wave beside the same pods' plugins called directly, all pods at once.
+  const wave = (w) => {
+    const f = b.floor?.[w];
+    const what = w === 'add' ? ` the plugins called directly for the same ${b.pods} pods at once` : '';
+    const vs = f ? ` (${x(b.vsFloor?.[w])}${what}: ${s2(f.wallMs)})` : '';
+    return `${w.toUpperCase()} ${s2(b[w].wallMs)}${vs}, ${b[w].failures} failed`;
+  };
   out.push(
     goal(
       `burst of ${b?.pods ?? 30} pods ADDed at once through the daemon, no failure`,
       '< 2 s',
-      b
-        ? `ADD ${(b.add.wallMs / 1000).toFixed(2)} s, ${b.add.failures} failed; DEL ${(b.del.wallMs / 1000).toFixed(2)} s, ${b.del.failures} failed`
-        : 'n/a',
+      b ? `${wave('add')}; ${wave('del')}` : 'n/a',
       b ? b.add.wallMs < 2000 && b.add.failures === 0 && b.del.failures === 0 : undefined,
     ),
   );
+  const cores = r.machine?.cpus;
+  const busy = (w) => `${s2(w.cpuMs)} of CPU in ${s2(w.wallMs)}, ${w.coresBusy.toFixed(2)} of ${cores} cores`;
+  if (b?.add.cpuMs !== undefined && b.floor?.add.cpuMs !== undefined)
+    out.push(
+      context(
+        "the burst's ADD: CPU (user+sys) and the cores it kept busy",
+        `through the daemon ${busy(b.add)}; the plugins called directly ${busy(b.floor.add)}`,
+      ),
+    );
 
   const api = r.apiRequests?.['daemon-parallel'];
   out.push(
@@ -89,4 +125,4 @@ export function judgeGoals(r) {
   return out;
 }
 
-export const mark = (status) => (status === 'pass' ? '✓ pass' : status === 'miss' ? '✗ MISS' : '– n/m ');
+export const mark = (status) => ({ pass: '✓ pass', miss: '✗ MISS', context: '· info' })[status] ?? '– n/m ';

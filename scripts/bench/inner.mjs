@@ -8,6 +8,7 @@ import { apiCountPhase } from './apicount.mjs';
 import { startApiServer } from './apiserver.mjs';
 import { burstPhase, burstPodName } from './burst.mjs';
 import { allNads, podObject, writeLocalStore } from './configs.mjs';
+import { cpuPhase } from './cpu.mjs';
 import { helperRssMiB, rssMiB, selfHostRoot, startDaemon } from './daemon.mjs';
 import { chrootCost, latencyPhase, MAIN_KEYS, mainPodName, startupPhase } from './latency.mjs';
 import { memoryLab } from './memory.mjs';
@@ -53,6 +54,7 @@ async function run() {
     settings: {
       rounds: opts.rounds,
       scaleRounds: opts.scaleRounds,
+      cpuRounds: opts.cpuRounds,
       versionRuns: opts.versionRuns,
       apiCountRuns: opts.apiCountRuns,
       burstPods: opts.burstPods,
@@ -120,11 +122,16 @@ async function run() {
   );
   results.chroot = await chrootCost(ctx, results.latency);
   await ctx.daemonHostRoot.stop(); // the later phases use the first daemon only
+  results.cpu = await phase('cpu', `CPU per ADD and DEL, ${opts.cpuRounds} interleaved rounds`, () => cpuPhase(ctx));
   results.scaling = await phase('scaling', `1, 2, 4, 8 networks, ${opts.scaleRounds} interleaved rounds`, () =>
     scalingPhase(ctx),
   );
   results.apiRequests = await phase('api', 'API requests per ADD and DEL', () => apiCountPhase(ctx));
-  results.burst = await phase('burst', `burst of ${opts.burstPods} pods through the daemon`, () => burstPhase(ctx));
+  results.burst = await phase(
+    'burst',
+    `burst of ${opts.burstPods} pods through the daemon, then with the plugins called directly`,
+    () => burstPhase(ctx),
+  );
   while (stops.length) await stops.pop()();
   if (opts.memory) {
     results.memory = await phase(

@@ -1,17 +1,19 @@
 // The issue's scenario: ADD, DEL and the ADD+DEL cycle of a pod with a bridge + host-local default network and
 // two macvlan networks, for local, daemon and thin mode with parallelAttach on and off, daemon mode once more with
-// hostRoot (delegates chrooted, as deployed), and Multus thin when MULTUS_BIN is set, against the floor, all
-// interleaved round by round. Also the executable's start-up and what the chroot costs.
+// hostRoot (delegates chrooted, as deployed), and Multus thin when MULTUS_BIN is set, against the floor (and the
+// parallel floor: the same plugins, all networks at once), all interleaved round by round. Also the executable's
+// start-up and what the chroot costs.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { braidConfig, multusConfig, podNetworks } from './configs.mjs';
 import { progressLine, runRounds, summarize } from './rounds.mjs';
-import { exeScenario, floorScenario, versionScenario } from './scenarios.mjs';
+import { exeScenario, floorScenario, parallelFloorScenario, versionScenario } from './scenarios.mjs';
 
 /** The scenario keys, in the order they are reported (and the netns each gets, by index). */
 export const MAIN_KEYS = [
   'floor',
+  'floor-parallel',
   'local-parallel',
   'local-sequential',
   'daemon-parallel',
@@ -26,6 +28,7 @@ export const MAIN_KEYS = [
 
 export const LABELS = {
   floor: 'plugins called directly (floor)',
+  'floor-parallel': 'plugins called directly, all networks at once',
   'local-parallel': 'local mode, parallelAttach on',
   'local-sequential': 'local mode, parallelAttach off',
   'daemon-parallel': 'daemon mode, parallelAttach on',
@@ -45,7 +48,15 @@ export function mainScenarios(ctx) {
   const { dir, braidBin } = ctx;
   const sandbox = (key) => ctx.netns.main[MAIN_KEYS.indexOf(key)];
   const common = (key, parallel) => ({ dir, parallel, cacheDir: join(dir, `cache-${key}`) });
-  const out = [floorScenario('floor', podNetworks(dir, 3), sandbox('floor'), mainPodName('floor'))];
+  const out = [
+    floorScenario('floor', podNetworks(dir, 3), sandbox('floor'), mainPodName('floor')),
+    parallelFloorScenario(
+      'floor-parallel',
+      podNetworks(dir, 3),
+      sandbox('floor-parallel'),
+      mainPodName('floor-parallel'),
+    ),
+  ];
   for (const parallel of [true, false]) {
     const suffix = parallel ? 'parallel' : 'sequential';
     const local = `local-${suffix}`;

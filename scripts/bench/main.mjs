@@ -74,6 +74,7 @@ export async function main(argv = process.argv.slice(2), env = process.env) {
       main: lab.pods('m', MAIN_KEYS.length),
       scale: lab.pods('s', SCALE_MODES.length),
       burst: lab.pods('b', opts.burstPods),
+      burstFloor: lab.pods('f', opts.burstPods),
     };
     const plan = JSON.stringify({ root, dir, netns, opts, builds: snapshot(root, dir) });
     inner = spawn('ip', ['netns', 'exec', node, process.execPath, join(here, 'inner.mjs')], {

@@ -1,11 +1,13 @@
 // Command line: `npm run bench` (full run, about 10 minutes on 2 cores) or `npm run bench -- --quick` (about a
 // minute: fewer rounds, the memory part shrunk). Environment overrides for experiments: BENCH_ROUNDS,
-// BENCH_SCALE_ROUNDS, BENCH_VERSION_RUNS, BENCH_BURST_PODS, BENCH_NADS, BENCH_PODS; MULTUS_BIN adds Multus thin.
+// BENCH_SCALE_ROUNDS, BENCH_CPU_ROUNDS, BENCH_VERSION_RUNS, BENCH_BURST_PODS, BENCH_NADS, BENCH_PODS; MULTUS_BIN
+// adds Multus thin.
 import { parseArgs } from 'node:util';
 
 const FULL = {
   rounds: 180,
   scaleRounds: 50,
+  cpuRounds: 60,
   versionRuns: 60,
   apiCountRuns: 3,
   burstPods: 30,
@@ -15,6 +17,7 @@ const FULL = {
 const QUICK = {
   rounds: 10,
   scaleRounds: 3,
+  cpuRounds: 10,
   versionRuns: 15,
   apiCountRuns: 1,
   burstPods: 30,
@@ -25,6 +28,7 @@ const QUICK = {
 const ENV = {
   rounds: 'BENCH_ROUNDS',
   scaleRounds: 'BENCH_SCALE_ROUNDS',
+  cpuRounds: 'BENCH_CPU_ROUNDS',
   versionRuns: 'BENCH_VERSION_RUNS',
   burstPods: 'BENCH_BURST_PODS',
   memNads: 'BENCH_NADS',

@@ -1,4 +1,5 @@
 // The printed report: one table per phase, ratios against the floor of the same run, then the goals.
+import { CPU_KEYS } from './cpu.mjs';
 import { LABELS, MAIN_KEYS } from './latency.mjs';
 import { mark } from './goals.mjs';
 import { NETWORK_COUNTS, SCALE_MODES } from './scaling.mjs';
@@ -100,6 +101,39 @@ export function printReport(r) {
   );
   out.push(table([['', 'ADD', 'p90', 'p99', 'DEL', 'p90', 'p99'], ...oh]));
 
+  const cpu = r.cpu;
+  if (cpu) {
+    out.push(
+      '',
+      `CPU per ADD / DEL (ms, user+sys): mean of ${cpu.rounds} interleaved calls each (/proc counts CPU in ${1000 / cpu.clockTicksPerSecond} ms ticks: too coarse for a call's median)`,
+    );
+    const cr = CPU_KEYS.filter((k) => cpu.perCall[k]).map((k) => {
+      const c = cpu.perCall[k];
+      const v = c.vsFloor;
+      return [
+        LABELS[k],
+        ms(c.add),
+        ms(c.del),
+        ms(c.cycle),
+        ...(k === 'floor' ? ['floor', '', ''] : [times(v?.add), times(v?.del), times(v?.cycle)]),
+      ];
+    });
+    out.push(table([['', 'ADD', 'DEL', 'cycle', 'ADD×', 'DEL×', 'cycle×'], ...cr]));
+    const p = cpu.perCall['daemon-parallel']?.parts;
+    if (p) {
+      const part = (x) => `${ms(x?.add)} / ${ms(x?.del)}`;
+      const idle = cpu.daemonIdleMsPerSecond;
+      const bg = cpu.perCall['daemon-parallel'].backgroundTakenOff;
+      out.push(
+        `  daemon mode, ADD / DEL: the executable ${part(p.executable)}, the daemon ${part(p.daemon)}, its spawn helper with the delegates ${part(p.helper)};`,
+        `  each read from before the call until ${cpu.settleMs} ms after it, less the daemon's and its helper's background (${ms2(idle.daemon)} + ${ms2(idle.helper)} ms a second while the floors ran): ${part(bg)} ms a call taken off`,
+      );
+    }
+    for (const k of CPU_KEYS)
+      if (cpu.perCall[k]?.error)
+        out.push(`  ! ${LABELS[k]}: ${cpu.perCall[k].failures} failed call(s); first: ${cpu.perCall[k].error}`);
+  }
+
   out.push(
     '',
     `Growth with the number of networks (default + macvlans), ADD+DEL cycle, ${r.settings.scaleRounds} rounds`,
@@ -125,22 +159,35 @@ export function printReport(r) {
   }
 
   const b = r.burst;
-  out.push('', `Burst: ${b.pods} pods (3 networks each) ADDed at once through the daemon, then DELed at once`);
+  out.push(
+    '',
+    `Burst: ${b.pods} pods (3 networks each) ADDed at once through the daemon, then DELed at once; then the same with the plugins called directly (each pod's networks one after another, the pods at once); × = wall time against the plugins'; CPU (user+sys) of each wave ÷ its wall time = the cores it kept busy, of ${r.machine.cpus}`,
+  );
+  const burstRow = (label, w, vs) => [
+    label,
+    ms(w?.wallMs),
+    ms(w?.perPod.median),
+    ms(w?.perPod.p90),
+    ms(w?.perPod.p99),
+    String(w?.failures ?? '–'),
+    vs,
+    ms2(w?.cpuMs / 1000),
+    ms2(w?.coresBusy),
+  ];
   out.push(
     table([
-      ['', 'wall', 'per-pod p50', 'p90', 'p99', 'failures'],
-      ...['add', 'del'].map((w) => [
-        w.toUpperCase(),
-        ms(b[w].wallMs),
-        ms(b[w].perPod.median),
-        ms(b[w].perPod.p90),
-        ms(b[w].perPod.p99),
-        String(b[w].failures),
+      ['', 'wall', 'per-pod p50', 'p90', 'p99', 'failures', '×', 'CPU s', 'CPU ÷ wall'],
+      ...['add', 'del'].flatMap((w) => [
+        burstRow(`${w.toUpperCase()} through the daemon`, b[w], times(b.vsFloor?.[w])),
+        ...(b.floor ? [burstRow(`${w.toUpperCase()}, plugins called directly`, b.floor[w], 'floor')] : []),
       ]),
     ]),
   );
-  for (const w of ['add', 'del'])
+  for (const w of ['add', 'del']) {
     if (b[w].firstFailure) out.push(`  ! first ${w.toUpperCase()} failure: ${b[w].firstFailure}`);
+    if (b.floor?.[w].firstFailure)
+      out.push(`  ! first ${w.toUpperCase()} failure, plugins called directly: ${b.floor[w].firstFailure}`);
+  }
 
   out.push('', 'API requests per call (stand-in counters; reads = GET and LIST, Events are asynchronous POSTs)');
   const ap = Object.entries(r.apiRequests)

@@ -20,10 +20,12 @@ const niceMax = (v) => {
 };
 const SHORT = {
   floor: 'floor: plugins called directly',
+  'floor-parallel': 'plugins directly, all at once',
   'local-parallel': 'local, parallel',
   'local-sequential': 'local, sequential',
   'daemon-parallel': 'daemon, parallel',
   'daemon-sequential': 'daemon, sequential',
+  'daemon-nohelper-parallel': 'daemon, no spawn helper, parallel',
   'daemon-hostroot-parallel': 'daemon, hostRoot, parallel',
   'daemon-hostroot-sequential': 'daemon, hostRoot, sequential',
   'thin-parallel': 'thin, parallel',
