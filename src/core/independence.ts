@@ -9,5 +9,5 @@ import type { PlannedAttachment } from './plan.js';
 export const usesPodLinks = (att: Pick<PlannedAttachment, 'conf'>): boolean =>
   att.conf.plugins.some((p) => p.linkInContainer === true);
 
-/** No attachment uses another's interface: all may be added at once, the default network too, and removed at once. */
+/** No attachment uses another's interface: each may be added (after the default) and removed at the same time. */
 export const independent = (atts: ReadonlyArray<Pick<PlannedAttachment, 'conf'>>): boolean => !atts.some(usesPodLinks);

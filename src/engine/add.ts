@@ -52,29 +52,38 @@ export function recording(deps: EngineDeps, plan: SavedPlan): EngineDeps {
 }
 
 /**
- * `limit`: attachments at once, the default network among them (ADR 0008); 1 (or `parallelAttach` off) is one after
- * another, and so is a pod one of whose networks uses another's interface (core/independence.ts).
+ * `limit`: attachments at once after the default network; 1 (or `parallelAttach` off) is one after another, and so
+ * is a pod one of whose networks uses another's interface (core/independence.ts).
  */
 async function attachAll(deps: EngineDeps, plan: SavedPlan, limit: number): Promise<Progress> {
+  const parallel = limit > 1 && independent(plan.attachments);
   const done: Attached[] = [];
   const started: PlannedAttachment[] = [];
   let failure: Failure | undefined;
-  if (limit > 1 && independent(plan.attachments)) {
-    started.push(...plan.attachments);
-    const settled = await settleLimited(plan.attachments, limit, (a) => addAttachment(deps, plan, a));
+  if (parallel) {
+    // The default network first (it is the runtime's interface: product.md), then the others at once.
+    const [first, ...rest] = plan.attachments;
+    started.push(first!);
+    try {
+      done.push(await addAttachment(deps, plan, first!));
+    } catch (err) {
+      return { done, started, failure: { att: first!, err } };
+    }
+    started.push(...rest);
+    const settled = await settleLimited(rest, limit, (a) => addAttachment(deps, plan, a));
     settled.forEach((s, i) => {
       if (s.status === 'fulfilled') done.push(s.value);
-      else failure ??= { att: plan.attachments[i]!, err: s.reason };
+      else failure ??= { att: rest[i]!, err: s.reason };
     });
-    return { done, started, failure };
-  }
-  for (const att of plan.attachments) {
-    started.push(att);
-    try {
-      done.push(await addAttachment(deps, plan, att));
-    } catch (err) {
-      failure = { att, err };
-      break;
+  } else {
+    for (const att of plan.attachments) {
+      started.push(att);
+      try {
+        done.push(await addAttachment(deps, plan, att));
+      } catch (err) {
+        failure = { att, err };
+        break;
+      }
     }
   }
   return { done, started, failure };
