@@ -57,7 +57,7 @@ export type NodeConfigKeys = {
   logToStderr?: boolean;
   /** attach independent networks at once */
   parallelAttach?: boolean;
-  /** with `parallelAttach`, at most this many of a pod's networks are attached (and removed) at once, so one annotation cannot start hundreds of processes */
+  /** with `parallelAttach`, at most this many of a pod's secondary networks are attached (and removed) at once, so one annotation cannot start hundreds of processes; DEL removes the default network beside them */
   maxParallelAttachments?: number;
   /** daemon mode: when the `k8s.v1.cni.cncf.io/networks` annotation of a running pod on the node changes, the daemon attaches the networks added to it and removes those taken out, without restarting the pod (docs/dynamic-networks.md) */
   dynamicNetworks?: boolean;
@@ -175,7 +175,7 @@ export type NodeConfigFields = {
   logToStderr?: boolean;
   /** attach independent networks at once */
   parallelAttach: boolean;
-  /** with `parallelAttach`, at most this many of a pod's networks are attached (and removed) at once, so one annotation cannot start hundreds of processes */
+  /** with `parallelAttach`, at most this many of a pod's secondary networks are attached (and removed) at once, so one annotation cannot start hundreds of processes; DEL removes the default network beside them */
   maxParallelAttachments: number;
   /** daemon mode: when the `k8s.v1.cni.cncf.io/networks` annotation of a running pod on the node changes, the daemon attaches the networks added to it and removes those taken out, without restarting the pod (docs/dynamic-networks.md) */
   dynamicNetworks: boolean;

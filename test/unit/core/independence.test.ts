@@ -1,4 +1,5 @@
-// Which attachments may run at once: all of them unless a plugin's link is inside the pod (linkInContainer).
+// Which attachments may run at once: all of them unless a plugin's link is inside the pod (linkInContainer,
+// bond-cni's linksInContainer).
 import type { PluginConf } from '../../../src/cni/types.js';
 import { independent, usesPodLinks } from '../../../src/core/independence.js';
 
@@ -20,6 +21,12 @@ describe('usesPodLinks', () => {
       false,
     ],
     ['a bridge with host-local', [{ type: 'bridge', ipam: { type: 'host-local' } }], false],
+    [
+      "a bond of two of the pod's interfaces (bond-cni)",
+      [{ type: 'bond', mode: 'active-backup', linksInContainer: true, links: [{ name: 'net1' }, { name: 'net2' }] }],
+      true,
+    ],
+    ['a bond whose links are still on the host', [{ type: 'bond', linksInContainer: false }], false],
   ])('%s: %s', (_name, plugins, want) => {
     expect(usesPodLinks(att(...plugins))).toBe(want);
   });

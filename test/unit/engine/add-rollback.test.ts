@@ -407,3 +407,23 @@ describe('ADD readiness, on the injected clock', () => {
     expect(h.calls()).toEqual(ALL_ADDS);
   });
 });
+
+describe('ADD with parallelAttach', () => {
+  it('attaches the default network first, then the others at once; network-status keeps plan order', async () => {
+    const result = (ifname: string, n: number) => ({
+      cniVersion: '1.0.0',
+      interfaces: [{ name: ifname, sandbox: '/var/run/netns/fake' }],
+      ips: [{ address: `10.12${n}.0.2/24`, interface: 0 }],
+    });
+    // third answers at once, alloc only once third is running beside it: one after another, alloc would give up
+    h.plugins.answer('alloc', 'ADD', { barrier: 2, result: result('net1', 1) });
+    h.plugins.answer('third', 'ADD', { barrier: 2, result: result('net2', 2) });
+    await h.run('ADD', { ...NETWORKS, parallelAttach: true }, { args: POD_ARGS });
+    const adds = h.calls();
+    expect(adds[0]).toBe('main ADD eth0');
+    expect([...adds].sort()).toEqual([...ALL_ADDS].sort());
+    expect(adds.indexOf('alloc ADD net1')).toBeLessThan(adds.indexOf('tune ADD net1')); // a chain is still in order
+    const writes = h.status.calls.filter((s) => s.op === 'write');
+    expect(writes.map((w) => w.status.map((s) => s.interface))).toEqual([['eth0', 'net1', 'net2']]);
+  });
+});
