@@ -29,7 +29,10 @@ export class DaemonEvents {
 
   /** Sent once the answer that caused it is on its way, as the status write is (issue 9). */
   private send(e: EventSpec): void {
-    void afterTheAnswer().then(() => this.sender.send(e));
+    const madeAt = Date.now(); // a DEL handled before it is sent still stops its retries
+    void afterTheAnswer()
+      .then(() => this.sender.send(e, madeAt))
+      .catch((err: unknown) => this.o.log.warn({ err: String(err), reason: e.reason }, 'event not sent'));
   }
 
   /** One AddedInterface per attachment: "Add net1 [10.1.1.5] from ns/nad". */

@@ -76,8 +76,9 @@ export class EventSender {
     this.later = o.later ?? ((fn, ms) => setTimeout(fn, ms).unref());
   }
 
-  send(e: EventSpec): void {
-    void this.attempt(e, this.now(), new Backoff(1000, 10_000, this.o.random));
+  /** `madeAt`: when what it tells happened (a caller that defers sending gives it), for the sandbox check on retry. */
+  send(e: EventSpec, madeAt = this.now()): void {
+    void this.attempt(e, madeAt, new Backoff(1000, 10_000, this.o.random));
   }
 
   /** The count of a repeat of an Event created within AGGREGATE_MS, else a new Event. */
