@@ -27,17 +27,28 @@ const floorCalls = (ctx, command) => {
 
 /** Starts the calls at once; their wall time, per-pod times, failures and CPU (read `settleMs` after they end). */
 async function wave(start, meter, settleMs = 0) {
-  const before = meter();
+  // a process it reads may be gone (the spawn helper replaced): the wave then has no CPU figure
+  const read = () => {
+    try {
+      return meter();
+    } catch {
+      return undefined;
+    }
+  };
+  const before = read();
   const t0 = performance.now();
   const results = await Promise.all(start());
   const wallMs = performance.now() - t0;
   if (settleMs) await sleep(settleMs);
-  const cpu = cpuMs(ticksBetween(before, meter()));
+  const after = read();
+  const cpu = before && after ? cpuMs(ticksBetween(before, after)) : undefined;
   const failures = results.filter((r) => !r.ok);
   return {
     wallMs: Math.round(wallMs * 10) / 10,
-    cpuMs: Math.round(cpu),
-    coresBusy: Math.round((cpu / wallMs) * 100) / 100,
+    ...(cpu === undefined
+      ? {}
+      : // over the wave and the settle time after it, where its status writes and Events went
+        { cpuMs: Math.round(cpu), coresBusy: Math.round((cpu / (wallMs + settleMs)) * 100) / 100 }),
     perPod: summary(results.map((r) => r.ms)),
     failures: failures.length,
     ...(failures.length ? { firstFailure: failures[0].detail.slice(0, 400) } : {}),
@@ -75,10 +86,15 @@ export async function burstPhase(ctx) {
     };
     return {
       pods: ctx.netns.burst.length,
+      settleMs: SETTLE_MS,
       add,
       del,
       floor,
-      vsFloor: { add: ratio(add.wallMs, floor.add.wallMs), del: ratio(del.wallMs, floor.del.wallMs) },
+      // against a plugins-only wave that failed somewhere (and so stopped early), no ratio
+      vsFloor: {
+        add: floor.add.failures ? null : ratio(add.wallMs, floor.add.wallMs),
+        del: floor.del.failures ? null : ratio(del.wallMs, floor.del.wallMs),
+      },
       daemonRssBeforeMiB: round(before),
       daemonRssPeakMiB: round(peak),
       peakFrom: peakReset ? 'VmHWM' : 'sampling every 10 ms',

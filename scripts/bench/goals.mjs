@@ -89,12 +89,13 @@ export function judgeGoals(r) {
     ),
   );
   const cores = r.machine?.cpus;
-  const busy = (w) => `${s2(w.cpuMs)} of CPU in ${s2(w.wallMs)}, ${w.coresBusy.toFixed(2)} of ${cores} cores`;
+  const busy = (w, settleMs = 0) =>
+    `${s2(w.cpuMs)} of CPU in ${s2(w.wallMs)}${settleMs ? ` (+ ${s2(settleMs)} after)` : ''}, ${w.coresBusy.toFixed(2)} of ${cores} cores`;
   if (b?.add.cpuMs !== undefined && b.floor?.add.cpuMs !== undefined)
     out.push(
       context(
         "the burst's ADD: CPU (user+sys) and the cores it kept busy",
-        `through the daemon ${busy(b.add)}; the plugins called directly ${busy(b.floor.add)}`,
+        `through the daemon ${busy(b.add, b.settleMs)}; the plugins called directly ${busy(b.floor.add)}`,
       ),
     );
 

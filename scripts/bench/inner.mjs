@@ -122,7 +122,10 @@ async function run() {
   );
   results.chroot = await chrootCost(ctx, results.latency);
   await ctx.daemonHostRoot.stop(); // the later phases use the first daemon only
-  results.cpu = await phase('cpu', `CPU per ADD and DEL, ${opts.cpuRounds} interleaved rounds`, () => cpuPhase(ctx));
+  // A failed CPU reading (e.g. the spawn helper replaced mid-phase) is reported, not the end of the run.
+  results.cpu = await phase('cpu', `CPU per ADD and DEL, ${opts.cpuRounds} interleaved rounds`, () =>
+    cpuPhase(ctx).catch((err) => ({ error: String(err?.message ?? err) })),
+  );
   results.scaling = await phase('scaling', `1, 2, 4, 8 networks, ${opts.scaleRounds} interleaved rounds`, () =>
     scalingPhase(ctx),
   );

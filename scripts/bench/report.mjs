@@ -102,10 +102,12 @@ export function printReport(r) {
   out.push(table([['', 'ADD', 'p90', 'p99', 'DEL', 'p90', 'p99'], ...oh]));
 
   const cpu = r.cpu;
-  if (cpu) {
+  if (cpu?.error) out.push('', `CPU per ADD / DEL: not measured (${cpu.error})`);
+  else if (cpu) {
+    const calls = cpu.perCall['daemon-parallel']?.calls ?? cpu.rounds;
     out.push(
       '',
-      `CPU per ADD / DEL (ms, user+sys): mean of ${cpu.rounds} interleaved calls each (/proc counts CPU in ${1000 / cpu.clockTicksPerSecond} ms ticks: too coarse for a call's median)`,
+      `CPU per ADD / DEL (ms, user+sys): mean of ${calls} interleaved calls each (/proc counts CPU in ${1000 / cpu.clockTicksPerSecond} ms ticks: too coarse for a call's median)`,
     );
     const cr = CPU_KEYS.filter((k) => cpu.perCall[k]).map((k) => {
       const c = cpu.perCall[k];
@@ -161,7 +163,7 @@ export function printReport(r) {
   const b = r.burst;
   out.push(
     '',
-    `Burst: ${b.pods} pods (3 networks each) ADDed at once through the daemon, then DELed at once; then the same with the plugins called directly (each pod's networks one after another, the pods at once); × = wall time against the plugins'; CPU (user+sys) of each wave ÷ its wall time = the cores it kept busy, of ${r.machine.cpus}`,
+    `Burst: ${b.pods} pods (3 networks each) ADDed at once through the daemon, then DELed at once; then the same with the plugins called directly (each pod's networks one after another, the pods at once); × = wall time against the plugins'; CPU (user+sys) of each wave ÷ its wall time (braid's: with the ${b.settleMs ?? 1000} ms after it, where its status writes and Events go) = the cores it kept busy, of ${r.machine.cpus}`,
   );
   const burstRow = (label, w, vs) => [
     label,
