@@ -5,7 +5,7 @@
 // CPU (cpu.mjs' meters: for braid the executables', the daemon's and its spawn helper's with the delegates, read
 // until SETTLE_MS after the wave so the daemon's status writes and Events count too) against its wall time shows
 // how many of the machine's cores it kept busy.
-import { braidConfig, podNetworks } from './configs.mjs';
+import { deployedDaemonConfig, podNetworks } from './configs.mjs';
 import { cpuMeter, cpuMs, ticksBetween } from './cpu.mjs';
 import { peakMiB, resetPeak, rssMiB } from './daemon.mjs';
 import { sleep } from './proc.mjs';
@@ -57,12 +57,7 @@ async function wave(start, meter, settleMs = 0) {
 
 export async function burstPhase(ctx) {
   const { daemon } = ctx;
-  const config = braidConfig('daemon', {
-    dir: ctx.dir,
-    parallel: true,
-    cacheDir: ctx.daemonCacheDir,
-    daemonSocket: daemon.socket,
-  });
+  const config = deployedDaemonConfig(ctx);
   const before = rssMiB(daemon.pid);
   const peakReset = resetPeak(daemon.pid);
   let sampled = before;

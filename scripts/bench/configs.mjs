@@ -91,6 +91,10 @@ export function braidConfig(mode, o) {
   return config;
 }
 
+/** The configuration that reaches the bench's deployed daemon (`ctx.daemon`), parallel attach on unless told. */
+export const deployedDaemonConfig = (ctx, parallel = true) =>
+  braidConfig('daemon', { dir: ctx.dir, parallel, cacheDir: ctx.daemonCacheDir, daemonSocket: ctx.daemon.socket });
+
 /** Multus thin (v4) with the same delegates: the default inline, the others from the pod's NADs. */
 export const multusConfig = (o) => ({
   cniVersion: '1.0.0',

@@ -15,7 +15,7 @@
 // reported. The API-server stand-in's CPU is not counted (it stands for the cluster's API server, not the node).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { braidConfig, podNetworks } from './configs.mjs';
+import { deployedDaemonConfig, podNetworks } from './configs.mjs';
 import { helperPid } from './daemon.mjs';
 import { MAIN_KEYS, mainPodName } from './latency.mjs';
 import { progressLine } from './rounds.mjs';
@@ -90,12 +90,7 @@ function cpuScenarios(ctx) {
   const nets = podNetworks(ctx.dir, 3);
   const plugins = cpuMeter();
   const { daemon } = ctx;
-  const config = braidConfig('daemon', {
-    dir: ctx.dir,
-    parallel: true,
-    cacheDir: ctx.daemonCacheDir,
-    daemonSocket: daemon.socket,
-  });
+  const config = deployedDaemonConfig(ctx);
   return [
     { scenario: floorScenario('floor', nets, sandbox('floor'), mainPodName('floor')), meter: plugins },
     {

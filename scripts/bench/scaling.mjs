@@ -1,6 +1,6 @@
 // How ADD, DEL and the cycle grow with the number of networks (1, 2, 4, 8: the default network plus 0, 1, 3, 7
 // macvlans), for the floor and daemon mode (parallelAttach on and off), interleaved like the main matrix.
-import { braidConfig, podNetworks } from './configs.mjs';
+import { deployedDaemonConfig, podNetworks } from './configs.mjs';
 import { progressLine, runRounds, summarize } from './rounds.mjs';
 import { exeScenario, floorScenario } from './scenarios.mjs';
 
@@ -19,12 +19,7 @@ export async function scalingPhase(ctx) {
       [false, seqNs],
     ]) {
       const key = `daemon-${parallel ? 'parallel' : 'sequential'}@${n}`;
-      const config = braidConfig('daemon', {
-        dir,
-        parallel,
-        cacheDir: ctx.daemonCacheDir,
-        daemonSocket: daemon.socket,
-      });
+      const config = deployedDaemonConfig(ctx, parallel);
       scenarios.push(exeScenario(key, braidBin, config, ns, scalePodName(n), daemon));
     }
   }
