@@ -253,6 +253,16 @@ describe('ADD rollback', () => {
     expect(h.stdinOf('third', 'DEL')[0]).not.toHaveProperty('prevResult');
   });
 
+  it('parallel: the rollback waits for a slower secondary, whose DEL then gets the result it returned', async () => {
+    h.plugins.answer('third', 'ADD', cniFailure(101, 'third broke'));
+    h.plugins.answer('tune', 'ADD', { sleep: 0.5 }); // echoes its prevResult, half a second after third failed
+    await failedAdd({ parallelAttach: true });
+    const tuneDel = h.stdinOf('tune', 'DEL');
+    expect(tuneDel).toHaveLength(1);
+    expect(tuneDel[0]!.prevResult).toMatchObject({ interfaces: [{ name: 'net1' }] });
+    expect(h.calls().slice(-4)).toEqual(ALL_DELS);
+  });
+
   it("the next DEL retries from the kept plan, and an addFailed attachment's DEL error does not fail it", async () => {
     h.plugins.answer('tune', 'ADD', cniFailure(102, 'tuning failed'));
     h.plugins.answer('alloc', 'DEL', cniFailure(11, 'IPAM busy'));
