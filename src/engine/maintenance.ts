@@ -1,11 +1,11 @@
 // STATUS and GC (CNI 1.1) over every delegate braid knows, not only the cluster network.
-import { CniError, ErrorCode } from '../cni/errors.js';
+import { CniError, ErrorCode, toCniError } from '../cni/errors.js';
 import type { NetConfList } from '../cni/types.js';
 import type { PlannedAttachment } from '../core/plan.js';
 import { gcNetworkList, statusNetworkList, type ValidAttachment } from './chain.js';
-import { attachmentsFromCache } from './del.js';
+import { attachmentsFromCache, delPod } from './del.js';
 import { delAttachment } from './attachment.js';
-import { type EngineDeps, PLAN_KIND, type SavedPlan } from './ports.js';
+import { type EngineDeps, type ForeignContainer, PLAN_KIND, type SavedPlan } from './ports.js';
 
 export async function statusAll(deps: EngineDeps, networks: NetConfList[], path: string[]): Promise<void> {
   for (const list of networks) {
@@ -75,13 +75,20 @@ export async function gcAll(
     for (const att of [...plan.attachments].reverse()) errors.push(...(await delAttachment(deps, plan, att)));
     deps.plans.remove(plan.containerId, plan.ifname);
   }
-  // Attachments with a cache entry but no plan (a plan lost to a crash or a disk error) are collected too.
+  // Attachments with a cache entry but no plan (a plan lost to a crash or a disk error) are collected too; those
+  // Multus recorded go with their record (gcForeign).
   const planned = new Set(plans.map((p) => p.containerId));
+  const foreign = (deps.foreign?.containers() ?? []).filter(
+    (c) => !planned.has(c.containerId) && !valid.some((v) => v.containerID === c.containerId),
+  );
   const orphans = new Set(
     deps.cache
       .listAll()
       .map((e) => e.containerId)
-      .filter((id) => !planned.has(id) && !valid.some((v) => v.containerID === id)),
+      .filter(
+        (id) =>
+          !planned.has(id) && !valid.some((v) => v.containerID === id) && !foreign.some((c) => c.containerId === id),
+      ),
   );
   for (const containerId of orphans) {
     const first = deps.cache.listForContainer(containerId)[0]!;
@@ -98,9 +105,28 @@ export async function gcAll(
     plan.attachments = attachmentsFromCache(deps, { containerId, ifname: '' });
     for (const att of [...plan.attachments].reverse()) errors.push(...(await delAttachment(deps, plan, att)));
   }
+  errors.push(...(await gcForeign(deps, foreign, path)));
   const kept = inUse(deps, valid, plans);
   if (kept) errors.push(...(await gcDelegates(deps, kept, networks, path)));
   if (errors.length) throw new CniError(errors[0]!.code, `GC left errors: ${errors.map((e) => e.message).join(' / ')}`);
+}
+
+/**
+ * Containers Multus attached before braid took over that the runtime no longer lists: DELed as the runtime's DEL
+ * would (from Multus' record, each delegate with its cached result), the record going once all succeeded (issue 11).
+ */
+async function gcForeign(deps: EngineDeps, gone: ForeignContainer[], path: string[]): Promise<CniError[]> {
+  const errors: CniError[] = [];
+  for (const c of gone) {
+    const req = { containerId: c.containerId, ifname: c.ifname, netns: c.netns, args: c.args, path, cniVersion: '' };
+    try {
+      // no record to read (unreadable): nothing is guessed, the record stays for the runtime's own DEL
+      await delPod(deps, req, async () => []);
+    } catch (err) {
+      errors.push(toCniError(err));
+    }
+  }
+  return errors;
 }
 
 /** Each network's delegates collect their own garbage, told which of their attachments stay. */

@@ -214,6 +214,16 @@ export interface ForeignRecords {
   read(containerId: string, ifname: string): ForeignRecord | undefined;
   /** Removes the record and its cached results once every DEL succeeded. */
   remove(containerId: string, record: ForeignRecord): void;
+  /** Every container with a record, as the runtime called for it (GC DELs those the runtime no longer lists). */
+  containers(): ForeignContainer[];
+}
+
+/** A container another plugin recorded, with the runtime's CNI_IFNAME, netns and CNI_ARGS as its cache kept them. */
+export interface ForeignContainer {
+  containerId: string;
+  ifname: string;
+  netns: string;
+  args: CniArgs;
 }
 
 /** The node's files the engine reads: confDir's configs and the device plugins' allocations. */

@@ -2,7 +2,7 @@
 // its delegates in ADD order (Go field names: "Conf", "ConfList", "Name", "Bytes" = base64 of the raw config, and
 // the optional "ifnameRequest"), and libcni's result cache `<cniDir>/results/<network>-<containerID>-<ifname>`.
 // DEL reads it only when braid has no plan, so a pod Multus attached is torn down without leaking an address.
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { toConfList } from '../cni/conflist.js';
 import { CniError, ErrorCode } from '../cni/errors.js';
@@ -11,7 +11,7 @@ import { isObject, type JsonObject } from '../cni/types.js';
 import { containerIdProblem, interfaceNameProblem } from '../cni/validate.js';
 import { boundsProblem } from '../core/bounds.js';
 import type { PlannedAttachment } from '../core/plan.js';
-import type { ForeignRecord, ForeignRecords } from '../engine/ports.js';
+import type { ForeignContainer, ForeignRecord, ForeignRecords } from '../engine/ports.js';
 import { FileResultCache } from './result-cache.js';
 
 const corrupt = (path: string, why: string) =>
@@ -100,6 +100,37 @@ export class MultusRecords implements ForeignRecords {
       if (cached) prevResults.set(att, cached);
     }
     return { source: path, attachments, prevResults };
+  }
+
+  containers(): ForeignContainer[] {
+    const out = new Map<string, ForeignContainer>();
+    for (const dir of this.dirs) {
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue; // no such directory: Multus never ran here
+      }
+      for (const id of names)
+        if (!out.has(id) && !containerIdProblem(id) && isFile(join(dir, id))) out.set(id, this.runtimeCall(dir, id));
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * The runtime's call for a recorded container, from libcni's cache entry of its first delegate (the default
+   * network, attached on the runtime's CNI_IFNAME); eth0, no netns and no CNI_ARGS when the cache has none.
+   */
+  private runtimeCall(dir: string, containerId: string): ForeignContainer {
+    let defaultName: string | undefined;
+    try {
+      defaultName = this.read(containerId, 'eth0')?.attachments[0]?.conf.name;
+    } catch {
+      // unreadable: DEL passes it over and says why
+    }
+    const entries = new FileResultCache(dir).listForContainer(containerId);
+    const entry = entries.find((e) => e.networkName === defaultName && !interfaceNameProblem(e.ifName));
+    return { containerId, ifname: entry?.ifName ?? 'eth0', netns: entry?.netns ?? '', args: entry?.cniArgs ?? [] };
   }
 
   remove(containerId: string, record: ForeignRecord): void {

@@ -144,6 +144,50 @@ describe("DEL of a pod Multus attached: Multus' record", () => {
   });
 });
 
+describe('GC of pods Multus attached that the runtime no longer lists (issue 11)', () => {
+  const GC = (valid: JsonObject[]) => ({ ...BRAID_NOW, 'cni.dev/valid-attachments': valid });
+  const dels = () => h.calls().filter((c) => c.includes(' DEL '));
+
+  it('DELs each from its record, every delegate with its cached result, then removes the record', async () => {
+    await h.run('GC', GC([]));
+    expect(dels()).toEqual(['alloc DEL data0', 'tune DEL net1', 'alloc DEL net1', 'main DEL eth0']);
+    expect(h.stdinOf('main', 'DEL')[0]).toMatchObject({ prevResult: { ips: [{ address: '10.244.0.5/24' }] } });
+    expect(h.plugins.calls().find((c) => c.command === 'DEL')).toMatchObject({ args: 'IgnoreUnknown=1;K8S_POD_NAME=p1' });
+    expect(existsSync(join(multusDir, CID))).toBe(false);
+    expect(readdirSync(join(multusDir, 'results'))).toEqual([]);
+  });
+
+  it("the default network on the interface libcni's cache names (the runtime's CNI_IFNAME), not always eth0", async () => {
+    rmSync(join(multusDir, 'results', `mbdefault-${CID}-eth0`));
+    writeResult(MAIN, 'eth9', '10.244.0.9/24');
+    await h.run('GC', GC([]));
+    expect(dels()).toContain('main DEL eth9');
+    expect(h.stdinOf('main', 'DEL')[0]).toMatchObject({ prevResult: { ips: [{ address: '10.244.0.9/24' }] } });
+  });
+
+  it('a container the runtime still lists keeps its record, on any of its interfaces', async () => {
+    await h.run('GC', GC([{ containerID: CID, ifname: 'eth0' }]));
+    expect(dels()).toEqual([]);
+    expect(existsSync(join(multusDir, CID))).toBe(true);
+  });
+
+  it('a delegate DEL that fails fails GC and keeps the record for the next GC or DEL', async () => {
+    h.plugins.answer('tune', 'DEL', cniFailure(11, 'tuning busy'));
+    await expect(h.run('GC', GC([]))).rejects.toThrow(/GC left errors: .*tuning busy/);
+    expect(existsSync(join(multusDir, CID))).toBe(true);
+    rmSync(join(h.plugins.dir, 'tune.DEL.json'));
+    await h.run('GC', GC([]));
+    expect(existsSync(join(multusDir, CID))).toBe(false);
+  });
+
+  it('an unreadable record is left alone: nothing is guessed for it', async () => {
+    writeFileSync(join(multusDir, CID), '[{"Conf":');
+    await h.run('GC', GC([]));
+    expect(dels()).toEqual([]);
+    expect(existsSync(join(multusDir, CID))).toBe(true);
+  });
+});
+
 /** A logger whose lines the test reads: what DEL says when it passes a record over. */
 function capturedLog(): { log: EngineHarness['deps']['log']; lines: () => Array<Record<string, unknown>> } {
   const out: string[] = [];
@@ -180,6 +224,7 @@ describe("DEL of a pod Multus attached: a record that names a path outside Multu
     const records = new MultusRecords([multusDir]);
     h.deps.foreign = {
       read: (id, ifname) => records.read(id, ifname),
+      containers: () => records.containers(),
       remove: () => {
         throw Object.assign(new Error('ENAMETOOLONG: name too long'), { code: 'ENAMETOOLONG' });
       },
