@@ -120,7 +120,7 @@ async function gcForeign(deps: EngineDeps, gone: ForeignContainer[], path: strin
   for (const c of gone) {
     const req = { containerId: c.containerId, ifname: c.ifname, netns: c.netns, args: c.args, path, cniVersion: '' };
     try {
-      // no record to read (unreadable): nothing is guessed, the record stays for the runtime's own DEL
+      // an unreadable record: DEL logs it and guesses nothing; it stays, and so do its addresses (ADR 0008)
       await delPod(deps, req, async () => []);
     } catch (err) {
       errors.push(toCniError(err));

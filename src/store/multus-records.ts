@@ -103,7 +103,7 @@ export class MultusRecords implements ForeignRecords {
   }
 
   containers(): ForeignContainer[] {
-    const out = new Map<string, ForeignContainer>();
+    const out = new Map<string, ForeignContainer | undefined>();
     for (const dir of this.dirs) {
       let names: string[];
       try {
@@ -114,23 +114,32 @@ export class MultusRecords implements ForeignRecords {
       for (const id of names)
         if (!out.has(id) && !containerIdProblem(id) && isFile(join(dir, id))) out.set(id, this.runtimeCall(dir, id));
     }
-    return [...out.values()];
+    return [...out.values()].filter((c) => c !== undefined);
   }
 
   /**
-   * The runtime's call for a recorded container, from libcni's cache entry of its first delegate (the default
-   * network, attached on the runtime's CNI_IFNAME); eth0, no netns and no CNI_ARGS when the cache has none.
+   * The runtime's call for a recorded container, from libcni's cache beside the record: CNI_IFNAME is the interface
+   * of the first delegate's entry (the default network, attached on the runtime's CNI_IFNAME), leaving out those
+   * another delegate of the record owns (a NAD may share the default network's name); netns and CNI_ARGS from that
+   * entry, else from any of the container's. Without a usable entry: eth0. Two candidates but no eth0 among them
+   * cannot be told apart: undefined, the container is left (a wrong CNI_IFNAME would free another interface's address).
    */
-  private runtimeCall(dir: string, containerId: string): ForeignContainer {
-    let defaultName: string | undefined;
+  private runtimeCall(dir: string, containerId: string): ForeignContainer | undefined {
+    let atts: PlannedAttachment[] = [];
     try {
-      defaultName = this.read(containerId, 'eth0')?.attachments[0]?.conf.name;
+      atts = this.read(containerId, 'eth0')?.attachments ?? [];
     } catch {
       // unreadable: DEL passes it over and says why
     }
     const entries = new FileResultCache(dir).listForContainer(containerId);
-    const entry = entries.find((e) => e.networkName === defaultName && !interfaceNameProblem(e.ifName));
-    return { containerId, ifname: entry?.ifName ?? 'eth0', netns: entry?.netns ?? '', args: entry?.cniArgs ?? [] };
+    const others = new Set(atts.slice(1).map((a) => a.ifname));
+    const candidates = entries.filter(
+      (e) => e.networkName === atts[0]?.conf.name && !others.has(e.ifName) && !interfaceNameProblem(e.ifName),
+    );
+    const entry = candidates.length === 1 ? candidates[0] : candidates.find((e) => e.ifName === 'eth0');
+    if (candidates.length > 1 && !entry) return undefined;
+    const any = entry ?? entries[0];
+    return { containerId, ifname: entry?.ifName ?? 'eth0', netns: any?.netns ?? '', args: any?.cniArgs ?? [] };
   }
 
   remove(containerId: string, record: ForeignRecord): void {

@@ -152,7 +152,9 @@ describe('GC of pods Multus attached that the runtime no longer lists (issue 11)
     await h.run('GC', GC([]));
     expect(dels()).toEqual(['alloc DEL data0', 'tune DEL net1', 'alloc DEL net1', 'main DEL eth0']);
     expect(h.stdinOf('main', 'DEL')[0]).toMatchObject({ prevResult: { ips: [{ address: '10.244.0.5/24' }] } });
-    expect(h.plugins.calls().find((c) => c.command === 'DEL')).toMatchObject({ args: 'IgnoreUnknown=1;K8S_POD_NAME=p1' });
+    expect(h.plugins.calls().find((c) => c.command === 'DEL')).toMatchObject({
+      args: 'IgnoreUnknown=1;K8S_POD_NAME=p1',
+    });
     expect(existsSync(join(multusDir, CID))).toBe(false);
     expect(readdirSync(join(multusDir, 'results'))).toEqual([]);
   });
@@ -166,9 +168,28 @@ describe('GC of pods Multus attached that the runtime no longer lists (issue 11)
   });
 
   it('a container the runtime still lists keeps its record, on any of its interfaces', async () => {
-    await h.run('GC', GC([{ containerID: CID, ifname: 'eth0' }]));
+    await h.run('GC', GC([{ containerID: CID, ifname: 'net1' }]));
     expect(dels()).toEqual([]);
     expect(existsSync(join(multusDir, CID))).toBe(true);
+  });
+
+  it("a NAD that shares the default network's name: the default goes on the interface no other delegate owns", async () => {
+    const twin = { cniVersion: '0.4.0', name: 'mbdefault', type: 'alloc' };
+    writeRecord([delegate(MAIN, 'mbdefault'), delegate(twin, 'ns1/twin')]);
+    for (const f of readdirSync(join(multusDir, 'results'))) rmSync(join(multusDir, 'results', f));
+    writeResult(twin, 'net1', '10.99.0.2/24');
+    writeResult(MAIN, 'eth7', '10.244.0.7/24');
+    await h.run('GC', GC([]));
+    expect(dels()).toEqual(['alloc DEL net1', 'main DEL eth7']);
+    expect(h.stdinOf('main', 'DEL')[0]).toMatchObject({ prevResult: { ips: [{ address: '10.244.0.7/24' }] } });
+  });
+
+  it("without the default network's cache entry: eth0, with the netns and CNI_ARGS of the container's others", async () => {
+    rmSync(join(multusDir, 'results', `mbdefault-${CID}-eth0`));
+    await h.run('GC', GC([]));
+    expect(dels()).toContain('main DEL eth0');
+    const main = h.plugins.calls().find((c) => c.plugin === 'main' && c.command === 'DEL');
+    expect(main?.args).toContain('K8S_POD_NAME=p1');
   });
 
   it('a delegate DEL that fails fails GC and keeps the record for the next GC or DEL', async () => {
