@@ -96,8 +96,10 @@ export class MultusRecords implements ForeignRecords {
     const results = resultsBeside(path);
     const prevResults = new Map<PlannedAttachment, unknown>();
     for (const att of attachments) {
-      const cached = results.read(keyOf(att, containerId))?.result;
-      if (cached) prevResults.set(att, cached);
+      const entry = results.read(keyOf(att, containerId));
+      if (entry?.result) prevResults.set(att, entry.result);
+      // what the runtime gave it (portMappings, bandwidth, …): its DEL needs them too, e.g. portmap's rules
+      if (isObject(entry?.capabilityArgs)) att.capabilityArgs = entry.capabilityArgs;
     }
     return { source: path, attachments, prevResults };
   }

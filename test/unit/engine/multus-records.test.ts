@@ -123,6 +123,19 @@ describe("DEL of a pod Multus attached: Multus' record", () => {
     expect(h.calls()).toEqual(['other DEL eth0']);
   });
 
+  it("gives each delegate back the runtime's capability args libcni cached (portMappings for portmap's DEL)", async () => {
+    const ports = [{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }];
+    const withPorts = { ...MAIN, capabilities: { portMappings: true } };
+    writeRecord([delegate(withPorts, 'mbdefault'), delegate(SIDE_A, 'ns1/macvlan-a')]);
+    writeFileSync(
+      join(multusDir, 'results', `mbdefault-${CID}-eth0`),
+      JSON.stringify({ ...cacheEntry(withPorts, 'eth0', '10.244.0.5/24'), capabilityArgs: { portMappings: ports } }),
+    );
+    await h.run('DEL', BRAID_NOW, { containerId: CID, args: POD_ARGS });
+    expect(h.stdinOf('main', 'DEL')[0]).toMatchObject({ runtimeConfig: { portMappings: ports } });
+    expect(h.stdinOf('tune', 'DEL')[0]).not.toHaveProperty('runtimeConfig');
+  });
+
   it('a container ID that could leave the directory is never looked up', () => {
     writeFileSync(join(h.dir, 'escape'), JSON.stringify([delegate(MAIN, 'mbdefault')]));
     const records = new MultusRecords([multusDir]);
