@@ -2,7 +2,8 @@
 // delegate processes). Results come back in input order, settled like Promise.allSettled.
 import type { NodeConfig } from '../core/node-config.js';
 
-/** How many of a pod's secondary attachments ADD and DEL run at once (DEL's default network besides): 1 without `parallelAttach`. */
+/** How many of a pod's secondary attachments ADD and DEL run at once (DEL's default network beside them): 1 without
+ * `parallelAttach`. */
 export const attachLimit = (c: Pick<NodeConfig, 'parallelAttach' | 'maxParallelAttachments'>): number =>
   c.parallelAttach ? c.maxParallelAttachments : 1;
 export async function settleLimited<T, R>(

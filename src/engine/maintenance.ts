@@ -77,18 +77,14 @@ export async function gcAll(
   }
   // Attachments with a cache entry but no plan (a plan lost to a crash or a disk error) are collected too; those
   // Multus recorded go with their record (gcForeign).
-  const planned = new Set(plans.map((p) => p.containerId));
-  const foreign = (deps.foreign?.containers() ?? []).filter(
-    (c) => !planned.has(c.containerId) && !valid.some((v) => v.containerID === c.containerId),
-  );
+  const kept = new Set([...plans.map((p) => p.containerId), ...valid.map((v) => v.containerID)]);
+  const foreign = (deps.foreign?.containers() ?? []).filter((c) => !kept.has(c.containerId));
+  const recorded = new Set(foreign.map((c) => c.containerId));
   const orphans = new Set(
     deps.cache
       .listAll()
       .map((e) => e.containerId)
-      .filter(
-        (id) =>
-          !planned.has(id) && !valid.some((v) => v.containerID === id) && !foreign.some((c) => c.containerId === id),
-      ),
+      .filter((id) => !kept.has(id) && !recorded.has(id)),
   );
   for (const containerId of orphans) {
     const first = deps.cache.listForContainer(containerId)[0]!;
@@ -106,8 +102,8 @@ export async function gcAll(
     for (const att of [...plan.attachments].reverse()) errors.push(...(await delAttachment(deps, plan, att)));
   }
   errors.push(...(await gcForeign(deps, foreign, path)));
-  const kept = inUse(deps, valid, plans);
-  if (kept) errors.push(...(await gcDelegates(deps, kept, networks, path)));
+  const inuse = inUse(deps, valid, plans);
+  if (inuse) errors.push(...(await gcDelegates(deps, inuse, networks, path)));
   if (errors.length) throw new CniError(errors[0]!.code, `GC left errors: ${errors.map((e) => e.message).join(' / ')}`);
 }
 

@@ -133,7 +133,7 @@ export class MultusRecords implements ForeignRecords {
     } catch {
       // unreadable: DEL passes it over and says why
     }
-    const entries = new FileResultCache(dir).listForContainer(containerId);
+    const entries = resultsBeside(join(dir, containerId)).listForContainer(containerId);
     const others = new Set(atts.slice(1).map((a) => a.ifname));
     const candidates = entries.filter(
       (e) => e.networkName === atts[0]?.conf.name && !others.has(e.ifName) && !interfaceNameProblem(e.ifName),
